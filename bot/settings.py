@@ -1,0 +1,38 @@
+"""One Settings object, read from the environment (prefix ``SHOPDESK_``)."""
+
+from __future__ import annotations
+
+from functools import cached_property
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from bot.clock import Clock, clock_from
+from bot.policy import DEFAULT_POLICY_FILE, Policy, load_policy
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+def default_database_url() -> str:
+    return f"sqlite:///{PROJECT_ROOT / 'var' / 'shopdesk.db'}"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="SHOPDESK_", extra="ignore")
+
+    database_url: str = Field(default_factory=default_database_url)
+    now: str | None = None  # ISO 8601; fixes the clock when set
+    policy_file: Path = DEFAULT_POLICY_FILE
+    knowledge_dir: Path = PROJECT_ROOT / "knowledge" / "docs"
+    index_dir: Path = PROJECT_ROOT / "var" / "index"
+    rasa_url: str = "http://127.0.0.1:5005"
+    action_server_url: str = "http://127.0.0.1:5055"
+
+    @cached_property
+    def clock(self) -> Clock:
+        return clock_from(self.now)
+
+    @cached_property
+    def policy(self) -> Policy:
+        return load_policy(self.policy_file)
