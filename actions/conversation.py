@@ -1,0 +1,60 @@
+"""Keeping the conversation on its feet: misunderstandings, changes of mind."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import ActiveLoop, EventType, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+
+from actions import names
+from actions.support import HANDOFF_BUTTON, button
+
+
+def consecutive_misunderstandings(events: list[dict[str, Any]]) -> int:
+    """How many of the shopper's latest messages in a row the assistant did not understand."""
+    count = 0
+    for event in reversed(events):
+        if event.get("event") != "user":
+            continue
+        intent = (event.get("parse_data") or {}).get("intent") or {}
+        if intent.get("name") != names.NLU_FALLBACK:
+            break
+        count += 1
+    return count
+
+
+class ActionFallback(Action):
+    def name(self) -> str:
+        return "action_fallback"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        if consecutive_misunderstandings(tracker.events) >= names.MISUNDERSTANDINGS_BEFORE_OFFER:
+            dispatcher.utter_message(
+                text="Sorry, I'm still not understanding. Would you like to talk to a person?",
+                buttons=[HANDOFF_BUTTON, button("No, thanks", names.DENY)],
+            )
+        else:
+            dispatcher.utter_message(
+                text="Sorry, I didn't understand that. Could you put it another way? I can check an order, "
+                "explain a delay, tell you what can be returned, or answer questions about our policies."
+            )
+        return []
+
+
+class ActionStopRequest(Action):
+    """The shopper changed their mind in the middle of verification: drop the request, keep the rest."""
+
+    def name(self) -> str:
+        return "action_stop_request"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        if tracker.latest_message.get("intent", {}).get("name") != names.HUMAN_HANDOFF:
+            dispatcher.utter_message(response="utter_no_problem")
+        return [ActiveLoop(None), SlotSet(names.REQUESTED_SLOT, None), SlotSet(names.PENDING_REQUEST, None)]

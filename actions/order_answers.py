@@ -1,0 +1,175 @@
+"""Answers about the shopper's verified order: status, tracking, delays, returns, refunds, cancellation.
+
+Thin on purpose: read slots, call ``ShopService``, word the facts with ``bot.replies``, return events.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+
+from actions import names
+from actions.context import ActionContext, current
+from actions.support import HANDOFF_BUTTON, Button, button, cite_words, latest_text, verified_order
+from bot import replies
+from bot.formatting import format_day
+from bot.item_matching import ALL_ITEMS, match_lines
+from bot.model import Order, OrderStatus
+from bot.return_reasons import reason_from_text
+from bot.returns import eligible_lines, local_date
+
+logger = logging.getLogger(__name__)
+
+Answer = tuple[str, list[Button], list[EventType]]
+
+
+def _other_order_buttons(context: ActionContext, order: Order) -> list[Button]:
+    others = [o for o in context.shop.customer_orders(order) if o.number != order.number]
+    tz = context.shop.policy.timezone
+    return [
+        button(f"{o.number} (placed {format_day(local_date(o.placed_at, tz))})", "inform", order_number=o.number)
+        for o in others[:4]
+    ]
+
+
+def _status(context: ActionContext, order: Order, tracker: Tracker) -> Answer:
+    report = context.shop.status(order)
+    reply = replies.order_status(order, report.deliveries, context.shop.policy)
+    return reply.text, _other_order_buttons(context, order), []
+
+
+def _tracking(context: ActionContext, order: Order, tracker: Tracker) -> Answer:
+    report = context.shop.status(order)
+    return replies.tracking(order, report.deliveries, context.shop.policy).text, [], []
+
+
+def _delay(context: ActionContext, order: Order, tracker: Tracker) -> Answer:
+    report = context.shop.status(order)
+    reply = replies.delivery_explanation(order, report.deliveries, context.shop.policy, cite_words(context))
+    return reply.text, [HANDOFF_BUTTON] if reply.needs_person else [], []
+
+
+def _eligibility(context: ActionContext, order: Order, tracker: Tracker) -> Answer:
+    report = context.shop.returns(order, reason_from_text(latest_text(tracker)))
+    wanted = {line.id for line in match_lines(order.lines, tracker.get_slot(names.PRODUCT))}
+    decisions = [d for d in report.lines if d.line.id in wanted] or report.lines
+    reply = replies.return_eligibility(order, decisions, cite_words(context))
+    buttons = [button("Start a return", names.START_RETURN)] if eligible_lines(decisions) else []
+    return reply.text, buttons, []
+
+
+def _start_return(context: ActionContext, order: Order, tracker: Tracker) -> Answer:
+    reason = reason_from_text(latest_text(tracker))
+    report = context.shop.returns(order, reason)
+    eligible = eligible_lines(report.lines)
+    if not eligible:
+        text = replies.return_eligibility(order, report.lines, cite_words(context)).text
+        return "None of the items on this order can be returned now.\n" + text, [], []
+    product = tracker.get_slot(names.PRODUCT)
+    chosen = match_lines([d.line for d in eligible], product) if product else []
+    if product and not chosen:
+        named = {line.id for line in match_lines(order.lines, product)}
+        if named:  # the item is on the order but cannot be returned: say why
+            refused = [d for d in report.lines if d.line.id in named]
+            return replies.return_eligibility(order, refused, cite_words(context)).text, [], []
+    if not chosen and len(eligible) > 1:
+        buttons = [button(d.line.name, names.START_RETURN, product=d.line.name) for d in eligible]
+        buttons.append(button("All of them", names.START_RETURN, product=ALL_ITEMS))
+        return "Which item would you like to return?", buttons, []
+    lines = chosen or [eligible[0].line]
+    ids = ",".join(str(line.id) for line in lines)
+    listing = ", ".join(f"{line.quantity} × {line.name}" for line in lines)
+    subject = f"{names.SUBJECT_RETURN}|{order.number}|{ids}|{reason.value}"
+    return (
+        f"Shall I start a return for {listing} from order {order.number}?",
+        [button("Yes, start the return", names.AFFIRM), button("No", names.DENY)],
+        [SlotSet(names.AWAITING_CONFIRMATION, True), SlotSet(names.CONFIRMATION_SUBJECT, subject)],
+    )
+
+
+def _refunds(context: ActionContext, order: Order, tracker: Tracker) -> Answer:
+    reply = replies.refunds(order, order.refunds, context.shop.policy, cite_words(context))
+    return reply.text, [], []
+
+
+def _cancel(context: ActionContext, order: Order, tracker: Tracker) -> Answer:
+    decision = context.shop.cancellation(order)
+    reply = replies.cancellation(order, decision, cite_words(context))
+    if not decision.allowed:
+        return reply.text, [], []
+    return (
+        f"{reply.text}\nDo you want me to cancel order {order.number} now?",
+        [button("Yes, cancel it", names.AFFIRM), button("No, keep it", names.DENY)],
+        [
+            SlotSet(names.AWAITING_CONFIRMATION, True),
+            SlotSet(names.CONFIRMATION_SUBJECT, f"{names.SUBJECT_CANCEL}|{order.number}"),
+        ],
+    )
+
+
+def _change_address(context: ActionContext, order: Order, tracker: Tracker) -> Answer:
+    report = context.shop.status(order)
+    shipped = [a.shipment for a in report.deliveries if a.shipment is not None and a.shipment.shipped_at]
+    if order.status in (OrderStatus.CANCELLED, OrderStatus.RETURNED, OrderStatus.REFUNDED):
+        return f"Order {order.number} is {replies.STATUS_WORDS[order.status]}, so there is no delivery to change.", [], []
+    if shipped:
+        carriers = ", ".join(sorted({s.carrier for s in shipped}))
+        links = "\n".join(s.tracking_url for s in shipped)
+        return (
+            f"Order {order.number} has already left our warehouse with {carriers}, so we can no longer change "
+            f"its address. The carrier's tracking page may offer a redirection:\n{links}",
+            [HANDOFF_BUTTON],
+            [],
+        )
+    return (
+        f"Order {order.number} hasn't shipped yet, so its address can still be changed. I can't change it "
+        "myself: one of our team will do it for you.",
+        [HANDOFF_BUTTON],
+        [],
+    )
+
+
+ANSWERS: dict[str, Callable[[ActionContext, Order, Tracker], Answer]] = {
+    names.ORDER_STATUS: _status,
+    names.TRACKING_INFO: _tracking,
+    names.SHIPPING_DELAY: _delay,
+    names.RETURN_ELIGIBILITY: _eligibility,
+    names.START_RETURN: _start_return,
+    names.REFUND_STATUS: _refunds,
+    names.CANCEL_ORDER: _cancel,
+    names.CHANGE_ADDRESS: _change_address,
+}
+
+
+class ActionAnswerRequest(Action):
+    """Answer the pending request about the verified order, or offer a person when verification failed."""
+
+    def name(self) -> str:
+        return "action_answer_request"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        context = current()
+        order = verified_order(context, tracker)
+        cleanup: list[EventType] = [SlotSet(names.PRODUCT, None), SlotSet(names.ORDER_POINTER, None)]
+        if order is None:
+            if (tracker.get_slot(names.VERIFICATION_ATTEMPTS) or 0) >= names.MAX_VERIFICATION_ATTEMPTS:
+                dispatcher.utter_message(
+                    text="I can't share order details without matching the order number to its email "
+                    "address or postcode. One of our team can help you check it.",
+                    buttons=[HANDOFF_BUTTON],
+                )
+                return [*cleanup, SlotSet(names.VERIFICATION_ATTEMPTS, 0.0), SlotSet(names.PENDING_REQUEST, None)]
+            dispatcher.utter_message(response="utter_ask_order_number")
+            return cleanup
+        request = tracker.get_slot(names.PENDING_REQUEST) or names.ORDER_STATUS
+        answer = ANSWERS.get(request, _status)
+        text, buttons, events = answer(context, order, tracker)
+        dispatcher.utter_message(text=text, buttons=buttons or None)
+        return [*cleanup, *events]

@@ -1,0 +1,65 @@
+"""The action server: rasa-sdk's Sanic app with our start-up (database, policy, knowledge index, model).
+
+Run: ``python -m actions.server --port 5055``. Heavy things (the embedding model, the FAISS index, the
+database engine) load once in ``before_server_start``; a request never loads anything.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+
+from rasa_sdk.endpoint import create_app
+from rasa_sdk.executor import ActionExecutor
+from sanic import Sanic
+
+from actions.context import ActionContext, configure
+from bot.db import make_engine, make_session_factory
+from bot.services import ShopService
+from bot.settings import Settings
+
+logger = logging.getLogger(__name__)
+
+
+def build_context(settings: Settings) -> ActionContext:
+    from knowledge.retriever import Citation, UnknownClause, load_retriever
+
+    engine = make_engine(settings.database_url)
+    shop = ShopService(make_session_factory(engine), settings.policy, settings.clock)
+    retriever = load_retriever(settings.index_dir)
+
+    def cite(clause: str) -> Citation | None:
+        try:
+            return retriever.cite(clause)
+        except UnknownClause:
+            logger.warning("no document section carries the clause %s", clause)
+            return None
+
+    return ActionContext(shop=shop, ask=retriever.answer, cite=cite)
+
+
+def build_app(settings: Settings) -> Sanic:
+    executor = ActionExecutor()
+    executor.register_package("actions")
+    app = create_app(executor, cors_origins=[])
+
+    @app.before_server_start
+    async def load(_app: Sanic) -> None:
+        configure(build_context(settings))
+        logger.info("action server ready")
+
+    return app
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description="Shopdesk action server")
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=5055)
+    args = parser.parse_args()
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    app = build_app(Settings())
+    app.run(host=args.host, port=args.port, single_process=True, access_log=False, motd=False)
+
+
+if __name__ == "__main__":
+    main()

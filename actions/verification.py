@@ -1,0 +1,153 @@
+"""Verification: an order number plus the email or delivery postcode on it, before any order fact is told.
+
+The answer is the same for an unknown order and a wrong email, so nobody learns whether an order exists.
+After ``MAX_VERIFICATION_ATTEMPTS`` failures the form stops asking and ``action_answer_request`` offers a
+person.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from typing import Any
+
+from rasa_sdk import Action, FormValidationAction, Tracker
+from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+
+from actions import names
+from actions.context import current
+from actions.support import latest_intent, latest_text, verified_order
+from bot.extraction import extract, normalise_order_number
+from bot.model import VerificationFailed
+
+logger = logging.getLogger(__name__)
+
+_BARE_NUMBER = re.compile(r"^\s*#?\s*(sd)?[\s-]?\d{5,6}\s*[.!]?\s*$", re.IGNORECASE)
+
+
+class ActionRememberRequest(Action):
+    """Keep what the shopper asked for, to answer it once the order is verified."""
+
+    def name(self) -> str:
+        return "action_remember_request"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        intent = latest_intent(tracker)
+        if intent in names.ORDER_REQUESTS:
+            return [SlotSet(names.PENDING_REQUEST, intent)]
+        if not tracker.get_slot(names.PENDING_REQUEST):
+            return [SlotSet(names.PENDING_REQUEST, names.ORDER_STATUS)]
+        return []
+
+
+class ValidateVerifyOrderForm(FormValidationAction):
+    def name(self) -> str:
+        return "validate_verify_order_form"
+
+    async def required_slots(
+        self,
+        domain_slots: list[str],
+        dispatcher: CollectingDispatcher,
+        tracker: Tracker,
+        domain: DomainDict,
+    ) -> list[str]:
+        if (tracker.get_slot(names.VERIFICATION_ATTEMPTS) or 0) >= names.MAX_VERIFICATION_ATTEMPTS:
+            return []  # stop asking; action_answer_request offers a person
+        return domain_slots
+
+    async def extract_order_number(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        """What NLU missed: "order no. 10023", a bare "10023" when asked, or "my last order"."""
+        text = latest_text(tracker)
+        if text.startswith("/"):
+            return {}  # a button payload: its entities are already slots
+        found = extract(text).order_numbers
+        if found:
+            return {names.ORDER_NUMBER: found[0]}
+        if tracker.get_slot(names.REQUESTED_SLOT) == names.ORDER_NUMBER and _BARE_NUMBER.match(text):
+            return {names.ORDER_NUMBER: normalise_order_number(text)}
+        if tracker.get_slot(names.ORDER_POINTER) == "latest":
+            order = verified_order(current(), tracker)
+            if order is not None:
+                newest = current().shop.customer_orders(order, limit=1)
+                if newest:
+                    return {names.ORDER_NUMBER: newest[0].number, names.ORDER_POINTER: None}
+        return {}
+
+    async def extract_contact(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        text = latest_text(tracker)
+        if text.startswith("/"):
+            return {}
+        found = extract(text)
+        if found.emails:
+            return {names.CONTACT: found.emails[0]}
+        # a postcode only when we asked for one, so "M1" in a sentence is never taken for one
+        if found.postcodes and tracker.get_slot(names.REQUESTED_SLOT) == names.CONTACT:
+            return {names.CONTACT: found.postcodes[0]}
+        return {}
+
+    def validate_order_number(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        number = normalise_order_number(str(value or ""))
+        if number is None:
+            dispatcher.utter_message(
+                text="That doesn't look like one of our order numbers: they start with SD followed by "
+                "five digits, like SD-10023."
+            )
+        return {names.ORDER_NUMBER: number}
+
+    def validate_contact(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        return {names.CONTACT: str(value or "").strip() or None}
+
+    async def get_validation_events(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        """Check each slot's form, then, once both are known and one of them is new, the pair together."""
+        events = await super().get_validation_events(dispatcher, tracker, domain)
+        changed = {e["name"] for e in events if e.get("event") == "slot"}
+        number, contact = tracker.get_slot(names.ORDER_NUMBER), tracker.get_slot(names.CONTACT)
+        if not ({names.ORDER_NUMBER, names.CONTACT} & changed) or not (number and contact):
+            return events
+        outcome = self._verify(number, contact, dispatcher, tracker)
+        tracker.slots.update(outcome)
+        kept = [e for e in events if e.get("name") not in outcome]
+        return [*kept, *(SlotSet(name, value) for name, value in outcome.items())]
+
+    def _verify(
+        self, number: str, contact: str, dispatcher: CollectingDispatcher, tracker: Tracker
+    ) -> dict[str, Any]:
+        try:
+            current().shop.verify(number, contact)
+        except VerificationFailed:
+            attempts = int(tracker.get_slot(names.VERIFICATION_ATTEMPTS) or 0) + 1
+            if attempts >= names.MAX_VERIFICATION_ATTEMPTS:
+                dispatcher.utter_message(
+                    text="I still can't match that order number with that email address or postcode."
+                )
+            else:
+                dispatcher.utter_message(
+                    text="I can't match that order number with that email address or postcode. "
+                    "Please check both and try again."
+                )
+            return {
+                names.ORDER_NUMBER: None,
+                names.CONTACT: None,
+                names.VERIFIED_ORDER: None,
+                names.VERIFICATION_ATTEMPTS: float(attempts),
+            }
+        return {
+            names.ORDER_NUMBER: number,
+            names.CONTACT: contact,
+            names.VERIFIED_ORDER: number,
+            names.VERIFICATION_ATTEMPTS: 0.0,
+        }

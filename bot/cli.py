@@ -1,0 +1,250 @@
+"""``shopdesk``: the operator's command line (``python -m bot.cli`` or the ``shopdesk`` script).
+
+    shopdesk db upgrade
+    shopdesk demo seed [--seed N] [--now ISO] [--reset]
+    shopdesk orders import FILE
+    shopdesk orders export [FILE]
+    shopdesk orders show NUMBER
+
+Other packages add their own commands: after its own, the CLI calls ``register(subparsers)`` in each of
+``EXTENSION_MODULES`` that exists. A handler is ``func(args) -> int`` set with ``set_defaults(func=...)``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import logging
+import sys
+import time
+from collections.abc import Callable, Sequence
+from datetime import datetime
+
+from sqlalchemy.exc import OperationalError
+
+from bot.clock import parse_instant
+from bot.model import Order, ShopdeskError
+from bot.settings import Settings
+
+log = logging.getLogger("shopdesk.cli")
+
+EXTENSION_MODULES = ("knowledge.cli", "integrations.console.cli")
+
+Handler = Callable[[argparse.Namespace], int]
+
+
+class CliError(Exception):
+    """A failure to report on one line, without a traceback."""
+
+
+def _settings() -> Settings:
+    return Settings()
+
+
+def _session_factory(url: str):  # type: ignore[no-untyped-def]
+    from bot.db import make_engine, make_session_factory
+
+    return make_session_factory(make_engine(url))
+
+
+# --- handlers --------------------------------------------------------------------------------------------
+
+
+def cmd_db_upgrade(args: argparse.Namespace) -> int:
+    from bot.db import upgrade
+
+    upgrade(_settings().database_url)
+    print("database is at the latest revision")
+    return 0
+
+
+def demo_now(text: str | None, settings: Settings) -> datetime:
+    """``--now``, else ``SHOPDESK_NOW``, else the demo's fixed instant."""
+    from bot.demo_data import DEMO_NOW
+
+    if text:
+        return parse_instant(text)
+    if settings.now:
+        return parse_instant(settings.now)
+    return DEMO_NOW
+
+
+def cmd_demo_seed(args: argparse.Namespace) -> int:
+    from bot.db import upgrade
+    from bot.demo_data import load_demo
+    from bot.order_io import delete_all
+
+    settings = _settings()
+    try:
+        now = demo_now(args.now, settings)
+    except ValueError as exc:
+        raise CliError(f"--now: not an ISO 8601 instant ({exc})") from exc
+    upgrade(settings.database_url)
+    started = time.perf_counter()
+    with _session_factory(settings.database_url).begin() as session:
+        if args.reset:
+            delete_all(session)
+        summary = load_demo(session, seed=args.seed, now=now)
+    print(
+        f"demo shop seeded (seed {args.seed}, now {now.isoformat()}) in {time.perf_counter() - started:.2f}s"
+    )
+    print(summary)
+    return 0
+
+
+def cmd_orders_import(args: argparse.Namespace) -> int:
+    from bot.order_io import import_data, read_file
+
+    data = read_file(args.file)
+    with _session_factory(_settings().database_url).begin() as session:
+        summary = import_data(session, data)
+    print(summary)
+    return 0
+
+
+def cmd_orders_export(args: argparse.Namespace) -> int:
+    from bot.order_io import export_all, write_json
+
+    with _session_factory(_settings().database_url)() as session:
+        data = export_all(session)
+    text = write_json(data, args.file)
+    if args.file is None:
+        sys.stdout.write(text)
+    else:
+        print(f"exported {len(data['orders'])} orders to {args.file}", file=sys.stderr)
+    return 0
+
+
+def format_order(order: Order) -> str:
+    """The operator's view of one order."""
+    c, a = order.customer, order.shipping_address
+    out = [
+        f"{order.number}  {order.status.value}  placed {order.placed_at:%Y-%m-%d %H:%M}Z"
+        + (f"  paid {order.paid_at:%Y-%m-%d %H:%M}Z" if order.paid_at else "  not paid"),
+        f"customer  {c.name} <{c.email}> {c.phone or ''}".rstrip(),
+        f"ship to   {a.name}, {a.line1}, {a.city}, {a.postcode}, {a.country}",
+        f"money     subtotal {order.subtotal} + shipping {order.shipping_cost}"
+        f" = {order.total} {order.currency}",
+        "lines",
+    ]
+    for line in order.lines:
+        flags = " [final sale]" if line.final_sale else ""
+        out.append(
+            f"  #{line.id} {line.quantity} x {line.name} ({line.sku}, {line.category})"
+            f" @ {line.unit_price}{flags}"
+        )
+    for s in order.shipments:
+        out.append(
+            f"shipment  {s.carrier} {s.service_level} {s.tracking_number} lines {list(s.line_ids)}"
+            f" shipped {s.shipped_at:%Y-%m-%d}"
+            if s.shipped_at
+            else f"shipment  {s.carrier} {s.tracking_number}"
+        )
+        out.append(
+            f"  promised {s.promised_date} estimated {s.estimated_date}"
+            f" delivered {s.delivered_at:%Y-%m-%d %H:%M}Z"
+            if s.delivered_at
+            else f"  promised {s.promised_date} estimated {s.estimated_date} not delivered"
+        )
+        out.append(f"  {s.tracking_url}")
+        for e in s.events:
+            out.append(f"  {e.occurred_at:%Y-%m-%d %H:%M}Z  {e.code.value:<20} {e.location}  {e.description}")
+    for r in order.returns:
+        lines = ", ".join(f"#{rl.line_id} x{rl.quantity}" for rl in r.lines)
+        out.append(
+            f"return    {r.rma_number} {r.status.value} ({r.reason.value}) {r.created_at:%Y-%m-%d} {lines}"
+        )
+    for rf in order.refunds:
+        done = f" completed {rf.completed_at:%Y-%m-%d}" if rf.completed_at else ""
+        rma = f" for {rf.rma_number}" if rf.rma_number else ""
+        out.append(
+            f"refund    {rf.amount} {rf.currency} {rf.method} {rf.status.value}"
+            f" created {rf.created_at:%Y-%m-%d}{done}{rma}"
+        )
+    return "\n".join(out)
+
+
+def cmd_orders_show(args: argparse.Namespace) -> int:
+    from bot.repository import OrderRepository
+
+    with _session_factory(_settings().database_url)() as session:
+        order = OrderRepository(session).get_order(args.number)
+    if order is None:
+        raise CliError(f"no order matches {args.number!r}")
+    print(format_order(order))
+    return 0
+
+
+# --- the parser ------------------------------------------------------------------------------------------
+
+
+def register_extensions(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> list[str]:
+    """Call ``register(subparsers)`` of every extension module present; returns the ones found.
+
+    Only the absence of the module itself (or of its package) is tolerated; an import error inside an
+    extension is a bug and propagates.
+    """
+    found = []
+    for name in EXTENSION_MODULES:
+        try:
+            module = importlib.import_module(name)
+        except ModuleNotFoundError as exc:
+            if exc.name is not None and (exc.name == name or name.startswith(exc.name + ".")):
+                continue
+            raise
+        module.register(subparsers)
+        found.append(name)
+    return found
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="shopdesk", description="Shopdesk operator commands")
+    parser.add_argument("-v", "--verbose", action="store_true", help="log debug detail")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    db = sub.add_parser("db", help="database schema").add_subparsers(dest="db_command", required=True)
+    db.add_parser("upgrade", help="migrate the database to the latest revision").set_defaults(
+        func=cmd_db_upgrade
+    )
+
+    demo = sub.add_parser("demo", help="the demo shop").add_subparsers(dest="demo_command", required=True)
+    seed = demo.add_parser("seed", help="migrate, then import the generated demo shop")
+    seed.add_argument("--seed", type=int, default=7, help="random seed (default 7)")
+    seed.add_argument("--now", help="ISO 8601 instant the demo is relative to (default SHOPDESK_NOW or demo)")
+    seed.add_argument("--reset", action="store_true", help="delete all orders and customers first")
+    seed.set_defaults(func=cmd_demo_seed)
+
+    orders = sub.add_parser("orders", help="orders").add_subparsers(dest="orders_command", required=True)
+    imp = orders.add_parser("import", help="import a JSON file (docs/order-format.md)")
+    imp.add_argument("file")
+    imp.set_defaults(func=cmd_orders_import)
+    exp = orders.add_parser("export", help="export everything as JSON (to stdout without FILE)")
+    exp.add_argument("file", nargs="?")
+    exp.set_defaults(func=cmd_orders_export)
+    show = orders.add_parser("show", help="show one order")
+    show.add_argument("number")
+    show.set_defaults(func=cmd_orders_show)
+
+    register_extensions(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    logging.basicConfig(
+        level=logging.DEBUG if args.verbose else logging.WARNING,
+        format="%(levelname)s %(name)s: %(message)s",
+    )
+    func: Handler = args.func
+    try:
+        return func(args)
+    except (CliError, ShopdeskError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+    except OperationalError as exc:
+        print(f"error: database unavailable: {str(exc.orig).strip().splitlines()[0]}", file=sys.stderr)
+    return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,129 @@
+"""Rule-based extraction of order numbers, emails, postcodes and dates from a shopper's message.
+
+A blank spaCy English pipeline (tokenizer only, no model download) with an ``entity_ruler``. The action
+server uses it to read what Rasa's NLU did not tag, and to normalise what it did: shoppers write order
+numbers as "#SD-10023", "SD10023", "sd 10023" or "order 10023", and postcodes in either case with or
+without the space.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import Any
+
+import spacy
+from spacy.language import Language
+
+ORDER_PREFIX = "SD"
+_ORDER_DIGITS = r"\d{5,6}"
+
+_MONTHS = (
+    "jan|january|feb|february|mar|march|apr|april|may|jun|june|jul|july|aug|august|"
+    "sep|sept|september|oct|october|nov|november|dec|december"
+)
+
+_PATTERNS: list[dict[str, Any]] = [
+    # "SD-10023", "sd10023", "#SD-10023" (the tokenizer splits "#" off)
+    {"label": "ORDER_NUMBER", "pattern": [{"LOWER": {"REGEX": rf"^sd-?{_ORDER_DIGITS}$"}}]},
+    # "SD 10023"
+    {"label": "ORDER_NUMBER", "pattern": [{"LOWER": "sd"}, {"TEXT": {"REGEX": rf"^{_ORDER_DIGITS}$"}}]},
+    # "order 10023", "order #10023", "order no. 10023", "order number: 10023"
+    {
+        "label": "ORDER_NUMBER",
+        "pattern": [
+            {"LOWER": {"IN": ["order", "orders", "ordr", "oder"]}},
+            {"LOWER": {"IN": ["number", "no", "nr", "num", "#", ".", ":", "-", "is", "was", "id"]}, "OP": "*"},
+            {"TEXT": {"REGEX": rf"^#?{_ORDER_DIGITS}$"}},
+        ],
+    },
+    {"label": "ORDER_NUMBER", "pattern": [{"ORTH": "#"}, {"TEXT": {"REGEX": rf"^{_ORDER_DIGITS}$"}}]},
+    {"label": "EMAIL", "pattern": [{"LIKE_EMAIL": True}]},
+    # UK postcodes: outward + inward code, with or without the space ("SW1A 1AA", "m11ae")
+    {
+        "label": "POSTCODE",
+        "pattern": [
+            {"LOWER": {"REGEX": r"^[a-z]{1,2}\d[a-z\d]?$"}},
+            {"LOWER": {"REGEX": r"^\d[a-z]{2}$"}},
+        ],
+    },
+    {"label": "POSTCODE", "pattern": [{"LOWER": {"REGEX": r"^[a-z]{1,2}\d[a-z\d]?\d[a-z]{2}$"}}]},
+    # Canadian postcodes "K1A 0B1"
+    {
+        "label": "POSTCODE",
+        "pattern": [{"LOWER": {"REGEX": r"^[a-z]\d[a-z]$"}}, {"LOWER": {"REGEX": r"^\d[a-z]\d$"}}],
+    },
+    # Dates: "12 March", "March 12", "12/03/2026", "2026-03-12"
+    {
+        "label": "DATE",
+        "pattern": [
+            {"TEXT": {"REGEX": r"^\d{1,2}(st|nd|rd|th)?$"}},
+            {"LOWER": {"REGEX": rf"^({_MONTHS})$"}},
+            {"TEXT": {"REGEX": r"^\d{4}$"}, "OP": "?"},
+        ],
+    },
+    {
+        "label": "DATE",
+        "pattern": [
+            {"LOWER": {"REGEX": rf"^({_MONTHS})$"}},
+            {"TEXT": {"REGEX": r"^\d{1,2}(st|nd|rd|th)?$"}},
+        ],
+    },
+    {"label": "DATE", "pattern": [{"TEXT": {"REGEX": r"^\d{1,2}/\d{1,2}(/\d{2,4})?$"}}]},
+    {"label": "DATE", "pattern": [{"TEXT": {"REGEX": r"^\d{4}-\d{2}-\d{2}$"}}]},
+]
+
+
+@dataclass(frozen=True)
+class Extracted:
+    order_numbers: tuple[str, ...] = ()
+    emails: tuple[str, ...] = ()
+    postcodes: tuple[str, ...] = ()
+    dates: tuple[str, ...] = field(default=())
+
+
+@lru_cache(maxsize=1)
+def _pipeline() -> Language:
+    nlp = spacy.blank("en")
+    ruler = nlp.add_pipe("entity_ruler", config={"overwrite_ents": True})
+    ruler.add_patterns(_PATTERNS)  # type: ignore[attr-defined]
+    return nlp
+
+
+def normalise_order_number(text: str) -> str | None:
+    """"#sd-10023", "SD10023", "order 10023" -> "SD-10023"; ``None`` when there is no order number."""
+    digits = re.search(rf"(?<!\d)({_ORDER_DIGITS})(?!\d)", text)
+    return f"{ORDER_PREFIX}-{digits.group(1)}" if digits else None
+
+
+def normalise_postcode(text: str) -> str:
+    """Upper case with single spaces removed, the form postcodes are compared in: "sw1a 1aa" -> "SW1A1AA"."""
+    return re.sub(r"\s+", "", text).upper()
+
+
+def normalise_email(text: str) -> str:
+    return text.strip().strip(".,;:<>()[]").lower()
+
+
+def extract(text: str) -> Extracted:
+    """Every order number, email, postcode and date in ``text``, normalised, in order of appearance."""
+    doc = _pipeline()(text)
+    found: dict[str, list[str]] = {"ORDER_NUMBER": [], "EMAIL": [], "POSTCODE": [], "DATE": []}
+    for ent in doc.ents:
+        if ent.label_ == "ORDER_NUMBER":
+            value = normalise_order_number(ent.text)
+        elif ent.label_ == "EMAIL":
+            value = normalise_email(ent.text)
+        elif ent.label_ == "POSTCODE":
+            value = normalise_postcode(ent.text)
+        else:
+            value = ent.text
+        if value and value not in found[ent.label_]:
+            found[ent.label_].append(value)
+    return Extracted(
+        order_numbers=tuple(found["ORDER_NUMBER"]),
+        emails=tuple(found["EMAIL"]),
+        postcodes=tuple(found["POSTCODE"]),
+        dates=tuple(found["DATE"]),
+    )

@@ -1,0 +1,144 @@
+"""The use cases the actions and the gateway call: verify an order, read its state, apply the rules, act.
+
+Each call opens its own short session (no long-lived session), reads the order system through the
+repository and hands the facts to the pure rules in ``returns``, ``shipping`` and ``cancellation``.
+"""
+
+from __future__ import annotations
+
+import hmac
+import logging
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot import cancellation, returns, shipping
+from bot.clock import Clock
+from bot.formatting import format_money
+from bot.extraction import normalise_email, normalise_order_number, normalise_postcode
+from bot.model import NotAllowed, Order, Return, ReturnLine, ReturnReason, VerificationFailed
+from bot.policy import Policy
+from bot.repository import OrderRepository
+
+logger = logging.getLogger(__name__)
+
+
+def contact_matches(order: Order, contact: str) -> bool:
+    """True when ``contact`` is the order's customer email or a postcode on it (customer or delivery)."""
+    if "@" in contact:
+        return hmac.compare_digest(normalise_email(contact), normalise_email(order.customer.email))
+    given = normalise_postcode(contact)
+    return bool(given) and given in {
+        normalise_postcode(order.customer.postcode),
+        normalise_postcode(order.shipping_address.postcode),
+    }
+
+
+@dataclass(frozen=True)
+class StatusReport:
+    order: Order
+    deliveries: list[shipping.DelayAssessment]
+
+
+@dataclass(frozen=True)
+class ReturnsReport:
+    order: Order
+    lines: list[returns.LineEligibility]
+
+
+class ShopService:
+    def __init__(self, sessions: sessionmaker[Session], policy: Policy, clock: Clock) -> None:
+        self._sessions = sessions
+        self.policy = policy
+        self.clock = clock
+
+    def now(self) -> datetime:
+        return self.clock()
+
+    def verify(self, order_number: str, contact: str) -> Order:
+        """The order, when ``contact`` (email or postcode) belongs to it.
+
+        Raises ``VerificationFailed`` alike for an unknown order and a wrong contact, so the answer never
+        tells a stranger whether an order number exists.
+        """
+        number = normalise_order_number(order_number)
+        with self._sessions() as session:
+            order = OrderRepository(session).get_order(number) if number else None
+        if order is None or not contact_matches(order, contact):
+            logger.info("order verification failed")
+            raise VerificationFailed("order number and contact do not match")
+        return order
+
+    def customer_orders(self, verified: Order, limit: int = 5) -> list[Order]:
+        """The verified customer's orders, newest first (for "my last order" and order buttons)."""
+        with self._sessions() as session:
+            return OrderRepository(session).orders_for_email(verified.customer.email, limit=limit)
+
+    def status(self, order: Order) -> StatusReport:
+        with self._sessions() as session:
+            disruptions = OrderRepository(session).active_disruptions(self.now())
+        return StatusReport(order, shipping.assess_order(order, disruptions, self.policy, self.now()))
+
+    def returns(self, order: Order, reason: ReturnReason = ReturnReason.CHANGED_MIND) -> ReturnsReport:
+        return ReturnsReport(order, returns.assess_order(order, self.policy, self.now(), reason))
+
+    def start_return(
+        self,
+        order: Order,
+        line_ids: list[int],
+        reason: ReturnReason,
+        idempotency_key: str,
+    ) -> Return:
+        """Create the return for the eligible lines asked for; the same key never creates a second one."""
+        with self._sessions() as session:
+            earlier = OrderRepository(session).return_for_key(order.number, idempotency_key)
+        if earlier is not None:
+            return earlier
+        decisions = {d.line.id: d for d in returns.assess_order(order, self.policy, self.now(), reason)}
+        lines = []
+        for line_id in line_ids:
+            decision = decisions.get(line_id)
+            if decision is None or not decision.eligible:
+                raise NotAllowed(decision.reason if decision else "that item is not on this order")
+            lines.append(ReturnLine(line_id=line_id, quantity=decision.returnable_quantity))
+        if not lines:
+            raise NotAllowed("no item was chosen to return")
+        instructions = self.return_instructions(reason)
+        with self._sessions() as session, session.begin():
+            created = OrderRepository(session).add_return(
+                order.number, lines, reason, instructions, self.now(), idempotency_key
+            )
+        logger.info("return created for an order (%d lines)", len(lines))
+        return created
+
+    def return_instructions(self, reason: ReturnReason) -> str:
+        """Instructions from the policy's numbers only; the return's own record keeps them."""
+        if reason.value in self.policy.return_shipping_free_for:
+            postage = "Return postage is free."
+        else:
+            fee = format_money(self.policy.return_shipping_fee, self.policy.currency)
+            postage = f"Return postage of {fee} is deducted from your refund."
+        return (
+            "We will email you a prepaid return label. Print it, attach it to the parcel and drop the "
+            f"parcel at any post office or parcel shop. {postage}"
+        )
+
+    def cancellation(self, order: Order) -> cancellation.CancellationDecision:
+        return cancellation.assess_cancellation(order, self.policy)
+
+    def cancel(self, order: Order) -> Order:
+        decision = self.cancellation(order)
+        if not decision.allowed:
+            raise NotAllowed(decision.reason)
+        with self._sessions() as session, session.begin():
+            cancelled = OrderRepository(session).cancel_order(order.number, self.now())
+        logger.info("order cancelled by the shopper")
+        return cancelled
+
+    def reload(self, order: Order) -> Order:
+        with self._sessions() as session:
+            fresh = OrderRepository(session).get_order(order.number)
+        if fresh is None:
+            raise VerificationFailed("order disappeared")
+        return fresh

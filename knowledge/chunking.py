@@ -1,0 +1,213 @@
+"""Split policy documents into passages that keep their document title and section heading.
+
+A Markdown document is cut at its ``## `` headings; every chunk carries the ``# `` title and the
+section heading, so a hit can be cited as "Returns policy, section 2. Return windows". A section
+longer than ``max_words`` is split between paragraphs, and a paragraph that is itself too long is
+split between sentences (spaCy's rule-based sentencizer: no model to download). The introduction
+above the first ``##`` only summarises the document, so it is indexed only when the document has no
+sections. Plain-text files become one titled document split by paragraphs.
+
+Files that cannot be read as UTF-8 text, hold binary data or are empty raise ``DocumentError``;
+``read_document`` callers report and skip them.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+# Bump when the chunking changes, so an incremental build re-chunks every document.
+CHUNKER_VERSION = "1"
+DEFAULT_MAX_WORDS = 120
+SUPPORTED_SUFFIXES = (".md", ".markdown", ".txt")
+
+CLAUSE_RE = re.compile(r"<!--\s*clause:\s*([\w.]+)\s*-->")
+_COMMENT_RE = re.compile(r"<!--.*?-->", re.S)
+_TABLE_RULE_RE = re.compile(r"^\|?\s*:?-{3,}")
+
+
+class DocumentError(ValueError):
+    """A file that is not a usable text document (undecodable, binary or empty)."""
+
+
+@dataclass(frozen=True)
+class Chunk:
+    id: str  # "<file>#<section number>.<part>", stable while the document does not change
+    doc_file: str
+    doc_title: str
+    section: str  # the heading without "## ", e.g. "2. Return windows"; "" for an untitled part
+    text: str  # the document's own words, clause comments removed
+    clauses: tuple[str, ...] = ()
+
+    @property
+    def source(self) -> str:
+        return f"{self.doc_title}, section {self.section}" if self.section else self.doc_title
+
+    def search_text(self) -> str:
+        """What gets embedded and BM25-indexed: title and heading give context to a short passage."""
+        return f"{self.doc_title}. {self.section}.\n{plain(self.text)}"
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "doc_file": self.doc_file,
+            "doc_title": self.doc_title,
+            "section": self.section,
+            "text": self.text,
+            "clauses": list(self.clauses),
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Chunk:
+        return cls(
+            id=data["id"],
+            doc_file=data["doc_file"],
+            doc_title=data["doc_title"],
+            section=data["section"],
+            text=data["text"],
+            clauses=tuple(data.get("clauses", ())),
+        )
+
+
+@dataclass(frozen=True)
+class SourceFile:
+    name: str  # path relative to the docs folder, used as the document's id
+    text: str
+    sha256: str
+
+
+def plain(text: str) -> str:
+    """Markdown table pipes, rules and emphasis removed; words and numbers kept."""
+    lines = []
+    for line in text.splitlines():
+        if _TABLE_RULE_RE.match(line.strip()):
+            continue
+        line = line.strip().strip("|").replace(" | ", ": ", 1).replace(" | ", ", ")
+        lines.append(line.replace("**", "").removeprefix("- "))
+    return "\n".join(lines).strip()
+
+
+def read_document(path: Path, root: Path | None = None) -> SourceFile:
+    """Read one document; raises ``DocumentError`` saying why it cannot be used."""
+    data = path.read_bytes()
+    if not data.strip():
+        raise DocumentError("empty file")
+    if b"\x00" in data:
+        raise DocumentError("binary data (NUL bytes)")
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise DocumentError(f"not UTF-8 text (byte {exc.start})") from exc
+    if not _COMMENT_RE.sub("", text).strip():
+        raise DocumentError("no text")
+    name = path.relative_to(root).as_posix() if root else path.name
+    return SourceFile(name=name, text=text, sha256=hashlib.sha256(data).hexdigest())
+
+
+@cache
+def _sentencizer() -> Any:
+    import spacy  # imported here: spaCy is slow to import and only needed for long paragraphs
+
+    nlp = spacy.blank("en")
+    nlp.add_pipe("sentencizer")
+    return nlp
+
+
+def split_sentences(text: str) -> list[str]:
+    return [s.text.strip() for s in _sentencizer()(text).sents if s.text.strip()]
+
+
+def _pack(pieces: list[str], max_words: int, joiner: str) -> list[str]:
+    """Greedily join consecutive pieces while they fit in ``max_words``."""
+    out: list[str] = []
+    current: list[str] = []
+    words = 0
+    for piece in pieces:
+        n = len(piece.split())
+        if current and words + n > max_words:
+            out.append(joiner.join(current))
+            current, words = [], 0
+        current.append(piece)
+        words += n
+    if current:
+        out.append(joiner.join(current))
+    return out
+
+
+def split_passage(text: str, max_words: int = DEFAULT_MAX_WORDS) -> list[str]:
+    """Split a section body into parts of at most ``max_words`` (a single long sentence may exceed it)."""
+    if len(text.split()) <= max_words:
+        return [text] if text.strip() else []
+    pieces: list[str] = []
+    for para in (p.strip() for p in re.split(r"\n\s*\n", text)):
+        if not para:
+            continue
+        is_block = para.startswith(("|", "- ", "* "))  # tables and lists stay whole
+        if len(para.split()) > max_words and not is_block:
+            pieces.extend(_pack(split_sentences(para), max_words, " "))
+        else:
+            pieces.append(para)
+    return _pack(pieces, max_words, "\n\n")
+
+
+def _title_from_name(name: str) -> str:
+    stem = Path(name).stem.replace("-", " ").replace("_", " ")
+    return stem[:1].upper() + stem[1:]
+
+
+def _section_chunks(
+    source: SourceFile, title: str, number: int, heading: str, body: str, max_words: int
+) -> list[Chunk]:
+    clauses = tuple(CLAUSE_RE.findall(body))
+    text = _COMMENT_RE.sub("", body).strip()
+    return [
+        Chunk(f"{source.name}#{number}.{i}", source.name, title, heading, part, clauses)
+        for i, part in enumerate(split_passage(text, max_words))
+    ]
+
+
+def chunk_markdown(source: SourceFile, max_words: int = DEFAULT_MAX_WORDS) -> list[Chunk]:
+    lines = source.text.splitlines()
+    title = next((ln[2:].strip() for ln in lines if ln.startswith("# ")), _title_from_name(source.name))
+    sections: list[tuple[str, list[str]]] = [("", [])]
+    title_seen = False
+    for line in lines:
+        if line.startswith("# ") and not title_seen:
+            title_seen = True
+            continue
+        if line.startswith("## "):
+            sections.append((line[3:].strip(), []))
+        else:
+            sections[-1][1].append(line)
+    if len(sections) > 1:
+        sections = sections[1:]  # the introduction only summarises the sections
+    chunks: list[Chunk] = []
+    for number, (heading, body) in enumerate(sections):
+        chunks += _section_chunks(source, title, number, heading, "\n".join(body), max_words)
+    return chunks
+
+
+def chunk_plain_text(source: SourceFile, max_words: int = DEFAULT_MAX_WORDS) -> list[Chunk]:
+    """A plain-text file: the first line is the title when it is short, the rest is one section."""
+    lines = source.text.strip().splitlines()
+    title, body = _title_from_name(source.name), source.text
+    if len(lines) > 1 and len(lines[0].split()) <= 12 and not lines[1].strip():
+        title, body = lines[0].strip(), "\n".join(lines[2:])
+    return _section_chunks(source, title, 0, "", body, max_words)
+
+
+def chunk_document(source: SourceFile, max_words: int = DEFAULT_MAX_WORDS) -> list[Chunk]:
+    if source.name.endswith(".txt"):
+        return chunk_plain_text(source, max_words)
+    return chunk_markdown(source, max_words)
+
+
+def document_title(source: SourceFile) -> str:
+    for line in source.text.splitlines():
+        if line.startswith("# "):
+            return line[2:].strip()
+    return _title_from_name(source.name)

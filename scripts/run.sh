@@ -1,0 +1,60 @@
+#!/usr/bin/env bash
+# Set up whatever is missing, then run the assistant on the embedded defaults (SQLite, no external service):
+# the Rasa server (HTTP API on loopback), the action server and the gateway. Ctrl-C stops them all.
+source "$(cd "$(dirname "$0")" && pwd)/lib.sh"
+cd "$SHOPDESK_ROOT"
+
+APP=$(app_env)
+RASA=$(rasa_env)
+
+export PYTHONPATH="$SHOPDESK_ROOT" HF_HUB_OFFLINE=1 TRANSFORMERS_OFFLINE=1 TOKENIZERS_PARALLELISM=false
+export SHOPDESK_DATABASE_URL=${SHOPDESK_DATABASE_URL:-"sqlite:///$SHOPDESK_ROOT/var/shopdesk.db"}
+# The demo data is written around a fixed "now" so its edge cases (delivered 30 days ago, late, ...)
+# stay true; run with SHOPDESK_NOW= (empty) to use the real clock with your own data.
+export SHOPDESK_NOW=${SHOPDESK_NOW-$("$APP/bin/python" -c 'from bot.demo_data import DEMO_NOW; print(DEMO_NOW.isoformat())')}
+RASA_PORT=${SHOPDESK_RASA_PORT:-5005}
+ACTIONS_PORT=${SHOPDESK_ACTIONS_PORT:-5055}
+GATEWAY_PORT=${SHOPDESK_GATEWAY_PORT:-8000}
+export SHOPDESK_ACTION_ENDPOINT="http://127.0.0.1:$ACTIONS_PORT/webhook"
+export SHOPDESK_RASA_URL="http://127.0.0.1:$RASA_PORT"
+mkdir -p var/logs
+
+shopdesk() { "$APP/bin/python" -m bot.cli "$@"; }
+shopdesk db upgrade
+if ! shopdesk orders count --quiet-if-any; then
+  log "seeding the demo shop (fixed clock $SHOPDESK_NOW)"
+  shopdesk demo seed
+fi
+shopdesk knowledge build
+MODEL=$(ensure_model "$RASA")
+
+pids=()
+stop_all() {
+  trap - INT TERM EXIT
+  log "stopping"
+  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
+  wait 2>/dev/null || true
+}
+trap stop_all INT TERM EXIT
+
+log "starting the action server on 127.0.0.1:$ACTIONS_PORT (log: var/logs/actions.log)"
+"$APP/bin/python" -m actions.server --host 127.0.0.1 --port "$ACTIONS_PORT" > var/logs/actions.log 2>&1 &
+pids+=($!)
+log "starting Rasa on 127.0.0.1:$RASA_PORT (log: var/logs/rasa.log)"
+"$RASA/bin/rasa" run --enable-api -i 127.0.0.1 -p "$RASA_PORT" -m "$MODEL" \
+  --endpoints endpoints.yml --credentials credentials.yml > var/logs/rasa.log 2>&1 &
+pids+=($!)
+wait_http "http://127.0.0.1:$ACTIONS_PORT/health" 120 "the action server"
+wait_http "http://127.0.0.1:$RASA_PORT/status" 180 "Rasa"
+if [ -d integrations/gateway ]; then
+  log "starting the gateway on 127.0.0.1:$GATEWAY_PORT (log: var/logs/gateway.log)"
+  "$APP/bin/python" -m uvicorn integrations.gateway.app:create_app --factory \
+    --host 127.0.0.1 --port "$GATEWAY_PORT" > var/logs/gateway.log 2>&1 &
+  pids+=($!)
+  wait_http "http://127.0.0.1:$GATEWAY_PORT/health/live" 60 "the gateway"
+  log "ready: open http://127.0.0.1:$GATEWAY_PORT/ to chat with the demo shop (Ctrl-C stops everything)"
+else
+  log "ready: chat with  bin/shopdesk chat  (Ctrl-C here stops everything)"
+fi
+wait -n "${pids[@]}" || true
+die "a process stopped unexpectedly; see var/logs/"

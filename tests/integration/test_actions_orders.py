@@ -1,0 +1,335 @@
+"""The order actions against a real SQLite database seeded by the demo generator, with a fixed clock.
+
+The demo "now" is 15 October 2026, 11:00 in London; SHOWCASE says what each order demonstrates.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import pytest
+from rasa_sdk.events import SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.confirmation import ActionConfirm, ActionDecline
+from actions.context import ActionContext
+from actions.conversation import ActionFallback
+from actions.order_answers import ActionAnswerRequest
+from actions.policy_answer import ActionAnswerPolicy
+from actions.verification import ValidateVerifyOrderForm
+from bot.demo_data import SHOWCASE
+from bot.model import OrderStatus
+from tests.integration.conftest import DOMAIN, ROOT, make_tracker, run_action
+
+CASES = {case.kind: case for case in SHOWCASE}
+
+
+def verified_slots(kind: str, request: str, **extra: Any) -> dict[str, Any]:
+    case = CASES[kind]
+    return {
+        "order_number": case.number,
+        "contact": case.email,
+        "verified_order": case.number,
+        "pending_request": request,
+        **extra,
+    }
+
+
+def answer(kind: str, request: str, text: str = "", **slots: Any) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    tracker = make_tracker(verified_slots(kind, request, **slots), text=text, intent=request)
+    return run_action(ActionAnswerRequest(), tracker)
+
+
+def payloads(messages: list[dict[str, Any]]) -> list[str]:
+    return [b["payload"] for m in messages for b in m.get("buttons") or []]
+
+
+def validate(slots: dict[str, Any], text: str = "") -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """Run the form validation the way Rasa calls it: the slots just set are the ones to validate."""
+    tracker = make_tracker(
+        {"requested_slot": "contact", **slots},
+        text=text,
+        intent="inform",
+        events=[
+            {"event": "user", "text": text, "parse_data": {"intent": {"name": "inform"}, "entities": []}},
+            *[{"event": "slot", "name": k, "value": v} for k, v in slots.items()],
+        ],
+        active_loop="verify_order_form",
+    )
+    dispatcher = CollectingDispatcher()
+    events = asyncio.run(ValidateVerifyOrderForm().run(dispatcher, tracker, DOMAIN))
+    return dispatcher.messages, events
+
+
+def slot_values(events: list[dict[str, Any]]) -> dict[str, Any]:
+    return {e["name"]: e["value"] for e in events if e.get("event") == "slot"}
+
+
+# --- verification --------------------------------------------------------------------------------------
+
+
+def test_order_number_with_its_email_is_verified(action_context: ActionContext) -> None:
+    case = CASES["in_transit_on_time"]
+    messages, events = validate({"order_number": case.number, "contact": case.email.upper()})
+    assert messages == []
+    assert slot_values(events)["verified_order"] == case.number
+
+
+def test_order_number_with_its_delivery_postcode_is_verified(action_context: ActionContext) -> None:
+    case = CASES["late"]
+    _, events = validate({"order_number": case.number, "contact": case.postcode.lower().replace(" ", "")})
+    assert slot_values(events)["verified_order"] == case.number
+
+
+def test_wrong_email_and_unknown_order_get_exactly_the_same_answer(action_context: ActionContext) -> None:
+    case = CASES["late"]
+    wrong_email, wrong_events = validate({"order_number": case.number, "contact": "someone.else@example.com"})
+    unknown, unknown_events = validate({"order_number": "SD-99999", "contact": case.email})
+    assert wrong_email == unknown
+    assert slot_values(wrong_events) == slot_values(unknown_events)
+    assert slot_values(wrong_events)["verified_order"] is None
+    assert slot_values(wrong_events)["verification_attempts"] == 1.0
+
+
+def test_third_failed_verification_ends_the_form_and_the_answer_offers_a_person(
+    action_context: ActionContext,
+) -> None:
+    _, events = validate(
+        {"order_number": "SD-99999", "contact": "nobody@example.com", "verification_attempts": 2.0}
+    )
+    values = slot_values(events)
+    assert values["verification_attempts"] == 3.0
+    assert values.get("requested_slot") is None  # the form asks nothing more
+
+    tracker = make_tracker({"verification_attempts": 3.0, "pending_request": "order_status"})
+    messages, _ = run_action(ActionAnswerRequest(), tracker)
+    assert "/human_handoff" in payloads(messages)
+    assert "SD-99999" not in messages[0]["text"]
+
+
+def test_an_answer_is_refused_when_the_order_number_changed_after_verification(
+    action_context: ActionContext,
+) -> None:
+    slots = verified_slots("late", "order_status")
+    slots["order_number"] = CASES["lost"].number  # asked about someone else's order
+    messages, _ = run_action(ActionAnswerRequest(), make_tracker(slots))
+    assert messages == [{**messages[0], "response": "utter_ask_order_number"}]
+    assert CASES["lost"].number not in str(messages)
+
+
+# --- status, tracking, delays --------------------------------------------------------------------------
+
+
+def test_order_status_gives_the_true_items_carrier_and_tracking(action_context: ActionContext) -> None:
+    case = CASES["in_transit_on_time"]
+    order = action_context.shop.verify(case.number, case.email)
+    messages, _ = answer("in_transit_on_time", "order_status")
+    text = messages[0]["text"]
+    shipment = order.shipments[0]
+    assert shipment.tracking_number in text
+    assert shipment.tracking_url in text
+    assert shipment.carrier in text
+    for line in order.lines:
+        assert line.name in text
+    assert "on its way" in text
+
+
+def test_a_late_parcel_is_explained_with_a_new_estimate_and_a_next_step(action_context: ActionContext) -> None:
+    messages, _ = answer("late", "shipping_delay")
+    text = messages[0]["text"]
+    assert "running late" in text
+    assert "Current estimate:" in text
+    assert "(Delivery problems" in text or "section" in text.lower()
+
+
+def test_a_disruption_notice_is_quoted_as_the_shop_wrote_it(action_context: ActionContext) -> None:
+    case = CASES["disrupted"]
+    order = action_context.shop.verify(case.number, case.email)
+    report = action_context.shop.status(order)
+    notice = next(a.disruption for a in report.deliveries if a.disruption is not None)
+    messages, _ = answer("disrupted", "shipping_delay")
+    assert notice.explanation in messages[0]["text"]
+
+
+def test_a_lost_parcel_offers_a_person(action_context: ActionContext) -> None:
+    messages, _ = answer("lost", "shipping_delay")
+    assert "lost" in messages[0]["text"]
+    assert "/human_handoff" in payloads(messages)
+
+
+def test_an_order_not_shipped_has_no_tracking_number_yet(action_context: ActionContext) -> None:
+    messages, _ = answer("processing", "tracking_info")
+    assert "has not shipped yet" in messages[0]["text"]
+
+
+# --- returns -------------------------------------------------------------------------------------------
+
+
+def test_delivered_30_days_ago_is_returnable_today_and_says_until_when(action_context: ActionContext) -> None:
+    messages, _ = answer("delivered_30_days_ago", "return_eligibility")
+    text = messages[0]["text"]
+    assert "can be returned" in text
+    assert "15 October 2026" in text  # delivered 15 September, 30 days
+    assert "Returns" in text  # the policy section it rests on
+
+
+def test_delivered_31_days_ago_is_not_returnable(action_context: ActionContext) -> None:
+    messages, _ = answer("delivered_31_days_ago", "return_eligibility")
+    assert "cannot be returned" in messages[0]["text"]
+    assert "can be returned" not in messages[0]["text"]
+
+
+def test_mixed_order_says_which_lines_can_go_back(action_context: ActionContext) -> None:
+    case = CASES["mixed_returnable"]
+    order = action_context.shop.verify(case.number, case.email)
+    messages, _ = answer("mixed_returnable", "return_eligibility")
+    verdicts = {
+        line.split(": ", 1)[0].removeprefix("- "): line.split(": ", 1)[1].split(";")[0]
+        for line in messages[0]["text"].splitlines()[1:]
+    }
+    assert set(verdicts) == {line.name for line in order.lines}
+    returnable = [name for name, verdict in verdicts.items() if verdict == "can be returned"]
+    assert len(returnable) == 1
+    assert next(line for line in order.lines if line.name == returnable[0]).category == "apparel"
+
+
+def test_a_final_sale_item_cannot_be_returned(action_context: ActionContext) -> None:
+    messages, events = answer("final_sale", "start_return")
+    assert "final sale" in messages[0]["text"].lower()
+    assert SlotSet("awaiting_confirmation", True) not in events
+
+
+def test_starting_a_return_asks_first_and_confirming_twice_creates_one_return(
+    action_context: ActionContext,
+) -> None:
+    messages, events = answer("delivered_5_days_ago", "start_return", text="I want to return it", product="all")
+    assert payloads(messages) == ["/affirm", "/deny"]
+    subject = slot_values(events)["confirmation_subject"]
+    slots = verified_slots("delivered_5_days_ago", "start_return", awaiting_confirmation=True)
+    slots["confirmation_subject"] = subject
+    first, first_events = run_action(ActionConfirm(), make_tracker(slots, text="yes", intent="affirm"))
+    second, _ = run_action(ActionConfirm(), make_tracker(slots, text="yes", intent="affirm"))
+    rma = first[0]["text"].split("return ")[1].split(" ")[0]
+    assert rma.startswith("RMA-")
+    assert rma in second[0]["text"]
+    assert slot_values(first_events)["awaiting_confirmation"] is False
+
+    case = CASES["delivered_5_days_ago"]
+    order = action_context.shop.verify(case.number, case.email)
+    assert [r.rma_number for r in order.returns] == [rma]
+
+
+def test_no_at_the_confirmation_creates_nothing(action_context: ActionContext) -> None:
+    _, events = answer("delivered_5_days_ago", "start_return", product="all")
+    slots = verified_slots("delivered_5_days_ago", "start_return", awaiting_confirmation=True)
+    slots["confirmation_subject"] = slot_values(events)["confirmation_subject"]
+    messages, _ = run_action(ActionDecline(), make_tracker(slots, text="no", intent="deny"))
+    assert "haven't started a return" in messages[0]["text"]
+    case = CASES["delivered_5_days_ago"]
+    assert action_context.shop.verify(case.number, case.email).returns == ()
+
+
+# --- cancellation and refunds --------------------------------------------------------------------------
+
+
+def test_an_order_being_packed_is_cancelled_after_confirmation(action_context: ActionContext) -> None:
+    messages, events = answer("processing", "cancel_order")
+    assert payloads(messages) == ["/affirm", "/deny"]
+    slots = verified_slots("processing", "cancel_order", awaiting_confirmation=True)
+    slots["confirmation_subject"] = slot_values(events)["confirmation_subject"]
+    done, _ = run_action(ActionConfirm(), make_tracker(slots, text="yes", intent="affirm"))
+    assert "is now cancelled" in done[0]["text"]
+    case = CASES["processing"]
+    assert action_context.shop.verify(case.number, case.email).status is OrderStatus.CANCELLED
+
+
+def test_a_shipped_order_cannot_be_cancelled_and_the_shopper_is_told_what_instead(
+    action_context: ActionContext,
+) -> None:
+    messages, events = answer("in_transit_on_time", "cancel_order")
+    assert "can't cancel" in messages[0]["text"]
+    assert "return" in messages[0]["text"]
+    assert "awaiting_confirmation" not in slot_values(events)
+
+
+def test_refund_status_comes_from_the_order_system(action_context: ActionContext) -> None:
+    case = CASES["refund_pending"]
+    order = action_context.shop.verify(case.number, case.email)
+    messages, _ = answer("refund_pending", "refund_status")
+    text = messages[0]["text"]
+    if order.refunds:
+        assert "waiting to be processed" in text or "being processed" in text
+    else:
+        assert order.returns[0].rma_number in text
+
+
+# --- several orders ------------------------------------------------------------------------------------
+
+
+def test_a_customer_with_several_orders_gets_buttons_for_the_others(action_context: ActionContext) -> None:
+    first = next(c for c in SHOWCASE if c.kind == "several_orders")
+    messages, _ = run_action(
+        ActionAnswerRequest(),
+        make_tracker({"order_number": first.number, "contact": first.email, "verified_order": first.number}),
+    )
+    others = {c.number for c in SHOWCASE if c.email == first.email and c.number != first.number}
+    offered = {p.split('"order_number":"')[1].rstrip('"}') for p in payloads(messages)}
+    assert others <= offered
+    assert first.number not in offered
+
+
+def test_my_last_order_means_the_verified_customers_newest_order(action_context: ActionContext) -> None:
+    first = next(c for c in SHOWCASE if c.kind == "several_orders")
+    tracker = make_tracker(
+        {
+            "order_number": first.number,
+            "contact": first.email,
+            "verified_order": first.number,
+            "order_pointer": "latest",
+            "requested_slot": None,
+        },
+        text="my last order",
+        intent="inform",
+    )
+    extracted = asyncio.run(ValidateVerifyOrderForm().extract_order_number(CollectingDispatcher(), tracker, DOMAIN))
+    order = action_context.shop.verify(first.number, first.email)
+    newest = action_context.shop.customer_orders(order, limit=1)[0]
+    assert extracted["order_number"] == newest.number
+
+
+# --- policy questions and misunderstandings ------------------------------------------------------------
+
+
+def test_a_policy_question_is_answered_in_the_documents_words_with_the_source(
+    action_context: ActionContext,
+) -> None:
+    messages, _ = run_action(
+        ActionAnswerPolicy(), make_tracker(text="how long until I get my refund?", intent="policy_question")
+    )
+    text = messages[0]["text"]
+    assert "(Source: " in text
+    passage = text.split("\n(Source: ")[0]
+    docs = "\n".join(p.read_text() for p in (ROOT / "knowledge" / "docs").glob("*.md"))
+    assert passage[:80] in docs  # the documents' own words, not invented text
+
+
+def test_a_question_the_documents_do_not_answer_gets_an_honest_no_and_a_person(
+    action_context: ActionContext,
+) -> None:
+    messages, _ = run_action(
+        ActionAnswerPolicy(), make_tracker(text="do you sell mountain bikes?", intent="policy_question")
+    )
+    assert "don't have that" in messages[0]["text"]
+    assert "/human_handoff" in payloads(messages)
+
+
+@pytest.mark.parametrize(("misunderstood", "offers_person"), [(1, False), (2, True)])
+def test_two_misunderstandings_in_a_row_offer_a_person(
+    action_context: ActionContext, misunderstood: int, offers_person: bool
+) -> None:
+    fallback = {"event": "user", "text": "zzz", "parse_data": {"intent": {"name": "nlu_fallback"}}}
+    understood = {"event": "user", "text": "hi", "parse_data": {"intent": {"name": "greet"}}}
+    tracker = make_tracker(text="zzz", intent="nlu_fallback", events=[understood, *[fallback] * misunderstood])
+    messages, _ = run_action(ActionFallback(), tracker)
+    assert ("/human_handoff" in payloads(messages)) is offers_person

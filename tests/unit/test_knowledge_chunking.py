@@ -1,0 +1,110 @@
+"""Chunking keeps each passage's document title and section heading, and skips unusable files."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from knowledge.chunking import (
+    DocumentError,
+    chunk_document,
+    read_document,
+    split_passage,
+)
+from knowledge.index import scan_documents
+
+DOC = """# Returns policy
+
+How to return things.
+
+## 1. Starting a return
+
+Start a return from your account.
+
+## 2. Return windows
+<!-- clause: returns.window -->
+
+You can return most items within 30 days of delivery.
+"""
+
+
+def _write(tmp_path: Path, name: str, content: str | bytes) -> Path:
+    path = tmp_path / name
+    if isinstance(content, bytes):
+        path.write_bytes(content)
+    else:
+        path.write_text(content, encoding="utf-8")
+    return path
+
+
+def test_each_chunk_keeps_the_document_title_and_its_section_heading(tmp_path: Path) -> None:
+    chunks = chunk_document(read_document(_write(tmp_path, "returns.md", DOC)))
+    assert [(c.doc_title, c.section) for c in chunks] == [
+        ("Returns policy", "1. Starting a return"),
+        ("Returns policy", "2. Return windows"),
+    ]
+    assert chunks[1].source == "Returns policy, section 2. Return windows"
+    assert chunks[1].text == "You can return most items within 30 days of delivery."
+
+
+def test_clause_comments_are_attached_to_their_section_and_removed_from_the_text(tmp_path: Path) -> None:
+    chunks = chunk_document(read_document(_write(tmp_path, "returns.md", DOC)))
+    assert chunks[0].clauses == ()
+    assert chunks[1].clauses == ("returns.window",)
+    assert "<!--" not in chunks[1].text
+
+
+def test_a_long_section_is_split_into_parts_that_all_keep_the_heading(tmp_path: Path) -> None:
+    paragraphs = "\n\n".join(f"Paragraph {i} " + "word " * 50 + "ends here." for i in range(5))
+    doc = f"# Delivery policy\n\n## 3. Tracking your parcel\n\n{paragraphs}\n"
+    chunks = chunk_document(read_document(_write(tmp_path, "shipping.md", doc)), max_words=120)
+    assert len(chunks) == 3
+    assert {c.section for c in chunks} == {"3. Tracking your parcel"}
+    assert all(len(c.text.split()) <= 120 for c in chunks)
+    assert len({c.id for c in chunks}) == 3
+
+
+def test_a_single_long_paragraph_is_split_between_sentences() -> None:
+    paragraph = " ".join(f"Sentence number {i} says something about parcels." for i in range(40))
+    parts = split_passage(paragraph, max_words=60)
+    assert len(parts) > 1
+    assert all(part.endswith(".") for part in parts)
+    assert " ".join(parts) == paragraph
+
+
+def test_a_plain_text_file_becomes_a_titled_document(tmp_path: Path) -> None:
+    path = _write(tmp_path, "faq.txt", "Store FAQ\n\nWe are an online shop only.\n")
+    (chunk,) = chunk_document(read_document(path))
+    assert (chunk.doc_title, chunk.text) == ("Store FAQ", "We are an online shop only.")
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "reason"),
+    [
+        ("empty.md", "", "empty"),
+        ("blank.md", "   \n\n", "empty"),
+        ("comment-only.md", "<!-- clause: x -->\n", "no text"),
+        ("latin1.md", "Caf\xe9 returns".encode("latin-1"), "not UTF-8"),
+        ("binary.md", b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", "binary"),
+    ],
+)
+def test_unusable_files_raise_a_document_error(
+    tmp_path: Path, name: str, content: str | bytes, reason: str
+) -> None:
+    with pytest.raises(DocumentError, match=reason):
+        read_document(_write(tmp_path, name, content))
+
+
+def test_scanning_a_folder_reports_and_skips_bad_files_and_keeps_the_good_ones(tmp_path: Path) -> None:
+    _write(tmp_path, "returns.md", DOC)
+    _write(tmp_path, "empty.md", "")
+    _write(tmp_path, "broken.md", b"\xff\xfe\x00garbage")
+    _write(tmp_path, "photo.png", b"\x89PNG")
+    sources, skipped = scan_documents(tmp_path)
+    assert [s.name for s in sources] == ["returns.md"]
+    assert {s.file: s.reason.split()[0] for s in skipped} == {
+        "broken.md": "binary",
+        "empty.md": "empty",
+        "photo.png": "unsupported",
+    }

@@ -1,0 +1,17 @@
+import pytest
+
+from bot.model import ReturnReason
+from bot.return_reasons import reason_from_text
+
+
+@pytest.mark.parametrize(
+    ("text", "reason"),
+    [
+        ("the mug arrived broken", ReturnReason.DAMAGED),
+        ("you sent me the wrong item", ReturnReason.WRONG_ITEM),
+        ("the shoes are too small", ReturnReason.DOES_NOT_FIT),
+        ("I just don't like it", ReturnReason.CHANGED_MIND),
+    ],
+)
+def test_the_reason_is_read_from_the_shoppers_words(text: str, reason: ReturnReason) -> None:
+    assert reason_from_text(text) is reason
