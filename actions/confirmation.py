@@ -32,7 +32,9 @@ class ActionConfirm(Action):
         kind, _, rest = subject.partition("|")
         order = verified_order(context, tracker)
         if order is None or not rest.startswith(order.number):
-            dispatcher.utter_message(text="Sorry, I lost track of which order that was. Could you ask me again?")
+            dispatcher.utter_message(
+                text="Sorry, I lost track of which order that was. Could you ask me again?"
+            )
             return _CLEAR
         try:
             if kind == names.SUBJECT_RETURN:
@@ -44,7 +46,9 @@ class ActionConfirm(Action):
                     # the same conversation confirming the same return twice gets the same RMA
                     idempotency_key=f"{tracker.sender_id}|{subject}",
                 )
-                dispatcher.utter_message(text=replies.return_created(order, created, context.shop.policy).text)
+                dispatcher.utter_message(
+                    text=replies.return_created(order, created, context.shop.policy).text
+                )
             elif kind == names.SUBJECT_CANCEL:
                 cancelled = context.shop.cancel(order)
                 source = cite_words(context)("cancellation.allowed")
@@ -53,7 +57,9 @@ class ActionConfirm(Action):
                     f"you paid with{f' ({source})' if source else ''}."
                 )
             else:
-                dispatcher.utter_message(text="Sorry, I lost track of what we were doing. Could you ask me again?")
+                dispatcher.utter_message(
+                    text="Sorry, I lost track of what we were doing. Could you ask me again?"
+                )
         except NotAllowed as refused:
             dispatcher.utter_message(text=f"I couldn't do that: {refused.reason}.", buttons=[HANDOFF_BUTTON])
         return _CLEAR

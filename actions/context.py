@@ -33,5 +33,7 @@ def configure(context: ActionContext | None) -> None:
 
 def current() -> ActionContext:
     if _current is None:
-        raise RuntimeError("the action server has not been configured; start it with `python -m actions.server`")
+        raise RuntimeError(
+            "the action server has not been configured; start it with `python -m actions.server`"
+        )
     return _current

@@ -22,9 +22,12 @@ class ActionHandoff(Action):
         policy = shop.policy
         hours = policy.support_hours
         days = ", ".join(d.capitalize() for d in hours.days)
-        when = "Our team is online now" if agents_online(policy, shop.now()) else "Our team is offline right now"
+        when = (
+            "Our team is online now" if agents_online(policy, shop.now()) else "Our team is offline right now"
+        )
         dispatcher.utter_message(
             text=f"{when} (hours: {days}, {hours.open:%H:%M}-{hours.close:%H:%M} UK time). Please email "
-            f"{policy.support_email} with your order number; we reply within {policy.email_reply_within_hours} hours."
+            f"{policy.support_email} with your order number; we reply within "
+            f"{policy.email_reply_within_hours} hours."
         )
         return []

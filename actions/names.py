@@ -24,8 +24,16 @@ REFUND_STATUS: Final = "refund_status"
 CANCEL_ORDER: Final = "cancel_order"
 CHANGE_ADDRESS: Final = "change_address"
 ORDER_REQUESTS: Final = frozenset(
-    {ORDER_STATUS, TRACKING_INFO, SHIPPING_DELAY, RETURN_ELIGIBILITY, START_RETURN, REFUND_STATUS, CANCEL_ORDER,
-     CHANGE_ADDRESS}
+    {
+        ORDER_STATUS,
+        TRACKING_INFO,
+        SHIPPING_DELAY,
+        RETURN_ELIGIBILITY,
+        START_RETURN,
+        REFUND_STATUS,
+        CANCEL_ORDER,
+        CHANGE_ADDRESS,
+    }
 )
 
 # other intents

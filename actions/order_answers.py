@@ -32,7 +32,9 @@ def _other_order_buttons(context: ActionContext, order: Order) -> list[Button]:
     others = [o for o in context.shop.customer_orders(order) if o.number != order.number]
     tz = context.shop.policy.timezone
     return [
-        button(f"{o.number} (placed {format_day(local_date(o.placed_at, tz))})", "inform", order_number=o.number)
+        button(
+            f"{o.number} (placed {format_day(local_date(o.placed_at, tz))})", "inform", order_number=o.number
+        )
         for o in others[:4]
     ]
 
@@ -116,12 +118,18 @@ def _change_address(context: ActionContext, order: Order, tracker: Tracker) -> A
     report = context.shop.status(order)
     shipped = [a.shipment for a in report.deliveries if a.shipment is not None and a.shipment.shipped_at]
     if order.status in (OrderStatus.CANCELLED, OrderStatus.RETURNED, OrderStatus.REFUNDED):
-        return f"Order {order.number} is {replies.STATUS_WORDS[order.status]}, so there is no delivery to change.", [], []
+        return (
+            f"Order {order.number} is {replies.STATUS_WORDS[order.status]}, "
+            "so there is no delivery to change.",
+            [],
+            [],
+        )
     if shipped:
         carriers = ", ".join(sorted({s.carrier for s in shipped}))
         links = "\n".join(s.tracking_url for s in shipped)
         return (
-            f"Order {order.number} has already left our warehouse with {carriers}, so we can no longer change "
+            f"Order {order.number} has already left our warehouse with {carriers}, "
+            "so we can no longer change "
             f"its address. The carrier's tracking page may offer a redirection:\n{links}",
             [HANDOFF_BUTTON],
             [],
@@ -165,7 +173,11 @@ class ActionAnswerRequest(Action):
                     "address or postcode. One of our team can help you check it.",
                     buttons=[HANDOFF_BUTTON],
                 )
-                return [*cleanup, SlotSet(names.VERIFICATION_ATTEMPTS, 0.0), SlotSet(names.PENDING_REQUEST, None)]
+                return [
+                    *cleanup,
+                    SlotSet(names.VERIFICATION_ATTEMPTS, 0.0),
+                    SlotSet(names.PENDING_REQUEST, None),
+                ]
             dispatcher.utter_message(response="utter_ask_order_number")
             return cleanup
         request = tracker.get_slot(names.PENDING_REQUEST) or names.ORDER_STATUS

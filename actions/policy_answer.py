@@ -28,7 +28,8 @@ class ActionAnswerPolicy(Action):
         else:
             logger.info("policy question abstained (best score %.3f)", answer.score)
             dispatcher.utter_message(
-                text="I don't have that in our policies, so I'd rather not guess. One of our team can answer it.",
+                text="I don't have that in our policies, so I'd rather not guess. "
+                "One of our team can answer it.",
                 buttons=[HANDOFF_BUTTON],
             )
         return []

@@ -49,7 +49,11 @@ def verified_order(context: ActionContext, tracker: Tracker) -> Order | None:
     """The conversation's verified order, re-read from the order system; None unless it was verified."""
     number = tracker.get_slot(names.VERIFIED_ORDER)
     contact = tracker.get_slot(names.CONTACT)
-    if not number or not contact or normalise_order_number(str(tracker.get_slot(names.ORDER_NUMBER) or "")) != number:
+    if (
+        not number
+        or not contact
+        or normalise_order_number(str(tracker.get_slot(names.ORDER_NUMBER) or "")) != number
+    ):
         return None
     try:
         return context.shop.verify(number, contact)

@@ -1,7 +1,7 @@
 """``shopdesk``: the operator's command line (``python -m bot.cli`` or the ``shopdesk`` script).
 
     shopdesk db upgrade
-    shopdesk demo seed [--seed N] [--now ISO] [--reset]
+    shopdesk demo seed [--seed N] [--now ISO] [--reset] [--if-empty]
     shopdesk orders import FILE
     shopdesk orders export [FILE]
     shopdesk orders show NUMBER
@@ -70,9 +70,12 @@ def demo_now(text: str | None, settings: Settings) -> datetime:
 
 
 def cmd_demo_seed(args: argparse.Namespace) -> int:
+    from sqlalchemy import func, select
+
     from bot.db import upgrade
     from bot.demo_data import load_demo
     from bot.order_io import delete_all
+    from bot.orm import OrderRow
 
     settings = _settings()
     try:
@@ -82,6 +85,9 @@ def cmd_demo_seed(args: argparse.Namespace) -> int:
     upgrade(settings.database_url)
     started = time.perf_counter()
     with _session_factory(settings.database_url).begin() as session:
+        if args.if_empty and session.scalar(select(func.count()).select_from(OrderRow)):
+            print("the database already has orders; demo data not loaded")
+            return 0
         if args.reset:
             delete_all(session)
         summary = load_demo(session, seed=args.seed, now=now)
@@ -212,6 +218,7 @@ def build_parser() -> argparse.ArgumentParser:
     seed.add_argument("--seed", type=int, default=7, help="random seed (default 7)")
     seed.add_argument("--now", help="ISO 8601 instant the demo is relative to (default SHOPDESK_NOW or demo)")
     seed.add_argument("--reset", action="store_true", help="delete all orders and customers first")
+    seed.add_argument("--if-empty", action="store_true", help="do nothing when the database has orders")
     seed.set_defaults(func=cmd_demo_seed)
 
     orders = sub.add_parser("orders", help="orders").add_subparsers(dest="orders_command", required=True)

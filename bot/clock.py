@@ -1,4 +1,4 @@
-""""Now", injectable: ``SHOPDESK_NOW`` (ISO 8601) fixes it for demos, tests and evaluation."""
+""" "Now", injectable: ``SHOPDESK_NOW`` (ISO 8601) fixes it for demos, tests and evaluation."""
 
 from __future__ import annotations
 

@@ -34,7 +34,10 @@ _PATTERNS: list[dict[str, Any]] = [
         "label": "ORDER_NUMBER",
         "pattern": [
             {"LOWER": {"IN": ["order", "orders", "ordr", "oder"]}},
-            {"LOWER": {"IN": ["number", "no", "nr", "num", "#", ".", ":", "-", "is", "was", "id"]}, "OP": "*"},
+            {
+                "LOWER": {"IN": ["number", "no", "nr", "num", "#", ".", ":", "-", "is", "was", "id"]},
+                "OP": "*",
+            },
             {"TEXT": {"REGEX": rf"^#?{_ORDER_DIGITS}$"}},
         ],
     },
@@ -92,7 +95,7 @@ def _pipeline() -> Language:
 
 
 def normalise_order_number(text: str) -> str | None:
-    """"#sd-10023", "SD10023", "order 10023" -> "SD-10023"; ``None`` when there is no order number."""
+    """ "#sd-10023", "SD10023", "order 10023" -> "SD-10023"; ``None`` when there is no order number."""
     digits = re.search(rf"(?<!\d)({_ORDER_DIGITS})(?!\d)", text)
     return f"{ORDER_PREFIX}-{digits.group(1)}" if digits else None
 

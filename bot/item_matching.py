@@ -9,7 +9,9 @@ from bot.model import OrderLine
 
 ALL_ITEMS = "all"
 _ALL_WORDS = frozenset({"all", "everything", "both", "all of them", "the lot", "whole order", "all items"})
-_STOP = frozenset({"the", "a", "an", "my", "this", "that", "these", "those", "of", "and", "item", "items", "one"})
+_STOP = frozenset(
+    {"the", "a", "an", "my", "this", "that", "these", "those", "of", "and", "item", "items", "one"}
+)
 
 
 def _words(text: str) -> set[str]:

@@ -74,7 +74,9 @@ def shipment_line(assessment: DelayAssessment, policy: Policy) -> str:
     """One delivery: carrier, tracking, the dates that matter."""
     s = assessment.shipment
     if s is None:
-        estimate = f" Expected delivery: {format_day(assessment.new_estimate)}." if assessment.new_estimate else ""
+        estimate = (
+            f" Expected delivery: {format_day(assessment.new_estimate)}." if assessment.new_estimate else ""
+        )
         return f"Not shipped yet.{estimate}"
     parts = [f"{s.carrier} ({s.service_level}), tracking number {s.tracking_number}: {s.tracking_url}"]
     if s.delivered_at is not None:
@@ -104,7 +106,9 @@ def order_status(order: Order, deliveries: Sequence[DelayAssessment], policy: Po
             items = f"{_items(order, assessment.shipment.line_ids)}. "
         line = f"{prefix}{items}{shipment_line(assessment, policy)}"
         if assessment.kind not in (DelayKind.ON_TIME, DelayKind.DELIVERED, DelayKind.NOT_SHIPPED):
-            line += f" This parcel is {DELIVERY_HEADINGS[assessment.kind]}: ask me \"why is it late?\" for details."
+            line += (
+                f' This parcel is {DELIVERY_HEADINGS[assessment.kind]}: ask me "why is it late?" for details.'
+            )
         body.append(line)
     return Reply("\n".join([head, *body]))
 
@@ -144,9 +148,7 @@ def delivery_explanation(
     return Reply("\n".join(parts), needs_person=needs_person)
 
 
-def return_eligibility(
-    order: Order, decisions: Sequence[LineEligibility], cite: Cite = no_citation
-) -> Reply:
+def return_eligibility(order: Order, decisions: Sequence[LineEligibility], cite: Cite = no_citation) -> Reply:
     if not decisions:
         return Reply(f"I couldn't find that item on order {order.number}.")
     lines = [f"Returns for order {order.number}:"]
@@ -166,7 +168,11 @@ def return_created(order: Order, created: Return, policy: Policy) -> Reply:
 
 def cancellation(order: Order, decision: CancellationDecision, cite: Cite = no_citation) -> Reply:
     if decision.allowed:
-        return Reply(_with_source(f"Order {order.number} can still be cancelled: {decision.reason}", decision.clause, cite))
+        return Reply(
+            _with_source(
+                f"Order {order.number} can still be cancelled: {decision.reason}", decision.clause, cite
+            )
+        )
     text = f"I can't cancel order {order.number}: {decision.reason}"
     if decision.alternative:
         text += f" {decision.alternative}"
@@ -188,7 +194,8 @@ def refunds(order: Order, items: Sequence[Refund], policy: Policy, cite: Cite = 
             r = open_returns[0]
             text = (
                 f"There is no refund on order {order.number} yet. Your return {r.rma_number} is "
-                f"{r.status.value.replace('_', ' ')}; we refund within {policy.refund_processing_business_days} "
+                f"{r.status.value.replace('_', ' ')}; we refund within "
+                f"{policy.refund_processing_business_days} "
                 "business days of receiving it."
             )
             return Reply(_with_source(text, "refunds.timing", cite))
@@ -206,4 +213,6 @@ def refunds(order: Order, items: Sequence[Refund], policy: Policy, cite: Cite = 
         lines.append(
             f"Card refunds can take up to {policy.refund_bank_days} further days to show on your statement."
         )
-    return Reply(_with_source(f"Refunds for order {order.number}:\n" + "\n".join(lines), "refunds.timing", cite))
+    return Reply(
+        _with_source(f"Refunds for order {order.number}:\n" + "\n".join(lines), "refunds.timing", cite)
+    )

@@ -7,9 +7,15 @@ import re
 from bot.model import ReturnReason
 
 _PATTERNS: tuple[tuple[ReturnReason, re.Pattern[str]], ...] = (
-    (ReturnReason.DAMAGED, re.compile(r"\b(damaged|broken|broke|cracked|torn|ripped|faulty|defective|smashed)\b")),
+    (
+        ReturnReason.DAMAGED,
+        re.compile(r"\b(damaged|broken|broke|cracked|torn|ripped|faulty|defective|smashed)\b"),
+    ),
     (ReturnReason.WRONG_ITEM, re.compile(r"\b(wrong (item|colou?r|product|one)|not what i ordered)\b")),
-    (ReturnReason.DOES_NOT_FIT, re.compile(r"\b(too (small|big|large|tight|loose)|doesn'?t fit|does not fit)\b")),
+    (
+        ReturnReason.DOES_NOT_FIT,
+        re.compile(r"\b(too (small|big|large|tight|loose)|doesn'?t fit|does not fit)\b"),
+    ),
 )
 
 

@@ -48,12 +48,14 @@ VECTORS_FILE = "vectors.npy"
 FAISS_FILE = "index.faiss"
 
 # Exact search stays the default up to this many passages. Measured with bench/retrieval/ann_crossover.py
-# (384-d normalised vectors, one query at a time, 2 threads): IndexFlatIP takes ~0.05 ms at 1k vectors,
-# ~0.5 ms at 10k, ~2.5 ms at 50k and ~5 ms at 100k, while IndexHNSWFlat (M=32, efSearch=64) stays at
-# ~0.1-0.2 ms with recall@10 >= 0.97 but costs ~3x the build time and memory. Below ~20k passages the
-# flat search is under 1 ms, i.e. a tenth of the embedding time of the query, so the approximate index
-# only pays once the corpus grows past about 20k passages (a shop's policies are ~60).
-HNSW_MIN_VECTORS = 20_000
+# (384-d random normalised vectors, one query at a time, 2 threads, on a shared 2-core machine), p50 per
+# query: IndexFlatIP 0.02 ms at 1k, 0.12 ms at 5k, 1.5 ms at 20k, ~24 ms at 50k-100k; IndexHNSWFlat
+# (M=32, efSearch=64) 0.05 / 0.10 / 0.45 / 0.6 / 0.7 ms, but it took 1.6 s to build at 20k and 51 s at
+# 100k, and on random vectors (the worst case) its recall@10 fell to 0.42 at 20k. Flat search stays well
+# under the query-embedding time (~7 ms) up to ~20k passages and blows the 15 ms budget by 50k, so the
+# cut-over is 30k; a shop's policies are ~55 passages. Re-measure recall on real embeddings before relying
+# on HNSW (raise efSearch if it is low).
+HNSW_MIN_VECTORS = 30_000
 HNSW_M = 32
 HNSW_EF_SEARCH = 64
 

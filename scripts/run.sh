@@ -21,10 +21,7 @@ mkdir -p var/logs
 
 shopdesk() { "$APP/bin/python" -m bot.cli "$@"; }
 shopdesk db upgrade
-if ! shopdesk orders count --quiet-if-any; then
-  log "seeding the demo shop (fixed clock $SHOPDESK_NOW)"
-  shopdesk demo seed
-fi
+shopdesk demo seed --if-empty
 shopdesk knowledge build
 MODEL=$(ensure_model "$RASA")
 

@@ -59,7 +59,9 @@ def rasa_or_skip() -> tuple[str, str]:
     rasa_bin = os.environ.get("SHOPDESK_TEST_RASA_BIN", "")
     model = os.environ.get("SHOPDESK_TEST_MODEL", "")
     if not (rasa_bin and Path(rasa_bin).exists() and model and Path(model).exists()):
-        reason = "no Rasa engine or trained model (run scripts/test.sh, which sets SHOPDESK_TEST_RASA_BIN/MODEL)"
+        reason = (
+            "no Rasa engine or trained model (run scripts/test.sh, which sets SHOPDESK_TEST_RASA_BIN/MODEL)"
+        )
         if os.environ.get("SHOPDESK_REQUIRE_SERVICES") == "1":
             pytest.fail(reason)
         pytest.skip(reason)
@@ -130,8 +132,21 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     )
     rasa_log = logs / "rasa.log"
     rasa = subprocess.Popen(
-        [rasa_bin, "run", "--enable-api", "-i", "127.0.0.1", "-p", str(rasa_port), "-m", model,
-         "--endpoints", "endpoints.yml", "--credentials", "credentials.yml"],
+        [
+            rasa_bin,
+            "run",
+            "--enable-api",
+            "-i",
+            "127.0.0.1",
+            "-p",
+            str(rasa_port),
+            "-m",
+            model,
+            "--endpoints",
+            "endpoints.yml",
+            "--credentials",
+            "credentials.yml",
+        ],
         env=env,
         cwd=ROOT,
         stdout=rasa_log.open("wb"),

@@ -1,4 +1,4 @@
-"""Fixtures for the action tests: a seeded demo database, the real policy index and model, an action context."""
+"""Fixtures for the action tests: a seeded demo shop, the real policy index and model, an action context."""
 
 from __future__ import annotations
 
@@ -108,7 +108,9 @@ def make_tracker(
     )
 
 
-def run_action(action: Any, tracker: Tracker, domain: dict[str, Any] | None = None) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+def run_action(
+    action: Any, tracker: Tracker, domain: dict[str, Any] | None = None
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     """Run an action like the executor does; returns (messages, events)."""
     import asyncio
 

@@ -36,7 +36,9 @@ def verified_slots(kind: str, request: str, **extra: Any) -> dict[str, Any]:
     }
 
 
-def answer(kind: str, request: str, text: str = "", **slots: Any) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+def answer(
+    kind: str, request: str, text: str = "", **slots: Any
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     tracker = make_tracker(verified_slots(kind, request, **slots), text=text, intent=request)
     return run_action(ActionAnswerRequest(), tracker)
 
@@ -135,7 +137,9 @@ def test_order_status_gives_the_true_items_carrier_and_tracking(action_context: 
     assert "on its way" in text
 
 
-def test_a_late_parcel_is_explained_with_a_new_estimate_and_a_next_step(action_context: ActionContext) -> None:
+def test_a_late_parcel_is_explained_with_a_new_estimate_and_a_next_step(
+    action_context: ActionContext,
+) -> None:
     messages, _ = answer("late", "shipping_delay")
     text = messages[0]["text"]
     assert "running late" in text
@@ -203,7 +207,9 @@ def test_a_final_sale_item_cannot_be_returned(action_context: ActionContext) -> 
 def test_starting_a_return_asks_first_and_confirming_twice_creates_one_return(
     action_context: ActionContext,
 ) -> None:
-    messages, events = answer("delivered_5_days_ago", "start_return", text="I want to return it", product="all")
+    messages, events = answer(
+        "delivered_5_days_ago", "start_return", text="I want to return it", product="all"
+    )
     assert payloads(messages) == ["/affirm", "/deny"]
     subject = slot_values(events)["confirmation_subject"]
     slots = verified_slots("delivered_5_days_ago", "start_return", awaiting_confirmation=True)
@@ -292,7 +298,9 @@ def test_my_last_order_means_the_verified_customers_newest_order(action_context:
         text="my last order",
         intent="inform",
     )
-    extracted = asyncio.run(ValidateVerifyOrderForm().extract_order_number(CollectingDispatcher(), tracker, DOMAIN))
+    extracted = asyncio.run(
+        ValidateVerifyOrderForm().extract_order_number(CollectingDispatcher(), tracker, DOMAIN)
+    )
     order = action_context.shop.verify(first.number, first.email)
     newest = action_context.shop.customer_orders(order, limit=1)[0]
     assert extracted["order_number"] == newest.number
@@ -330,6 +338,8 @@ def test_two_misunderstandings_in_a_row_offer_a_person(
 ) -> None:
     fallback = {"event": "user", "text": "zzz", "parse_data": {"intent": {"name": "nlu_fallback"}}}
     understood = {"event": "user", "text": "hi", "parse_data": {"intent": {"name": "greet"}}}
-    tracker = make_tracker(text="zzz", intent="nlu_fallback", events=[understood, *[fallback] * misunderstood])
+    tracker = make_tracker(
+        text="zzz", intent="nlu_fallback", events=[understood, *[fallback] * misunderstood]
+    )
     messages, _ = run_action(ActionFallback(), tracker)
     assert ("/human_handoff" in payloads(messages)) is offers_person

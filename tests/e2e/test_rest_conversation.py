@@ -1,0 +1,90 @@
+"""A shopper's words -> Rasa (real trained model) -> action server -> order system -> the true answer.
+
+Everything runs as it does in production, over HTTP on loopback: ``rasa run`` with the REST channel and
+the action server, against a SQLite demo shop seeded by ``shopdesk demo seed`` and a policy index built by
+``shopdesk knowledge build``.
+"""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy.orm import Session
+
+from bot.db import make_engine
+from bot.demo_data import SHOWCASE
+from bot.repository import OrderRepository
+from tests.e2e.conftest import Stack, new_sender, texts
+
+pytestmark = pytest.mark.rasa
+
+CASES = {case.kind: case for case in SHOWCASE}
+
+
+def order_facts(stack: Stack, number: str):  # type: ignore[no-untyped-def]
+    engine = make_engine(stack.database_url)
+    try:
+        with Session(engine) as session:
+            order = OrderRepository(session).get_order(number)
+    finally:
+        engine.dispose()
+    assert order is not None
+    return order
+
+
+def test_where_is_my_order_is_answered_with_the_true_status_after_email_verification(stack: Stack) -> None:
+    case = CASES["in_transit_on_time"]
+    order = order_facts(stack, case.number)
+    me = new_sender()
+
+    asked = texts(stack.say(me, "hi, where is my order?"))
+    assert "order number" in asked.lower()
+    asked = texts(stack.say(me, f"it's {case.number}"))
+    assert "email" in asked.lower()
+    answer = texts(stack.say(me, case.email))
+
+    shipment = order.shipments[0]
+    assert case.number in answer
+    assert shipment.tracking_number in answer
+    assert shipment.tracking_url in answer
+    assert "on its way" in answer
+
+
+def test_a_wrong_email_reveals_nothing_and_a_follow_up_needs_no_new_verification(stack: Stack) -> None:
+    case = CASES["delivered_30_days_ago"]
+    me = new_sender()
+    stack.say(me, f"can I return something from order {case.number}?")
+    refused = texts(stack.say(me, "not.me@example.com"))
+    assert "can't match" in refused
+    assert "Returns for order" not in refused
+
+    stack.say(me, case.number)
+    answer = texts(stack.say(me, case.email))
+    assert "can be returned" in answer
+    assert "15 October 2026" in answer
+
+    follow_up = texts(stack.say(me, "and where is it now?"))
+    assert "delivered" in follow_up.lower()
+    assert "email" not in follow_up.lower()  # not asked again
+
+
+def test_a_policy_question_is_answered_from_the_documents(stack: Stack) -> None:
+    answer = texts(stack.say(new_sender(), "how long until I get my refund?"))
+    assert "(Source: Refunds" in answer
+
+
+def test_a_return_is_started_only_after_yes_and_lands_in_the_order_system(stack: Stack) -> None:
+    case = CASES["delivered_5_days_ago"]
+    me = new_sender()
+    stack.say(me, f"I want to return my order {case.number}")
+    question = stack.say(me, case.email)
+    reply = texts(question)
+    if "Which item" in reply:  # several returnable items: take all of them
+        all_button = next(b for m in question for b in m.get("buttons") or [] if b["title"] == "All of them")
+        reply = texts(stack.say(me, all_button["payload"]))
+    assert "Shall I start a return" in reply
+    assert order_facts(stack, case.number).returns == ()
+
+    done = texts(stack.say(me, "yes"))
+    returns = order_facts(stack, case.number).returns
+    assert len(returns) == 1
+    assert returns[0].rma_number in done
