@@ -119,18 +119,33 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
         "SHOPDESK_ACTION_ENDPOINT": f"http://127.0.0.1:{actions_port}/webhook",
     }
     cli = [sys.executable, "-m", "bot.cli"]
-    subprocess.run([*cli, "demo", "seed"], env=env, cwd=ROOT, check=True, capture_output=True)
-    subprocess.run([*cli, "knowledge", "build"], env=env, cwd=ROOT, check=True, capture_output=True)
+    for command in (["demo", "seed"], ["knowledge", "build"]):
+        done = subprocess.run([*cli, *command], env=env, cwd=ROOT, capture_output=True, text=True)
+        assert done.returncode == 0, f"shopdesk {' '.join(command)} failed:\n{done.stdout}\n{done.stderr}"
 
-    actions_log = logs / "actions.log"
+    actions_log, rasa_log = logs / "actions.log", logs / "rasa.log"
+    with actions_log.open("wb") as actions_out, rasa_log.open("wb") as rasa_out:
+        yield from _run_stack(rasa_bin, model, env, logs, actions_port, rasa_port, actions_out, rasa_out)
+
+
+def _run_stack(  # noqa: PLR0913
+    rasa_bin: str,
+    model: str,
+    env: dict[str, str],
+    logs: Path,
+    actions_port: int,
+    rasa_port: int,
+    actions_out: Any,
+    rasa_out: Any,
+) -> Iterator[Stack]:
+    actions_log, rasa_log = logs / "actions.log", logs / "rasa.log"
     actions = subprocess.Popen(
         [sys.executable, "-m", "actions.server", "--port", str(actions_port)],
         env=env,
         cwd=ROOT,
-        stdout=actions_log.open("wb"),
+        stdout=actions_out,
         stderr=subprocess.STDOUT,
     )
-    rasa_log = logs / "rasa.log"
     rasa = subprocess.Popen(
         [
             rasa_bin,
@@ -149,7 +164,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
         ],
         env=env,
         cwd=ROOT,
-        stdout=rasa_log.open("wb"),
+        stdout=rasa_out,
         stderr=subprocess.STDOUT,
     )
     try:

@@ -1,0 +1,343 @@
+"""Chat conversations and their messages: the use cases every channel shares (web widget, Telegram, agents).
+
+Plain Python over SQLAlchemy sessions; no HTTP, no Rasa. The gateway (``integrations.gateway``) calls it for
+the web widget; the Telegram bridge and the agent console use the same store::
+
+    store = ConversationStore(session_factory, clock)
+    started = store.create(Channel.WEB)                  # -> NewConversation(conversation, token)
+    store.authenticate(started.conversation.id, token)   # -> Conversation, or InvalidToken
+    added = store.add_message(cid, Author.SHOPPER, "hi", client_message_id="c-1")
+    store.history(cid, after=added.message.id)           # the reconnect cursor is the message id
+    store.set_status(cid, Status.QUEUED)                 # "bot" -> "queued" -> "agent" -> ... "closed"
+
+While a conversation's status is ``bot`` the assistant answers; ``queued``/``agent`` mean a person owns it
+and the assistant stays silent; ``closed`` is final (the shopper starts a new conversation).
+
+The web shopper holds a random token; only its sha256 is stored, so a database leak does not hand out
+conversations. Telegram conversations have no token: the bridge trusts Telegram's chat id instead.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+import uuid
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot.clock import Clock
+from bot.conversation_orm import ConversationRow, MessageRow
+
+
+class Channel(StrEnum):
+    WEB = "web"
+    TELEGRAM = "telegram"
+
+
+class Status(StrEnum):
+    BOT = "bot"  # the assistant answers
+    QUEUED = "queued"  # waiting for a person; the assistant is silent
+    AGENT = "agent"  # a person is answering
+    CLOSED = "closed"  # final
+
+
+class Author(StrEnum):
+    SHOPPER = "shopper"
+    BOT = "bot"
+    AGENT = "agent"
+    SYSTEM = "system"
+
+
+OPEN_STATUSES: frozenset[Status] = frozenset({Status.BOT, Status.QUEUED, Status.AGENT})
+MAX_HISTORY = 500
+
+
+class ConversationError(Exception):
+    """Base class of the store's refusals."""
+
+
+class ConversationNotFound(ConversationError):
+    pass
+
+
+class InvalidToken(ConversationError):
+    """The token does not open this conversation (missing, wrong, or the conversation has none)."""
+
+
+class ConversationClosed(ConversationError):
+    """Nothing can be added to, or changed on, a closed conversation."""
+
+
+@dataclass(frozen=True)
+class Button:
+    title: str
+    payload: str
+
+
+@dataclass(frozen=True)
+class Conversation:
+    id: str  # public id (a UUID); the database's integer key never leaves this module
+    channel: Channel
+    channel_user_id: str | None
+    status: Status
+    created_at: datetime
+    last_activity_at: datetime
+
+    @property
+    def assistant_answers(self) -> bool:
+        return self.status is Status.BOT
+
+
+@dataclass(frozen=True)
+class Message:
+    id: int  # monotonic across the database: the cursor for ``history(after=...)``
+    conversation_id: str
+    author: Author
+    text: str
+    created_at: datetime
+    buttons: tuple[Button, ...] = ()
+    data: dict[str, Any] | None = None  # machine payloads (e.g. Rasa ``custom``); never shown to shoppers
+    internal: bool = False  # agent notes and machine-only messages; never shown to shoppers
+    client_message_id: str | None = None
+
+
+@dataclass(frozen=True)
+class NewConversation:
+    conversation: Conversation
+    token: str | None  # handed to the shopper once; only its hash is kept
+
+
+@dataclass(frozen=True)
+class AddedMessage:
+    message: Message
+    created: bool  # False when ``client_message_id`` had already been stored (a retried send)
+
+
+@dataclass(frozen=True)
+class NewMessage:
+    """One message to store (``ConversationStore.add_messages`` takes several in one transaction)."""
+
+    author: Author
+    text: str
+    buttons: Sequence[Button] = ()
+    data: dict[str, Any] | None = None
+    internal: bool = False
+    client_message_id: str | None = None
+
+
+def hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+def _conversation(row: ConversationRow) -> Conversation:
+    return Conversation(
+        id=row.public_id,
+        channel=Channel(row.channel),
+        channel_user_id=row.channel_user_id,
+        status=Status(row.status),
+        created_at=row.created_at,
+        last_activity_at=row.last_activity_at,
+    )
+
+
+def _message(row: MessageRow, public_id: str) -> Message:
+    return Message(
+        id=row.id,
+        conversation_id=public_id,
+        author=Author(row.author),
+        text=row.text,
+        created_at=row.created_at,
+        buttons=tuple(Button(str(b["title"]), str(b["payload"])) for b in row.buttons or ()),
+        data=row.data,
+        internal=row.internal,
+        client_message_id=row.client_message_id,
+    )
+
+
+class ConversationStore:
+    """The conversation use cases over a session factory; each call is one short transaction."""
+
+    def __init__(self, session_factory: sessionmaker[Session], clock: Clock) -> None:
+        self._sessions = session_factory
+        self._clock = clock
+
+    # -- conversations ---------------------------------------------------------------------------------
+
+    def create(
+        self, channel: Channel, channel_user_id: str | None = None, *, with_token: bool | None = None
+    ) -> NewConversation:
+        """Start a conversation in status ``bot``. Web conversations get a token unless told otherwise."""
+        issue_token = channel is Channel.WEB if with_token is None else with_token
+        token = secrets.token_urlsafe(32) if issue_token else None
+        now = self._clock()
+        row = ConversationRow(
+            public_id=str(uuid.uuid4()),
+            channel=channel.value,
+            channel_user_id=channel_user_id,
+            token_hash=hash_token(token) if token else None,
+            status=Status.BOT.value,
+            created_at=now,
+            last_activity_at=now,
+        )
+        with self._sessions.begin() as session:
+            session.add(row)
+            session.flush()
+            return NewConversation(_conversation(row), token)
+
+    def get(self, conversation_id: str) -> Conversation:
+        with self._sessions() as session:
+            return _conversation(self._row(session, conversation_id))
+
+    def authenticate(self, conversation_id: str, token: str | None) -> Conversation:
+        """The conversation when ``token`` opens it; ``InvalidToken`` otherwise (compared in constant time)."""
+        with self._sessions() as session:
+            row = self._row(session, conversation_id)
+            if not token or not row.token_hash or not hmac.compare_digest(row.token_hash, hash_token(token)):
+                raise InvalidToken(conversation_id)
+            return _conversation(row)
+
+    def find_open(self, channel: Channel, channel_user_id: str) -> Conversation | None:
+        """The newest open conversation of a channel user (e.g. a Telegram chat id), if any."""
+        with self._sessions() as session:
+            row = session.scalars(
+                select(ConversationRow)
+                .where(
+                    ConversationRow.channel == channel.value,
+                    ConversationRow.channel_user_id == channel_user_id,
+                    ConversationRow.status.in_([s.value for s in OPEN_STATUSES]),
+                )
+                .order_by(ConversationRow.id.desc())
+                .limit(1)
+            ).first()
+            return _conversation(row) if row else None
+
+    def by_status(self, statuses: Iterable[Status] | None = None, limit: int = 100) -> list[Conversation]:
+        """Conversations by status, the longest-waiting first (the agent queue)."""
+        query = select(ConversationRow).order_by(ConversationRow.last_activity_at, ConversationRow.id)
+        if statuses is not None:
+            query = query.where(ConversationRow.status.in_([s.value for s in statuses]))
+        with self._sessions() as session:
+            return [_conversation(row) for row in session.scalars(query.limit(limit))]
+
+    def set_status(self, conversation_id: str, status: Status) -> Conversation:
+        """Move a conversation to ``status``; a closed conversation stays closed (``ConversationClosed``)."""
+        with self._sessions.begin() as session:
+            row = self._row(session, conversation_id, for_update=True)
+            if row.status == Status.CLOSED.value and status is not Status.CLOSED:
+                raise ConversationClosed(conversation_id)
+            row.status = status.value
+            row.last_activity_at = self._clock()
+            return _conversation(row)
+
+    # -- messages --------------------------------------------------------------------------------------
+
+    def add_message(
+        self,
+        conversation_id: str,
+        author: Author,
+        text: str,
+        *,
+        buttons: Sequence[Button] = (),
+        data: dict[str, Any] | None = None,
+        internal: bool = False,
+        client_message_id: str | None = None,
+    ) -> AddedMessage:
+        """Store one message. A ``client_message_id`` already stored in this conversation returns that
+        message with ``created=False`` instead of a duplicate, so a retried send is harmless."""
+        new = NewMessage(author, text, buttons, data, internal, client_message_id)
+        return self.add_messages(conversation_id, [new])[0]
+
+    def add_messages(self, conversation_id: str, messages: Sequence[NewMessage]) -> list[AddedMessage]:
+        try:
+            return self._add(conversation_id, messages)
+        except IntegrityError:
+            # Two sends with the same client_message_id raced; the loser re-reads the winner's row.
+            return self._add(conversation_id, messages)
+
+    def _add(self, conversation_id: str, messages: Sequence[NewMessage]) -> list[AddedMessage]:
+        now = self._clock()
+        added: list[AddedMessage] = []
+        with self._sessions.begin() as session:
+            conversation = self._row(session, conversation_id, for_update=True)
+            if conversation.status == Status.CLOSED.value:
+                raise ConversationClosed(conversation_id)
+            for new in messages:
+                if new.client_message_id is not None:
+                    existing = session.scalars(
+                        select(MessageRow).where(
+                            MessageRow.conversation_id == conversation.id,
+                            MessageRow.client_message_id == new.client_message_id,
+                        )
+                    ).first()
+                    if existing is not None:
+                        added.append(AddedMessage(_message(existing, conversation_id), created=False))
+                        continue
+                row = MessageRow(
+                    conversation_id=conversation.id,
+                    author=new.author.value,
+                    text=new.text,
+                    buttons=[{"title": b.title, "payload": b.payload} for b in new.buttons] or None,
+                    data=new.data,
+                    internal=new.internal,
+                    client_message_id=new.client_message_id,
+                    created_at=now,
+                )
+                session.add(row)
+                session.flush()
+                added.append(AddedMessage(_message(row, conversation_id), created=True))
+            if any(a.created for a in added):
+                conversation.last_activity_at = now
+        return added
+
+    def history(
+        self,
+        conversation_id: str,
+        after: int = 0,
+        *,
+        include_internal: bool = False,
+        limit: int = MAX_HISTORY,
+    ) -> list[Message]:
+        """Messages with an id above ``after``, oldest first (at most ``limit``; page with the last id)."""
+        with self._sessions() as session:
+            conversation = self._row(session, conversation_id)
+            query = (
+                select(MessageRow)
+                .where(MessageRow.conversation_id == conversation.id, MessageRow.id > after)
+                .order_by(MessageRow.id)
+                .limit(limit)
+            )
+            if not include_internal:
+                query = query.where(MessageRow.internal.is_(False))
+            return [_message(row, conversation_id) for row in session.scalars(query)]
+
+    def replies_to(self, message: Message) -> list[Message]:
+        """What answered ``message`` (bot and system messages up to the shopper's next message): what a
+        retried send gets back."""
+        later = self.history(message.conversation_id, after=message.id)
+        replies: list[Message] = []
+        for m in later:
+            if m.author is Author.SHOPPER:
+                break
+            if m.author in (Author.BOT, Author.SYSTEM):
+                replies.append(m)
+        return replies
+
+    # -- helpers ---------------------------------------------------------------------------------------
+
+    @staticmethod
+    def _row(session: Session, conversation_id: str, *, for_update: bool = False) -> ConversationRow:
+        query = select(ConversationRow).where(ConversationRow.public_id == conversation_id)
+        if for_update:
+            query = query.with_for_update()  # serialises writers per conversation on PostgreSQL
+        row = session.scalars(query).first()
+        if row is None:
+            raise ConversationNotFound(conversation_id)
+        return row

@@ -1,0 +1,93 @@
+"""The gateway's app factory: ``uvicorn integrations.gateway.app:create_app --factory``.
+
+Everything that connects (the database engine, the HTTP client for Rasa) is made in the lifespan, never at
+import. What other parts of the gateway can reach on ``app.state``:
+
+- ``chat`` (``ChatService``): store + assistant + live delivery; ``chat.store`` is the ``ConversationStore``
+- ``hub`` (``Hub``): subscribe to one conversation's events, or to all of them (``subscribe(None)``)
+- ``custom_hooks``: callables ``hook(conversation, payload)`` run for every Rasa ``custom`` payload
+- ``settings``, ``session_factory``, ``http`` (``httpx.AsyncClient``), ``metrics``
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+import httpx
+from fastapi import FastAPI, Request
+from fastapi.middleware.cors import CORSMiddleware
+from fastapi.responses import JSONResponse
+
+from bot.clock import system_clock
+from bot.conversations import ConversationStore
+from bot.db import make_engine, make_session_factory
+from bot.settings import Settings
+from integrations.gateway.chat import ChatService, CustomHook
+from integrations.gateway.config import gateway_settings
+from integrations.gateway.hub import Hub
+from integrations.gateway.metrics import Metrics
+from integrations.gateway.rasa import RasaClient
+from integrations.gateway.routes import conversations, health, metrics, web
+
+log = logging.getLogger(__name__)
+
+
+def create_app(
+    settings: Settings | None = None, *, transport: httpx.AsyncBaseTransport | None = None
+) -> FastAPI:
+    """The gateway. ``transport`` replaces the network under the Rasa/health HTTP client (tests only)."""
+    config = gateway_settings(settings)
+    custom_hooks: list[CustomHook] = []
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        # hide_parameters: database errors must not carry message text into logs
+        engine = make_engine(config.database_url, hide_parameters=True)
+        session_factory = make_session_factory(engine)
+        hub = Hub()
+        app_metrics = Metrics(live_connections=lambda: hub.subscriber_count)
+        async with httpx.AsyncClient(transport=transport, timeout=config.rasa_timeout) as http:
+            rasa = RasaClient(http, config.rasa_url, config.rasa_timeout, app_metrics)
+            # Chat timestamps are real instants even when SHOPDESK_NOW pins the order system's clock.
+            store = ConversationStore(session_factory, system_clock)
+            app.state.session_factory = session_factory
+            app.state.http = http
+            app.state.hub = hub
+            app.state.metrics = app_metrics
+            app.state.chat = ChatService(store, rasa, hub, app_metrics, custom_hooks)
+            log.info("gateway ready (Rasa at %s)", config.rasa_url)
+            try:
+                yield
+            finally:
+                engine.dispose()
+
+    app = FastAPI(
+        title="Shopdesk gateway",
+        summary="The web chat API, the embeddable widget and the demo shop.",
+        version="0.1.0",
+        lifespan=lifespan,
+    )
+    app.state.settings = config
+    app.state.custom_hooks = custom_hooks
+    app.add_middleware(
+        CORSMiddleware,
+        allow_origins=config.cors_origins,
+        allow_methods=["GET", "POST"],
+        allow_headers=["Authorization", "Content-Type"],
+    )
+
+    @app.exception_handler(Exception)
+    async def unhandled(request: Request, exc: Exception) -> JSONResponse:
+        # The traceback goes to the log (no request body in it); the client gets no internals.
+        if hasattr(request.app.state, "metrics"):
+            request.app.state.metrics.errors.inc(kind="unhandled")
+        log.error("unhandled %s on %s %s", type(exc).__name__, request.method, request.url.path, exc_info=exc)
+        return JSONResponse({"detail": "Something went wrong on our side."}, status_code=500)
+
+    app.include_router(conversations.router)
+    app.include_router(health.router)
+    app.include_router(metrics.router)
+    app.include_router(web.router)
+    return app

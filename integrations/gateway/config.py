@@ -1,0 +1,24 @@
+"""The gateway's settings: the app's ``Settings`` plus a few options only the gateway reads."""
+
+from __future__ import annotations
+
+from pydantic import Field
+
+from bot.settings import Settings
+
+
+class GatewaySettings(Settings):
+    rasa_timeout: float = 30.0  # seconds for one Rasa turn (actions included)
+    health_timeout: float = 2.0
+    ws_heartbeat: float = 20.0  # seconds between server pings on an idle WebSocket
+    # Origins allowed to call the API from a browser: the shops that embed the widget. Shoppers
+    # authenticate with a bearer token, never cookies, so "*" exposes nothing by itself.
+    cors_origins: list[str] = Field(default_factory=lambda: ["*"])
+
+
+def gateway_settings(settings: Settings | None) -> GatewaySettings:
+    if settings is None:
+        return GatewaySettings()
+    if isinstance(settings, GatewaySettings):
+        return settings
+    return GatewaySettings(**settings.model_dump())

@@ -1,0 +1,71 @@
+"""Rasa's REST channel, seen from the gateway: one shopper turn in, the assistant's replies out."""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+
+from bot.conversations import Button
+from integrations.gateway.metrics import Metrics
+
+log = logging.getLogger(__name__)
+
+
+class RasaUnavailable(Exception):
+    """Rasa did not answer, or answered with something other than a list of replies."""
+
+
+@dataclass(frozen=True)
+class RasaReply:
+    text: str
+    buttons: tuple[Button, ...]
+    custom: dict[str, Any] | None  # machine payload for the gateway, never shown to the shopper
+    image: str | None
+
+
+def _reply(item: dict[str, Any]) -> RasaReply:
+    buttons = tuple(
+        Button(str(b.get("title", "")), str(b.get("payload", "")))
+        for b in item.get("buttons") or ()
+        if isinstance(b, dict) and b.get("title")
+    )
+    custom = item.get("custom")
+    image = item.get("image")
+    return RasaReply(
+        text=str(item.get("text") or ""),
+        buttons=buttons,
+        custom=custom if isinstance(custom, dict) else ({"value": custom} if custom is not None else None),
+        image=str(image) if image else None,
+    )
+
+
+class RasaClient:
+    def __init__(self, http: httpx.AsyncClient, base_url: str, timeout: float, metrics: Metrics) -> None:
+        self._http = http
+        self._base = base_url.rstrip("/")
+        self._timeout = timeout
+        self._metrics = metrics
+
+    async def send(self, sender: str, text: str, metadata: dict[str, Any]) -> list[RasaReply]:
+        started = time.perf_counter()
+        try:
+            response = await self._http.post(
+                f"{self._base}/webhooks/rest/webhook",
+                json={"sender": sender, "message": text, "metadata": metadata},
+                timeout=self._timeout,
+            )
+            response.raise_for_status()
+            body = response.json()
+            if not isinstance(body, list):
+                raise ValueError("expected a list of replies")
+        except (httpx.HTTPError, ValueError) as exc:
+            self._metrics.rasa_errors.inc()
+            log.warning("Rasa turn failed for conversation %s: %s", sender, type(exc).__name__)
+            raise RasaUnavailable from exc
+        finally:
+            self._metrics.rasa_latency.observe(time.perf_counter() - started)
+        return [_reply(item) for item in body if isinstance(item, dict)]

@@ -1,0 +1,119 @@
+"""The API's request and response bodies (what the OpenAPI schema documents)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Literal
+
+from pydantic import BaseModel, Field, field_validator
+
+from bot.conversations import Conversation, Message
+
+MAX_TEXT = 2000
+
+
+class ErrorOut(BaseModel):
+    detail: str
+
+
+class ConversationCreated(BaseModel):
+    id: str = Field(description="The conversation's public id (a UUID).")
+    token: str = Field(description="The shopper's secret for this conversation: send it as a Bearer token.")
+    status: str
+
+
+class ConversationOut(BaseModel):
+    id: str
+    channel: str
+    status: Literal["bot", "queued", "agent", "closed"]
+    created_at: datetime
+    last_activity_at: datetime
+
+    @classmethod
+    def of(cls, conversation: Conversation) -> ConversationOut:
+        return cls(
+            id=conversation.id,
+            channel=conversation.channel.value,
+            status=conversation.status.value,
+            created_at=conversation.created_at,
+            last_activity_at=conversation.last_activity_at,
+        )
+
+
+class ButtonOut(BaseModel):
+    title: str
+    payload: str
+
+
+class MessageOut(BaseModel):
+    """A message as the shopper sees it (internal notes and machine payloads are never included)."""
+
+    id: int = Field(description="Monotonic; use the largest one seen as the `after` cursor.")
+    author: Literal["shopper", "bot", "agent", "system"]
+    text: str
+    buttons: list[ButtonOut]
+    created_at: datetime
+    client_message_id: str | None = None
+
+    @classmethod
+    def of(cls, message: Message) -> MessageOut:
+        return cls(
+            id=message.id,
+            author=message.author.value,
+            text=message.text,
+            buttons=[ButtonOut(title=b.title, payload=b.payload) for b in message.buttons],
+            created_at=message.created_at,
+            client_message_id=message.client_message_id,
+        )
+
+
+class MessageIn(BaseModel):
+    text: str = Field(min_length=1, max_length=MAX_TEXT, description="What the shopper sees as sent.")
+    client_message_id: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=64,
+        pattern=r"^[A-Za-z0-9_.:-]+$",
+        description="Chosen by the client; a retried send with the same id is stored once.",
+    )
+    payload: str | None = Field(
+        default=None,
+        max_length=MAX_TEXT,
+        description="A quick-reply button's payload, sent to the assistant instead of `text`.",
+    )
+
+    @field_validator("text")
+    @classmethod
+    def not_blank(cls, value: str) -> str:
+        value = value.strip()
+        if not value:
+            raise ValueError("text is empty")
+        return value
+
+
+class TurnOut(BaseModel):
+    message: MessageOut
+    replies: list[MessageOut]
+    duplicate: bool = Field(description="True when this client_message_id had already been received.")
+    assistant_available: bool
+    status: Literal["bot", "queued", "agent", "closed"]
+
+
+class HistoryOut(BaseModel):
+    messages: list[MessageOut]
+    cursor: int = Field(description="The largest message id returned (or the `after` given).")
+    status: Literal["bot", "queued", "agent", "closed"]
+
+
+class ComponentOut(BaseModel):
+    ok: bool
+    detail: str
+
+
+class ReadyOut(BaseModel):
+    status: Literal["ready", "unavailable"]
+    components: dict[str, ComponentOut]
+
+
+class LiveOut(BaseModel):
+    status: Literal["ok"] = "ok"

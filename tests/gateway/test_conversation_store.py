@@ -1,0 +1,120 @@
+"""The conversation store on SQLite and PostgreSQL: tokens, idempotent sends, cursors, status."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from sqlalchemy import inspect
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot import conversation_orm
+from bot.clock import system_clock
+from bot.conversations import (
+    Author,
+    Button,
+    Channel,
+    ConversationClosed,
+    ConversationNotFound,
+    ConversationStore,
+    InvalidToken,
+    NewMessage,
+    Status,
+)
+from bot.db import make_engine
+from bot.orm import Base
+
+
+@pytest.fixture
+def store(session_factory: sessionmaker[Session]) -> Iterator[ConversationStore]:
+    yield ConversationStore(session_factory, system_clock)
+
+
+def test_migration_0002_creates_the_conversation_tables_as_the_orm_declares_them(database_url: str) -> None:
+    assert conversation_orm.ConversationRow.__table__ is Base.metadata.tables["conversations"]
+    engine = make_engine(database_url)
+    try:
+        with engine.connect() as conn:
+            diff = compare_metadata(MigrationContext.configure(conn, opts={"compare_type": True}), Base.metadata)
+            tables = set(inspect(conn).get_table_names())
+    finally:
+        engine.dispose()
+    assert diff == []
+    assert {"conversations", "messages"} <= tables
+
+
+def test_a_web_conversation_gets_a_token_that_only_opens_it(store: ConversationStore) -> None:
+    mine = store.create(Channel.WEB)
+    theirs = store.create(Channel.WEB)
+    assert mine.token and theirs.token and mine.token != theirs.token
+
+    assert store.authenticate(mine.conversation.id, mine.token) == mine.conversation
+    with pytest.raises(InvalidToken):
+        store.authenticate(mine.conversation.id, theirs.token)
+    with pytest.raises(InvalidToken):
+        store.authenticate(mine.conversation.id, None)
+    with pytest.raises(ConversationNotFound):
+        store.authenticate("00000000-0000-4000-8000-000000000000", mine.token)
+
+
+def test_the_token_is_stored_only_as_its_hash(store: ConversationStore, session_factory: sessionmaker[Session]) -> None:
+    started = store.create(Channel.WEB)
+    with session_factory() as session:
+        row = session.query(conversation_orm.ConversationRow).one()
+    assert started.token is not None
+    assert started.token not in (row.token_hash or "") and len(row.token_hash or "") == 64
+
+
+def test_a_telegram_conversation_has_no_token_and_is_found_by_chat_id(store: ConversationStore) -> None:
+    started = store.create(Channel.TELEGRAM, "chat-42")
+    assert started.token is None
+    assert store.find_open(Channel.TELEGRAM, "chat-42") == started.conversation
+    store.set_status(started.conversation.id, Status.CLOSED)
+    assert store.find_open(Channel.TELEGRAM, "chat-42") is None
+
+
+def test_a_repeated_client_message_id_returns_the_first_message(store: ConversationStore) -> None:
+    cid = store.create(Channel.WEB).conversation.id
+    first = store.add_message(cid, Author.SHOPPER, "hi", client_message_id="abc")
+    again = store.add_message(cid, Author.SHOPPER, "hi", client_message_id="abc")
+    other = store.create(Channel.WEB).conversation.id
+    elsewhere = store.add_message(other, Author.SHOPPER, "hi", client_message_id="abc")
+
+    assert first.created and not again.created and elsewhere.created
+    assert again.message == first.message
+    assert len(store.history(cid)) == 1
+
+
+def test_message_ids_grow_and_history_pages_from_a_cursor(store: ConversationStore) -> None:
+    cid = store.create(Channel.WEB).conversation.id
+    added = store.add_messages(
+        cid,
+        [
+            NewMessage(Author.SHOPPER, "one"),
+            NewMessage(Author.BOT, "two", buttons=[Button("Yes", "/affirm")]),
+            NewMessage(Author.AGENT, "note", internal=True),
+            NewMessage(Author.AGENT, "three"),
+        ],
+    )
+    ids = [a.message.id for a in added]
+    assert ids == sorted(ids)
+
+    assert [m.text for m in store.history(cid)] == ["one", "two", "three"]
+    assert [m.text for m in store.history(cid, after=ids[0])] == ["two", "three"]
+    assert [m.text for m in store.history(cid, include_internal=True)] == ["one", "two", "note", "three"]
+    assert store.history(cid)[1].buttons == (Button("Yes", "/affirm"),)
+    assert store.replies_to(added[0].message) == [added[1].message]
+
+
+def test_a_closed_conversation_stays_closed(store: ConversationStore) -> None:
+    cid = store.create(Channel.WEB).conversation.id
+    assert store.set_status(cid, Status.QUEUED).status is Status.QUEUED
+    assert [c.id for c in store.by_status([Status.QUEUED])] == [cid]
+    store.set_status(cid, Status.CLOSED)
+
+    with pytest.raises(ConversationClosed):
+        store.set_status(cid, Status.BOT)
+    with pytest.raises(ConversationClosed):
+        store.add_message(cid, Author.SHOPPER, "hello?")

@@ -1,0 +1,120 @@
+"""The widget in headless Chromium against the real stack: Rasa + action server + seeded demo shop.
+
+A shopper opens the demo shop, opens the chat, asks where order SD-10001 is, verifies with the email, sees
+the true status and the carrier's tracking link, taps a quick reply, reloads, and finds the conversation
+still there. Screenshots go to docs/screenshots/web-chat.png and the test's tmp dir.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy.orm import Session
+
+from bot.db import make_engine
+from bot.demo_data import SHOWCASE
+from bot.model import Order
+from bot.repository import OrderRepository
+from bot.settings import Settings
+from integrations.gateway.app import create_app
+from tests.e2e.conftest import Stack, stack  # noqa: F401  (the session fixture: real Rasa + actions)
+from tests.gateway.conftest import ServedApp, serve
+
+pytestmark = [pytest.mark.browser, pytest.mark.rasa]
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+ROOT = Path(__file__).resolve().parents[2]
+SCREENSHOT = ROOT / "docs" / "screenshots" / "web-chat.png"
+CASE = next(case for case in SHOWCASE if case.kind == "in_transit_on_time")
+TIMEOUT_MS = 60_000
+
+
+def chromium_or_skip() -> None:
+    if CHROMIUM.exists():
+        return
+    reason = f"no Chromium at {CHROMIUM} (apt-get install -y chromium)"
+    if os.environ.get("SHOPDESK_REQUIRE_SERVICES") == "1":
+        pytest.fail(reason)
+    pytest.skip(reason)
+
+
+def order_facts(database_url: str, number: str) -> Order:
+    engine = make_engine(database_url)
+    try:
+        with Session(engine) as session:
+            order = OrderRepository(session).get_order(number)
+    finally:
+        engine.dispose()
+    assert order is not None
+    return order
+
+
+@pytest.fixture
+def gateway_on_stack(stack: Stack) -> Iterator[ServedApp]:  # noqa: F811
+    settings = Settings(
+        database_url=stack.database_url, rasa_url=stack.rasa_url, action_server_url=stack.actions_url
+    )
+    yield from serve(create_app(settings))
+
+
+@pytest.fixture
+def browser() -> Iterator[Any]:
+    chromium_or_skip()
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        try:
+            yield browser
+        finally:
+            browser.close()
+
+
+def test_a_shopper_tracks_an_order_in_the_widget_and_a_reload_keeps_the_conversation(
+    gateway_on_stack: ServedApp, stack: Stack, browser: Any, tmp_path: Path  # noqa: F811
+) -> None:
+    from playwright.sync_api import expect
+
+    order = order_facts(stack.database_url, CASE.number)
+    shipment = order.shipments[0]
+    assert gateway_on_stack.url and browser
+    context = browser.new_context(viewport={"width": 1280, "height": 860}, locale="en-GB")
+    context.set_default_timeout(TIMEOUT_MS)
+    expect.set_options(timeout=TIMEOUT_MS)
+    page = context.new_page()
+    page.goto(gateway_on_stack.url + "/")
+    expect(page.get_by_role("heading", name="Made to be lived in.")).to_be_visible()
+
+    page.get_by_role("button", name="Open the support chat").click()
+    log = page.get_by_role("log", name="Conversation")
+    box = page.get_by_role("textbox", name="Your message")
+    expect(box).to_be_focused()
+
+    box.fill(f"where is my order {CASE.number}?")
+    box.press("Enter")
+    expect(log.locator(".sd-msg--bot").last).to_contain_text(re.compile("email", re.IGNORECASE))
+
+    box.fill(CASE.email)
+    page.get_by_role("button", name="Send message").click()
+    answer = log.locator(".sd-msg--bot").filter(has_text=shipment.tracking_number)
+    expect(answer).to_contain_text("on its way")
+    link = answer.get_by_role("link", name=shipment.tracking_url)
+    expect(link).to_have_attribute("href", shipment.tracking_url)
+    expect(link).to_have_attribute("rel", "noopener noreferrer")
+    expect(link).to_have_attribute("target", "_blank")
+    print("QUICK", page.locator(".sd-chip").all_inner_texts())
+    page.screenshot(path=str(tmp_path / "web-chat.png"))
