@@ -11,8 +11,9 @@ from rasa_sdk.types import DomainDict
 
 from actions import names
 from actions.context import current
-from actions.support import HANDOFF_BUTTON, cite_words, verified_order
+from actions.support import cite_words, handoff_button, verified_order
 from bot import replies
+from bot.handoff import Trigger
 from bot.model import NotAllowed, ReturnReason
 
 logger = logging.getLogger(__name__)
@@ -61,7 +62,9 @@ class ActionConfirm(Action):
                     text="Sorry, I lost track of what we were doing. Could you ask me again?"
                 )
         except NotAllowed as refused:
-            dispatcher.utter_message(text=f"I couldn't do that: {refused.reason}.", buttons=[HANDOFF_BUTTON])
+            dispatcher.utter_message(
+                text=f"I couldn't do that: {refused.reason}.", buttons=[handoff_button(Trigger.RULES)]
+            )
         return _CLEAR
 
 

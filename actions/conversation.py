@@ -10,7 +10,8 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions import names
-from actions.support import HANDOFF_BUTTON, button
+from actions.support import button, handoff_button
+from bot.handoff import Trigger
 
 
 def consecutive_misunderstandings(events: list[dict[str, Any]]) -> int:
@@ -36,7 +37,7 @@ class ActionFallback(Action):
         if consecutive_misunderstandings(tracker.events) >= names.MISUNDERSTANDINGS_BEFORE_OFFER:
             dispatcher.utter_message(
                 text="Sorry, I'm still not understanding. Would you like to talk to a person?",
-                buttons=[HANDOFF_BUTTON, button("No, thanks", names.DENY)],
+                buttons=[handoff_button(Trigger.MISUNDERSTOOD), button("No, thanks", names.DENY)],
             )
         else:
             dispatcher.utter_message(

@@ -1,14 +1,25 @@
-"""Asking for a person. Until the agent console exists, the honest answer: when and how to reach the team."""
+"""Asking for a person: the gateway turns this into an escalation, pauses the assistant and tells the
+shopper their place in the queue (or, outside support hours, that the team replies by email)."""
 
 from __future__ import annotations
 
 from rasa_sdk import Action, Tracker
-from rasa_sdk.events import EventType
+from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.context import current
-from bot.support_hours import agents_online
+from actions import names
+from actions.support import SHOPDESK_KEY
+from bot.handoff import Trigger
+
+
+def trigger_of(tracker: Tracker) -> Trigger:
+    """Why: the trigger the offered button carried, else the shopper simply asked."""
+    value = tracker.get_slot(names.HANDOFF_TRIGGER)
+    try:
+        return Trigger(value) if value else Trigger.ASKED
+    except ValueError:
+        return Trigger.ASKED
 
 
 class ActionHandoff(Action):
@@ -18,16 +29,9 @@ class ActionHandoff(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
-        shop = current().shop
-        policy = shop.policy
-        hours = policy.support_hours
-        days = ", ".join(d.capitalize() for d in hours.days)
-        when = (
-            "Our team is online now" if agents_online(policy, shop.now()) else "Our team is offline right now"
-        )
-        dispatcher.utter_message(
-            text=f"{when} (hours: {days}, {hours.open:%H:%M}-{hours.close:%H:%M} UK time). Please email "
-            f"{policy.support_email} with your order number; we reply within "
-            f"{policy.email_reply_within_hours} hours."
-        )
-        return []
+        handoff = {
+            "trigger": trigger_of(tracker).value,
+            "verified_order": tracker.get_slot(names.VERIFIED_ORDER),
+        }
+        dispatcher.utter_message(json_message={SHOPDESK_KEY: {"handoff": handoff}})
+        return [SlotSet(names.HANDOFF_TRIGGER, None)]

@@ -13,6 +13,7 @@ PENDING_REQUEST: Final = "pending_request"
 AWAITING_CONFIRMATION: Final = "awaiting_confirmation"
 CONFIRMATION_SUBJECT: Final = "confirmation_subject"
 REQUESTED_SLOT: Final = "requested_slot"
+HANDOFF_TRIGGER: Final = "handoff_trigger"
 
 # the requests that need a verified order (intent names)
 ORDER_STATUS: Final = "order_status"

@@ -15,9 +15,18 @@ from rasa_sdk.types import DomainDict
 
 from actions import names
 from actions.context import ActionContext, current
-from actions.support import HANDOFF_BUTTON, Button, button, cite_words, latest_text, verified_order
+from actions.support import (
+    Button,
+    button,
+    cite_words,
+    handoff_button,
+    latest_text,
+    record_fact,
+    verified_order,
+)
 from bot import replies
 from bot.formatting import format_day
+from bot.handoff import Trigger
 from bot.item_matching import ALL_ITEMS, match_lines
 from bot.model import Order, OrderStatus
 from bot.return_reasons import reason_from_text
@@ -53,7 +62,7 @@ def _tracking(context: ActionContext, order: Order, tracker: Tracker) -> Answer:
 def _delay(context: ActionContext, order: Order, tracker: Tracker) -> Answer:
     report = context.shop.status(order)
     reply = replies.delivery_explanation(order, report.deliveries, context.shop.policy, cite_words(context))
-    return reply.text, [HANDOFF_BUTTON] if reply.needs_person else [], []
+    return reply.text, [handoff_button(Trigger.RULES)] if reply.needs_person else [], []
 
 
 def _eligibility(context: ActionContext, order: Order, tracker: Tracker) -> Answer:
@@ -131,13 +140,13 @@ def _change_address(context: ActionContext, order: Order, tracker: Tracker) -> A
             f"Order {order.number} has already left our warehouse with {carriers}, "
             "so we can no longer change "
             f"its address. The carrier's tracking page may offer a redirection:\n{links}",
-            [HANDOFF_BUTTON],
+            [handoff_button(Trigger.RULES)],
             [],
         )
     return (
         f"Order {order.number} hasn't shipped yet, so its address can still be changed. I can't change it "
         "myself: one of our team will do it for you.",
-        [HANDOFF_BUTTON],
+        [handoff_button(Trigger.RULES)],
         [],
     )
 
@@ -171,7 +180,7 @@ class ActionAnswerRequest(Action):
                 dispatcher.utter_message(
                     text="I can't share order details without matching the order number to its email "
                     "address or postcode. One of our team can help you check it.",
-                    buttons=[HANDOFF_BUTTON],
+                    buttons=[handoff_button(Trigger.VERIFICATION_FAILED)],
                 )
                 return [
                     *cleanup,
@@ -184,4 +193,5 @@ class ActionAnswerRequest(Action):
         answer = ANSWERS.get(request, _status)
         text, buttons, events = answer(context, order, tracker)
         dispatcher.utter_message(text=text, buttons=buttons or None)
+        record_fact(dispatcher, request, text)
         return [*cleanup, *events]

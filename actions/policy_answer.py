@@ -10,7 +10,8 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.context import current
-from actions.support import HANDOFF_BUTTON, latest_text
+from actions.support import handoff_button, latest_text, record_fact
+from bot.handoff import Trigger
 
 logger = logging.getLogger(__name__)
 
@@ -25,11 +26,13 @@ class ActionAnswerPolicy(Action):
         answer = current().ask(latest_text(tracker))
         if answer.answered:
             dispatcher.utter_message(text=f"{answer.text}\n(Source: {answer.source})")
+            record_fact(dispatcher, "policy_passage", f"{answer.source}: {answer.text}", answer.score)
         else:
             logger.info("policy question abstained (best score %.3f)", answer.score)
             dispatcher.utter_message(
                 text="I don't have that in our policies, so I'd rather not guess. "
                 "One of our team can answer it.",
-                buttons=[HANDOFF_BUTTON],
+                buttons=[handoff_button(Trigger.UNANSWERED)],
             )
+            record_fact(dispatcher, "policy_unanswered", "no passage passed the threshold", answer.score)
         return []

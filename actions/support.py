@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from rasa_sdk import Tracker
+from rasa_sdk.executor import CollectingDispatcher
 
 from actions import names
 from actions.context import ActionContext
 from bot.extraction import normalise_order_number
+from bot.handoff import Trigger
 from bot.model import Order, VerificationFailed
 
 Button = dict[str, str]
@@ -17,13 +20,13 @@ Button = dict[str, str]
 def button(title: str, intent: str, **entities: str) -> Button:
     payload = "/" + intent
     if entities:
-        import json
-
         payload += json.dumps(entities, separators=(",", ":"))
     return {"title": title, "payload": payload}
 
 
-HANDOFF_BUTTON = button("Talk to a person", names.HUMAN_HANDOFF)
+def handoff_button(trigger: Trigger) -> Button:
+    """ "Talk to a person", carrying why it was offered so the escalation records the real trigger."""
+    return button("Talk to a person", names.HUMAN_HANDOFF, handoff_trigger=trigger.value)
 
 
 def latest_text(tracker: Tracker) -> str:
@@ -59,3 +62,12 @@ def verified_order(context: ActionContext, tracker: Tracker) -> Order | None:
         return context.shop.verify(number, contact)
     except VerificationFailed:
         return None
+
+
+SHOPDESK_KEY = "shopdesk"  # custom payloads under this key are for the gateway, never shown to shoppers
+
+
+def record_fact(dispatcher: CollectingDispatcher, kind: str, text: str, score: float | None = None) -> None:
+    """Tell the gateway what the assistant just told the shopper, for the escalation record."""
+    fact = {"kind": kind, "text": " ".join(text.split())[:400], "score": score}
+    dispatcher.utter_message(json_message={SHOPDESK_KEY: {"facts": [fact]}})

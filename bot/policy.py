@@ -83,6 +83,8 @@ class Policy:
     warranty_months: dict[str, int]
     gift_card_valid_months: int
     handoff_unclaimed_after_minutes: int
+    handoff_average_handling_minutes: int
+    sensitive_topics: dict[str, tuple[str, ...]]  # topic -> regular expressions (case-insensitive)
 
     raw: dict[str, Any] = field(repr=False, compare=False, default_factory=dict)
 
@@ -132,6 +134,7 @@ def parse_policy(data: dict[str, Any]) -> Policy:
         }
         holiday = returns.get("holiday_extension")
         warranty = data.get("warranty", {})
+        handoff = data.get("handoff", {})
         return Policy(
             shop_name=str(shop["name"]),
             timezone=ZoneInfo(str(shop["timezone"])),
@@ -173,7 +176,12 @@ def parse_policy(data: dict[str, Any]) -> Policy:
                 k.removesuffix("_months"): int(v) for k, v in warranty.items() if k.endswith("_months")
             },
             gift_card_valid_months=int(data.get("gift_cards", {}).get("valid_months", 0)),
-            handoff_unclaimed_after_minutes=int(data.get("handoff", {}).get("unclaimed_after_minutes", 10)),
+            handoff_unclaimed_after_minutes=int(handoff.get("unclaimed_after_minutes", 10)),
+            handoff_average_handling_minutes=int(handoff.get("average_handling_minutes", 5)),
+            sensitive_topics={
+                str(topic): tuple(str(p) for p in patterns)
+                for topic, patterns in (handoff.get("sensitive_topics") or {}).items()
+            },
             raw=data,
         )
     except KeyError as exc:

@@ -59,6 +59,23 @@ def load_questions(path: Path = QUESTIONS) -> list[Question]:
     return out
 
 
+def split_questions(questions: list[Question]) -> dict[str, list[Question]]:
+    """A deterministic half split: "dev" for tuning thresholds and weights, "test" held out.
+
+    Questions are grouped by the sections that answer them (unanswerable ones form one group) and, in
+    file order, alternate between the halves within their group; odd-numbered groups start with test so
+    the halves come out the same size. Every section with two or more questions and the unanswerable set
+    appear in both halves, and a question added at the end of its group never moves another one.
+    """
+    groups: dict[frozenset[tuple[str, str]], list[int]] = {}
+    halves: dict[str, list[Question]] = {"dev": [], "test": []}
+    for q in questions:
+        group = groups.setdefault(q.targets, [len(groups), 0])
+        group[1] += 1
+        halves["dev" if (group[0] + group[1]) % 2 == 1 else "test"].append(q)
+    return halves
+
+
 def percentile(values: list[float], p: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]

@@ -91,6 +91,25 @@
     return node;
   }
 
+  function chatIcon() {
+    var NS = "http://www.w3.org/2000/svg";
+    var svg = document.createElementNS(NS, "svg");
+    svg.setAttribute("class", "sd-launcher-icon");
+    svg.setAttribute("viewBox", "0 0 24 24");
+    svg.setAttribute("width", "22");
+    svg.setAttribute("height", "22");
+    svg.setAttribute("aria-hidden", "true");
+    svg.setAttribute("focusable", "false");
+    var path = document.createElementNS(NS, "path");
+    path.setAttribute("fill", "currentColor");
+    path.setAttribute(
+      "d",
+      "M4 3h16a2 2 0 0 1 2 2v11a2 2 0 0 1-2 2H9l-5 4v-4H4a2 2 0 0 1-2-2V5a2 2 0 0 1 2-2zm3 6.5a1.5 1.5 0 1 0 0 .01zm5 0a1.5 1.5 0 1 0 0 .01zm5 0a1.5 1.5 0 1 0 0 .01z"
+    );
+    svg.appendChild(path);
+    return svg;
+  }
+
   if (!document.querySelector('link[data-shopdesk-css]')) {
     var css = el("link", null, { rel: "stylesheet", href: BASE + "/widget.css", "data-shopdesk-css": "" });
     document.head.appendChild(css);
@@ -103,7 +122,7 @@
     "aria-controls": "sd-panel",
     "aria-label": "Open the support chat",
   });
-  launcher.appendChild(el("span", "sd-launcher-icon", { "aria-hidden": "true", text: "\u{1F4AC}" }));
+  launcher.appendChild(chatIcon());
   launcher.appendChild(el("span", "sd-launcher-text", { text: "Chat with us" }));
 
   var panel = el("section", "sd-panel", { id: "sd-panel", role: "region", "aria-label": TITLE });

@@ -91,7 +91,6 @@ def test_a_shopper_tracks_an_order_in_the_widget_and_a_reload_keeps_the_conversa
 
     order = order_facts(stack.database_url, CASE.number)
     shipment = order.shipments[0]
-    assert gateway_on_stack.url and browser
     context = browser.new_context(viewport={"width": 1280, "height": 860}, locale="en-GB")
     context.set_default_timeout(TIMEOUT_MS)
     expect.set_options(timeout=TIMEOUT_MS)
@@ -116,5 +115,35 @@ def test_a_shopper_tracks_an_order_in_the_widget_and_a_reload_keeps_the_conversa
     expect(link).to_have_attribute("href", shipment.tracking_url)
     expect(link).to_have_attribute("rel", "noopener noreferrer")
     expect(link).to_have_attribute("target", "_blank")
-    print("QUICK", page.locator(".sd-chip").all_inner_texts())
+
+    # A quick reply: the address can't change once shipped, so the assistant offers a person.
+    box.fill("I need to change my delivery address")
+    box.press("Enter")
+    expect(log.locator(".sd-msg--bot").last).to_contain_text("already left our warehouse")
+    chip = page.get_by_role("group", name="Suggested replies").get_by_role("button", name="Talk to a person")
+    chip.click()
+    expect(log.locator(".sd-msg--shopper").last).to_have_text(re.compile(r"Talk to a person$"))
+    expect(log.locator(".sd-msg--bot").last).to_contain_text(stack_support_email())
+    expect(page.locator(".sd-chip")).to_have_count(0)
+    expect(page.locator(".sd-msg--pending")).to_have_count(0)
+    before = log.locator(".sd-msg[data-id]").all_inner_texts()
+
+    page.reload()
+    log = page.get_by_role("log", name="Conversation")
+    expect(log.locator(".sd-msg[data-id]")).to_have_count(len(before))  # the panel reopens with history
+    assert log.locator(".sd-msg[data-id]").all_inner_texts() == before
+    expect(log.get_by_role("link", name=shipment.tracking_url).first).to_be_visible()
+    expect(page.get_by_role("button", name="Close the support chat")).to_have_attribute("aria-expanded", "true")
+
+    # the whole answer on screen for the screenshot
+    log.locator(".sd-msg--bot").filter(has_text=shipment.tracking_number).scroll_into_view_if_needed()
     page.screenshot(path=str(tmp_path / "web-chat.png"))
+    SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(tmp_path / "web-chat.png", SCREENSHOT)
+    context.close()
+
+
+def stack_support_email() -> str:
+    from bot.policy import load_policy
+
+    return load_policy().support_email

@@ -184,5 +184,5 @@ async def live(
             reader.cancel()
             with contextlib.suppress(BaseException):
                 await reader
-    with contextlib.suppress(RuntimeError):
+    with contextlib.suppress(RuntimeError, WebSocketDisconnect):
         await websocket.close()

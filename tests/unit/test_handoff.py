@@ -1,0 +1,116 @@
+from datetime import UTC, datetime
+
+import pytest
+
+from bot.handoff import (
+    EscalationFacts,
+    Fact,
+    Priority,
+    Trigger,
+    detect_trigger,
+    is_frustrated,
+    mask_email,
+    priority_for,
+    queue_notice,
+    summarize,
+)
+from bot.policy import load_policy
+
+POLICY = load_policy()
+
+
+@pytest.mark.parametrize(
+    ("text", "topic"),
+    [
+        ("someone used my stolen card on your site", "fraud"),
+        ("I didn't place this order", "fraud"),
+        ("I'm going to file a chargeback with my bank", "chargeback"),
+        ("my solicitor will be in touch", "legal"),
+        ("the charger caught fire last night", "safety"),
+        ("the vase arrived smashed", "damaged"),
+    ],
+)
+def test_sensitive_topics_from_the_policy_go_to_a_person(text: str, topic: str) -> None:
+    match = detect_trigger(text, POLICY)
+    assert match is not None
+    assert match.trigger is Trigger.SENSITIVE
+    assert match.topic == topic
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "this is ridiculous, where is my parcel",
+        "WHERE IS MY ORDER I PAID TWO WEEKS AGO",
+        "been waiting for weeks!!!",
+        "you're useless",
+        "I'm really annoyed now",
+    ],
+)
+def test_frustration_is_recognised(text: str) -> None:
+    assert is_frustrated(text)
+    match = detect_trigger(text, POLICY)
+    assert match is not None and match.trigger is Trigger.FRUSTRATION
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "where is my order?",
+        "can I return the shoes please",
+        "Hi, I ordered SD-10023 last week",
+        "OK thanks",
+        "I live in the UK",
+    ],
+)
+def test_ordinary_messages_trigger_nothing(text: str) -> None:
+    assert detect_trigger(text, POLICY) is None
+
+
+def test_fraud_legal_and_safety_are_urgent_and_frustration_is_high() -> None:
+    assert priority_for(Trigger.SENSITIVE, "fraud") is Priority.URGENT
+    assert priority_for(Trigger.SENSITIVE, "damaged") is Priority.HIGH
+    assert priority_for(Trigger.FRUSTRATION) is Priority.HIGH
+    assert priority_for(Trigger.ASKED) is Priority.NORMAL
+
+
+def test_summary_is_assembled_from_the_facts() -> None:
+    summary = summarize(
+        EscalationFacts(
+            trigger=Trigger.RULES,
+            topic=None,
+            verified_order="SD-10007",
+            customer_name="Sophie Walker",
+            intents=["greet", "order_status", "shipping_delay", "shipping_delay"],
+            facts=[Fact("delivery", "SD-10007: lost in transit (Royal Mail)")],
+            last_shopper_message="so what now?",
+            detail="lost parcel",
+        )
+    )
+    assert summary.splitlines() == [
+        "Why: the shop's rules need a person: lost parcel.",
+        "Verified order: SD-10007 for Sophie Walker.",
+        "Asked about: order status, shipping delay.",
+        "Told: SD-10007: lost in transit (Royal Mail)",
+        'Last message: "so what now?"',
+    ]
+
+
+def test_while_agents_are_online_the_shopper_hears_place_and_wait() -> None:
+    notice = queue_notice(3, True, 4, datetime(2026, 10, 15, 9, tzinfo=UTC), POLICY, None)
+    assert "number 3 in the queue" in notice.text
+    assert "about 12 minutes" in notice.text
+    assert not notice.email_follow_up
+
+
+def test_outside_hours_the_shopper_is_promised_an_email_to_their_confirmed_address() -> None:
+    opening = datetime(2026, 10, 19, 8, tzinfo=UTC)  # Monday 09:00 in London (BST)
+    notice = queue_notice(1, False, 4, opening, POLICY, "olivia.bennett@example.com")
+    assert notice.email_follow_up
+    assert "o***@example.com" in notice.text
+    assert "Monday at 09:00" in notice.text
+    assert f"{POLICY.email_reply_within_hours} hours" in notice.text
+
+
+def test_email_masking() -> None:
+    assert mask_email("olivia.bennett@example.com") == "o***@example.com"
