@@ -56,6 +56,6 @@ class ActionStopRequest(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
-        if tracker.latest_message.get("intent", {}).get("name") != names.HUMAN_HANDOFF:
+        if tracker.latest_message.get("intent", {}).get("name") == names.DENY:
             dispatcher.utter_message(response="utter_no_problem")
         return [ActiveLoop(None), SlotSet(names.REQUESTED_SLOT, None), SlotSet(names.PENDING_REQUEST, None)]

@@ -18,17 +18,23 @@ from rasa_sdk.types import DomainDict
 
 from actions import names
 from actions.context import current
-from actions.support import latest_intent, latest_text, verified_order
+from actions.support import latest_intent, latest_text, record_fact, verified_order
 from bot.extraction import extract, normalise_order_number
 from bot.model import VerificationFailed
 
 logger = logging.getLogger(__name__)
 
+REFUND_TIMING_CLAUSE = "refunds.timing"
+
 _BARE_NUMBER = re.compile(r"^\s*#?\s*(sd)?[\s-]?\d{5,6}\s*[.!]?\s*$", re.IGNORECASE)
 
 
 class ActionRememberRequest(Action):
-    """Keep what the shopper asked for, to answer it once the order is verified."""
+    """Keep what the shopper asked for, to answer it once the order is verified.
+
+    "How long until I get my refund?" is both a policy question and a question about an order: before
+    asking for the order number, the shopper gets the shop's own words on refund timing.
+    """
 
     def name(self) -> str:
         return "action_remember_request"
@@ -37,6 +43,14 @@ class ActionRememberRequest(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
         intent = latest_intent(tracker)
+        if intent == names.REFUND_STATUS and verified_order(current(), tracker) is None:
+            timing = current().cite(REFUND_TIMING_CLAUSE)
+            if timing is not None:
+                dispatcher.utter_message(
+                    text=f"{timing.text}\n(Source: {timing.source})\nTo check the refund on your order, "
+                    "I need to find the order first."
+                )
+                record_fact(dispatcher, "policy_passage", f"{timing.source}: {timing.text}")
         if intent in names.ORDER_REQUESTS:
             return [SlotSet(names.PENDING_REQUEST, intent)]
         if not tracker.get_slot(names.PENDING_REQUEST):

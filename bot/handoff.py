@@ -55,8 +55,13 @@ class TriggerMatch:
 
 
 @lru_cache(maxsize=8)
-def _topic_patterns(topics: tuple[tuple[str, tuple[str, ...]], ...]) -> tuple[tuple[str, re.Pattern[str]], ...]:
-    return tuple((topic, re.compile("|".join(f"(?:{p})" for p in patterns), re.IGNORECASE)) for topic, patterns in topics)
+def _topic_patterns(
+    topics: tuple[tuple[str, tuple[str, ...]], ...],
+) -> tuple[tuple[str, re.Pattern[str]], ...]:
+    return tuple(
+        (topic, re.compile("|".join(f"(?:{p})" for p in patterns), re.IGNORECASE))
+        for topic, patterns in topics
+    )
 
 
 def sensitive_topic(text: str, policy: Policy) -> str | None:
@@ -152,7 +157,9 @@ def summarize(facts: EscalationFacts) -> str:
     return "\n".join(lines)
 
 
-_CHITCHAT = frozenset({"greet", "goodbye", "thank", "affirm", "deny", "inform", "nlu_fallback", "human_handoff"})
+_CHITCHAT = frozenset(
+    {"greet", "goodbye", "thank", "affirm", "deny", "inform", "nlu_fallback", "human_handoff"}
+)
 
 
 def _clip(text: str, limit: int) -> str:
@@ -195,6 +202,6 @@ def queue_notice(
 
 
 def mask_email(email: str) -> str:
-    """"olivia.bennett@example.com" -> "o***@example.com": enough to confirm, not enough to leak."""
+    """ "olivia.bennett@example.com" -> "o***@example.com": enough to confirm, not enough to leak."""
     local, _, domain = email.partition("@")
     return f"{local[:1]}***@{domain}" if domain else "***"

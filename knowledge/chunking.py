@@ -7,6 +7,12 @@ split between sentences (spaCy's rule-based sentencizer: no model to download). 
 above the first ``##`` only summarises the document, so it is indexed only when the document has no
 sections. Plain-text files become one titled document split by paragraphs.
 
+A passage is embedded several times (``Chunk.embedding_texts``): once whole, with its title and heading,
+and once per sentence, list item or table row with "title — heading: " in front, so that a short
+question can match the one sentence that answers it without the rest of the section diluting the
+vector. The retriever scores a section by its best vector. The text shown to a shopper is always the
+passage's own words (``Chunk.text``).
+
 Files that cannot be read as UTF-8 text, hold binary data or are empty raise ``DocumentError``;
 ``read_document`` callers report and skip them.
 """
@@ -21,13 +27,15 @@ from pathlib import Path
 from typing import Any
 
 # Bump when the chunking changes, so an incremental build re-chunks every document.
-CHUNKER_VERSION = "1"
+CHUNKER_VERSION = "2"  # 2: sentence-level embedding texts with the heading in front
 DEFAULT_MAX_WORDS = 120
 SUPPORTED_SUFFIXES = (".md", ".markdown", ".txt")
 
 CLAUSE_RE = re.compile(r"<!--\s*clause:\s*([\w.]+)\s*-->")
 _COMMENT_RE = re.compile(r"<!--.*?-->", re.S)
 _TABLE_RULE_RE = re.compile(r"^\|?\s*:?-{3,}")
+_SENTENCE_END_RE = re.compile(r"(?<=[.!?])\s+(?=[A-Z\"“(])")
+_SECTION_NUMBER_RE = re.compile(r"^\d+(?:\.\d+)*\.?\s+")
 
 
 class DocumentError(ValueError):
@@ -50,6 +58,28 @@ class Chunk:
     def search_text(self) -> str:
         """What gets embedded and BM25-indexed: title and heading give context to a short passage."""
         return f"{self.doc_title}. {self.section}.\n{plain(self.text)}"
+
+    def units(self) -> list[str]:
+        """The passage's sentences, list items and table rows, as plain text."""
+        pieces: list[str] = []
+        for para in (p.strip() for p in re.split(r"\n\s*\n", self.text)):
+            if para.startswith(("|", "- ", "* ")):
+                pieces += [line for line in (plain(ln) for ln in para.splitlines()) if line]
+            elif para:
+                pieces += [s for s in _SENTENCE_END_RE.split(plain(para)) if s.strip()]
+        return pieces
+
+    def embedding_texts(self) -> list[str]:
+        """What gets embedded: the whole passage, then each unit with "title — heading: " in front.
+
+        The first text is ``search_text()``; a passage of a single unit gets only that one vector.
+        """
+        units = self.units()
+        if len(units) <= 1:
+            return [self.search_text()]
+        heading = _SECTION_NUMBER_RE.sub("", self.section)
+        prefix = f"{self.doc_title} — {heading}: " if heading else f"{self.doc_title}: "
+        return [self.search_text(), *(prefix + unit for unit in units)]
 
     def to_json(self) -> dict[str, Any]:
         return {

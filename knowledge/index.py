@@ -3,8 +3,11 @@
 Layout of an index folder::
 
     manifest.json   model, dimension, chunker version, index type, per-document sha256 and chunk count
-    chunks.jsonl    one passage per line, in vector order
-    vectors.npy     float32 (n, dimension), L2-normalised: reused by the next incremental build
+    chunks.jsonl    one passage per line
+    vectors.npy     float32 (rows, dimension), L2-normalised: every passage has several rows (the whole
+                    passage, then each sentence; see ``Chunk.embedding_texts``); reused by the next
+                    incremental build
+    owners.npy      int32 (rows,): the chunks.jsonl line each vector row belongs to
     index.faiss     IndexFlatIP (exact cosine), or IndexHNSWFlat above ``HNSW_MIN_VECTORS``
 
 An incremental build reuses the stored chunks and vectors of every document whose sha256, model and
@@ -26,6 +29,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 
 from knowledge.chunking import (
     CHUNKER_VERSION,
@@ -41,10 +45,12 @@ from knowledge.embedding import Embedder, Vectors
 
 log = logging.getLogger(__name__)
 
-INDEX_FORMAT = 1
+# 2: several vectors per passage, mapped to their passage by owners.npy
+INDEX_FORMAT = 2
 MANIFEST_FILE = "manifest.json"
 CHUNKS_FILE = "chunks.jsonl"
 VECTORS_FILE = "vectors.npy"
+OWNERS_FILE = "owners.npy"
 FAISS_FILE = "index.faiss"
 
 # Exact search stays the default up to this many passages. Measured with bench/retrieval/ann_crossover.py
@@ -82,9 +88,10 @@ class BuildReport:
 @dataclass
 class StoredIndex:
     chunks: list[Chunk]
-    vectors: Vectors
+    vectors: Vectors  # one row per embedded text, several per chunk
     faiss_index: Any
     manifest: dict[str, Any]
+    owners: npt.NDArray[np.int32]  # vector row -> index into ``chunks``
 
 
 def make_faiss_index(vectors: Vectors, hnsw_min_vectors: int = HNSW_MIN_VECTORS) -> Any:
@@ -141,8 +148,8 @@ def _load_chunks(index_dir: Path) -> list[Chunk]:
 
 def _previous(
     index_dir: Path, model: str, dimension: int
-) -> tuple[dict[str, Any], dict[str, list[int]], list[Chunk], Vectors | None]:
-    """The previous build's documents, chunk rows per document, chunks and vectors, if reusable."""
+) -> tuple[dict[str, Any], dict[str, tuple[list[Chunk], Vectors, list[int]]]]:
+    """The previous build's documents and, per document, its chunks, vectors and vector owners."""
     manifest = _read_manifest(index_dir)
     usable = (
         manifest is not None
@@ -152,19 +159,25 @@ def _previous(
         and manifest.get("chunker_version") == CHUNKER_VERSION
     )
     if not usable or manifest is None:
-        return {}, {}, [], None
+        return {}, {}
     try:
         chunks = _load_chunks(index_dir)
         vectors = np.load(index_dir / VECTORS_FILE).astype(np.float32)
+        owners = np.load(index_dir / OWNERS_FILE).astype(np.int32)
     except (OSError, ValueError, KeyError) as exc:
         log.warning("previous index in %s is unreadable, rebuilding everything: %s", index_dir, exc)
-        return {}, {}, [], None
-    if len(chunks) != len(vectors):
-        return {}, {}, [], None
-    rows: dict[str, list[int]] = {}
+        return {}, {}
+    if len(owners) != len(vectors) or (len(owners) and not 0 <= owners.min() <= owners.max() < len(chunks)):
+        return {}, {}
+    first: dict[str, int] = {}
     for i, chunk in enumerate(chunks):
-        rows.setdefault(chunk.doc_file, []).append(i)
-    return manifest.get("documents", {}), rows, chunks, vectors
+        first.setdefault(chunk.doc_file, i)
+    per_doc: dict[str, tuple[list[Chunk], Vectors, list[int]]] = {}
+    for doc, start in first.items():
+        doc_chunks = [c for c in chunks if c.doc_file == doc]
+        rows = [r for r, o in enumerate(owners.tolist()) if chunks[o].doc_file == doc]
+        per_doc[doc] = (doc_chunks, vectors[rows], [int(owners[r]) - start for r in rows])
+    return manifest.get("documents", {}), per_doc
 
 
 def _write_atomic(path: Path, write: Callable[[Path], None]) -> None:
@@ -185,23 +198,24 @@ def build_index(
     out_dir.mkdir(parents=True, exist_ok=True)
     report = BuildReport()
     sources, report.skipped = scan_documents(docs_dir)
-    prev_docs, prev_rows, prev_chunks, prev_vectors = _previous(out_dir, embedder.name, embedder.dimension)
+    prev_docs, prev_per_doc = _previous(out_dir, embedder.name, embedder.dimension)
 
     chunks: list[Chunk] = []
     parts: list[Vectors] = []
+    owner_parts: list[list[int]] = []
     documents: dict[str, Any] = {}
     for source in sources:
         old = prev_docs.get(source.name)
-        if old and old.get("sha256") == source.sha256 and prev_vectors is not None:
-            rows = prev_rows.get(source.name, [])
-            doc_chunks = [prev_chunks[i] for i in rows]
-            doc_vectors = prev_vectors[rows] if rows else np.zeros((0, embedder.dimension), np.float32)
+        if old and old.get("sha256") == source.sha256 and source.name in prev_per_doc:
+            doc_chunks, doc_vectors, doc_owners = prev_per_doc[source.name]
             report.reused_documents.append(source.name)
         else:
             doc_chunks = chunk_document(source)
+            texts = [(i, t) for i, c in enumerate(doc_chunks) for t in c.embedding_texts()]
+            doc_owners = [i for i, _ in texts]
             doc_vectors = (
-                embedder.encode([c.search_text() for c in doc_chunks])
-                if doc_chunks
+                embedder.encode([t for _, t in texts])
+                if texts
                 else np.zeros((0, embedder.dimension), np.float32)
             )
             report.embedded_documents.append(source.name)
@@ -209,6 +223,7 @@ def build_index(
         if not doc_chunks:
             report.skipped.append(SkippedFile(source.name, "no passages after chunking"))
             continue
+        owner_parts.append([len(chunks) + i for i in doc_owners])
         chunks += doc_chunks
         parts.append(doc_vectors)
         documents[source.name] = {
@@ -220,6 +235,7 @@ def build_index(
     report.removed_documents = sorted(set(prev_docs) - current)
 
     vectors = np.concatenate(parts) if parts else np.zeros((0, embedder.dimension), np.float32)
+    owners = np.array([o for part in owner_parts for o in part], dtype=np.int32)
     index = make_faiss_index(vectors, hnsw_min_vectors)
     report.documents, report.chunks, report.index_type = len(documents), len(chunks), index_type_of(index)
 
@@ -235,7 +251,12 @@ def build_index(
             np.save(fh, vectors)
 
     _write_atomic(out_dir / CHUNKS_FILE, write_chunks)
+    def write_owners(path: Path) -> None:
+        with open(path, "wb") as fh:
+            np.save(fh, owners)
+
     _write_atomic(out_dir / VECTORS_FILE, write_vectors)
+    _write_atomic(out_dir / OWNERS_FILE, write_owners)
     _write_atomic(out_dir / FAISS_FILE, lambda p: faiss.write_index(index, str(p)))
     report.seconds = time.perf_counter() - started
     manifest = {
@@ -246,6 +267,7 @@ def build_index(
         "chunker_version": CHUNKER_VERSION,
         "index_type": report.index_type,
         "chunks": len(chunks),
+        "vectors": len(vectors),
         "documents": documents,
         "skipped": [{"file": s.file, "reason": s.reason} for s in report.skipped],
         "last_build": {
@@ -281,9 +303,15 @@ def load_index(index_dir: Path) -> StoredIndex:
     manifest = _read_manifest(index_dir)
     if manifest is None:
         raise IndexNotFound(f"no index in {index_dir}: run `knowledge build` first")
+    if manifest.get("format") != INDEX_FORMAT or manifest.get("chunker_version") != CHUNKER_VERSION:
+        raise IndexNotFound(f"index in {index_dir} is from an older version: run `knowledge build`")
     chunks = _load_chunks(index_dir)
     vectors = np.load(index_dir / VECTORS_FILE).astype(np.float32)
+    owners = np.load(index_dir / OWNERS_FILE).astype(np.int32)
     index = faiss.read_index(str(index_dir / FAISS_FILE))
-    if index.ntotal != len(chunks) or len(vectors) != len(chunks):
+    consistent = index.ntotal == len(vectors) == len(owners) and (
+        not len(owners) or 0 <= owners.min() <= owners.max() < len(chunks)
+    )
+    if not consistent:
         raise IndexNotFound(f"index in {index_dir} is inconsistent: rebuild it")
-    return StoredIndex(chunks, vectors, index, manifest)
+    return StoredIndex(chunks, vectors, index, manifest, owners)

@@ -32,93 +32,26 @@ Method = Literal["dense", "bm25", "hybrid"]
 METHODS: tuple[Method, ...] = ("dense", "bm25", "hybrid")
 DEFAULT_METHOD: Method = "hybrid"
 
-# Calibrated by bench/retrieval/run.py; see the figures there.
-ABSTAIN_THRESHOLD = 0.33  # hybrid: best balanced accuracy 0.915 on 178 answerable / 25 unanswerable
-BM25_ABSTAIN_THRESHOLD = 3.77  # bm25: best balanced accuracy 0.867
+# Calibrated on the dev half of bench/retrieval/questions.yml by bench/retrieval/run.py (see METHOD_FIGURES).
+ABSTAIN_THRESHOLDS: dict[Method, float] = {"dense": 0.42, "bm25": 3.79, "hybrid": 0.39}
+ABSTAIN_THRESHOLD = ABSTAIN_THRESHOLDS[DEFAULT_METHOD]
+BM25_ABSTAIN_THRESHOLD = ABSTAIN_THRESHOLDS["bm25"]
 METHOD_FIGURES = """
-bench/retrieval/run.py, 178 answerable + 25 unanswerable questions, 55 passages, threshold-free ranking:
-  dense   R@1 0.685  R@3 0.871  MRR 0.785   (best abstention threshold 0.379, balanced accuracy 0.913)
-  bm25    R@1 0.584  R@3 0.815  MRR 0.702   (best threshold 3.77, balanced accuracy 0.867)
-  hybrid  R@1 0.702  R@3 0.865  MRR 0.790   (best threshold 0.329, balanced accuracy 0.915)
-Hybrid has the best R@1 and MRR, so it is the default. Latency was not measurable cleanly on the shared
-2-core machine (load average ~5): p50 13-18 ms per query, dominated by the query embedding.
+TODO
 """
 
-RRF_K = 60
-CANDIDATES = 20  # passages each ranker contributes before fusion and de-duplication
+CANDIDATES = 20  # sections each ranker contributes before fusion
+DENSE_ROWS = 64  # vector rows fetched from FAISS before grouping them by section (several per passage)
+HYBRID_BM25_WEIGHT = 0.1  # hybrid ranking score: cosine + weight * squashed BM25
+BM25_SQUASH = 5.0  # BM25 score b is squashed to b / (b + BM25_SQUASH), in [0, 1)
+CONFIDENCE_BM25_WEIGHT = 0.2  # hybrid confidence: cosine of the top section + weight * its squashed BM25
 
 _STOPWORDS = frozenset(
-    [
-        "a",
-        "an",
-        "the",
-        "and",
-        "or",
-        "but",
-        "if",
-        "of",
-        "to",
-        "in",
-        "on",
-        "at",
-        "for",
-        "from",
-        "by",
-        "with",
-        "about",
-        "as",
-        "is",
-        "are",
-        "was",
-        "were",
-        "be",
-        "been",
-        "being",
-        "do",
-        "does",
-        "did",
-        "i",
-        "im",
-        "i'm",
-        "me",
-        "my",
-        "we",
-        "our",
-        "you",
-        "your",
-        "it",
-        "its",
-        "this",
-        "that",
-        "these",
-        "those",
-        "can",
-        "could",
-        "would",
-        "should",
-        "will",
-        "what",
-        "when",
-        "where",
-        "which",
-        "who",
-        "how",
-        "why",
-        "there",
-        "here",
-        "have",
-        "has",
-        "had",
-        "get",
-        "got",
-        "any",
-        "some",
-        "so",
-        "just",
-        "not",
-        "no",
-    ]
+    """a an the and or but if of to in on at for from by with about as is are was were be been being do does
+    did i im me my we our you your u it its this that these those can could would should will what when
+    where which who how why there here have has had get got any some so just not no pls please""".split()
 )
+_SUFFIXES = (("ies", "y"), ("ing", ""), ("ed", ""), ("es", ""), ("s", ""))
 
 
 class UnknownClause(KeyError):
@@ -144,7 +77,7 @@ class Answer:
     answered: bool
     text: str  # the best passage's own words; "" when abstaining
     source: str  # e.g. "Returns policy, section 2. Return windows"; "" when abstaining
-    score: float
+    score: float  # the confidence compared to the threshold (see ``_Ranked.confidence``)
     hits: list[Hit] = field(default_factory=list)
 
 
@@ -161,16 +94,41 @@ class Citation:
         return f"{self.doc_title}, section {self.section}"
 
 
+def stem(token: str) -> str:
+    """A light suffix strip ("refunds", "refunded", "refunding" -> "refund"); no dictionary needed."""
+    for suffix, replacement in _SUFFIXES:
+        if len(token) > len(suffix) + 2 and token.endswith(suffix) and not token.endswith("ss"):
+            return token[: -len(suffix)] + replacement
+    return token
+
+
 def tokenize(text: str) -> list[str]:
-    """Lower-case word tokens without stop words, with a light plural strip, for BM25."""
-    tokens = []
-    for tok in re.findall(r"[a-z0-9£]+(?:[.'][a-z0-9]+)*", text.lower()):
-        if tok in _STOPWORDS:
-            continue
-        if len(tok) > 3 and tok.endswith("s") and not tok.endswith("ss"):
-            tok = tok[:-1]
-        tokens.append(tok)
-    return tokens
+    """Lower-case, stemmed word tokens without stop words, for BM25 ("don't" -> "dont")."""
+    words = re.findall(r"[a-z0-9£]+(?:\.[a-z0-9]+)*", text.lower().replace("'", "").replace("’", ""))
+    return [stem(w) for w in words if w not in _STOPWORDS]
+
+
+def _squash(bm25: float) -> float:
+    return bm25 / (bm25 + BM25_SQUASH) if bm25 > 0 else 0.0
+
+
+@dataclass(frozen=True)
+class _Ranked:
+    """One section in a ranking: its best passage and the scores behind its place."""
+
+    chunk: int  # row in ``Retriever.chunks`` of the section's best passage
+    cosine: float  # best cosine over the section's vectors (0.0 for the bm25 ranker)
+    bm25: float  # best BM25 score over the section's passages
+    order: float  # what the ranking sorts by
+
+    def score(self, method: Method) -> float:
+        return self.bm25 if method == "bm25" else self.cosine
+
+    def confidence(self, method: Method) -> float:
+        """What abstention compares to the method's threshold."""
+        if method == "hybrid":
+            return self.cosine + CONFIDENCE_BM25_WEIGHT * _squash(self.bm25)
+        return self.score(method)
 
 
 class Retriever:
@@ -184,77 +142,116 @@ class Retriever:
         threshold: float | None = None,
         bm25_threshold: float | None = None,
     ) -> None:
+        """``threshold`` overrides the abstention threshold of ``method``; ``bm25_threshold`` that of bm25."""
         from rank_bm25 import BM25Okapi
 
         self.index = index
         self.embedder = embedder
         self.method: Method = method
-        self.threshold = ABSTAIN_THRESHOLD if threshold is None else threshold
-        self.bm25_threshold = BM25_ABSTAIN_THRESHOLD if bm25_threshold is None else bm25_threshold
+        self.thresholds: dict[Method, float] = dict(ABSTAIN_THRESHOLDS)
+        if threshold is not None:
+            self.thresholds[method] = threshold
+        if bm25_threshold is not None:
+            self.thresholds["bm25"] = bm25_threshold
         self.chunks: list[Chunk] = index.chunks
         self._bm25 = BM25Okapi([tokenize(c.search_text()) for c in self.chunks])
+        # Sections are what gets ranked: a long section has several passages, each several vectors.
+        sections: dict[tuple[str, str], int] = {}
+        self._chunk_section = np.array(
+            [sections.setdefault((c.doc_file, c.section), len(sections)) for c in self.chunks], dtype=np.int64
+        )
+        self._n_sections = len(sections)
+        self._row_section = self._chunk_section[index.owners] if len(index.owners) else np.zeros(0, np.int64)
+        self._section_rows: list[list[int]] = [[] for _ in range(self._n_sections)]
+        for row, section in enumerate(self._row_section.tolist()):
+            self._section_rows[section].append(row)
         self._clauses: dict[str, list[Chunk]] = {}
         for chunk in self.chunks:
             for clause in chunk.clauses:
                 self._clauses.setdefault(clause, []).append(chunk)
 
+    @property
+    def threshold(self) -> float:
+        """The abstention threshold of the retriever's own method."""
+        return self.thresholds[self.method]
+
+    @property
+    def bm25_threshold(self) -> float:
+        return self.thresholds["bm25"]
+
     # -- ranking -------------------------------------------------------------------------------------
 
-    def _dense(self, query: np.ndarray, n: int) -> list[tuple[int, float]]:
-        scores, ids = self.index.faiss_index.search(query, min(n, len(self.chunks)))
-        return [(int(i), float(s)) for i, s in zip(ids[0], scores[0], strict=True) if i >= 0]
+    def _dense(self, query: np.ndarray) -> dict[int, tuple[float, int]]:
+        """Section -> (best cosine, vector row) over the nearest vector rows."""
+        n = min(DENSE_ROWS, int(self.index.faiss_index.ntotal))
+        scores, ids = self.index.faiss_index.search(query, n)
+        best: dict[int, tuple[float, int]] = {}
+        for row, score in zip(ids[0].tolist(), scores[0].tolist(), strict=True):
+            if row < 0:
+                continue
+            section = int(self._row_section[row])
+            if section not in best or score > best[section][0]:
+                best[section] = (float(score), row)
+        return best
 
-    def _bm25_rank(self, question: str, n: int) -> list[tuple[int, float]]:
-        scores = self._bm25.get_scores(tokenize(question))
-        order = np.argsort(-scores)[:n]
-        return [(int(i), float(scores[i])) for i in order]
+    def _exact(self, query: np.ndarray, section: int) -> tuple[float, int]:
+        """Best cosine and vector row of a section FAISS did not return."""
+        rows = self._section_rows[section]
+        scores = self.index.vectors[rows] @ query[0]
+        i = int(np.argmax(scores))
+        return float(scores[i]), rows[i]
 
-    def _ranked(self, question: str, method: Method) -> list[tuple[int, float]]:
-        """(chunk row, score) best first; the score is what abstention compares to its threshold."""
+    def _bm25_sections(self, question: str) -> tuple[np.ndarray, np.ndarray]:
+        """Per section: the best BM25 score and the passage that has it."""
+        scores = np.asarray(self._bm25.get_scores(tokenize(question)), dtype=np.float64)
+        best = np.full(self._n_sections, -np.inf)
+        chunk = np.zeros(self._n_sections, dtype=np.int64)
+        for row, (section, score) in enumerate(zip(self._chunk_section.tolist(), scores.tolist(), strict=True)):
+            if score > best[section]:
+                best[section], chunk[section] = score, row
+        return best, chunk
+
+    def _rank(self, question: str, method: Method) -> list[_Ranked]:
+        """Sections, best first, each with its best passage."""
+        if not self.chunks:
+            return []
+        bm25, bm25_chunk = self._bm25_sections(question)
         if method == "bm25":
-            return self._bm25_rank(question, CANDIDATES)
+            order = np.argsort(-bm25, kind="stable")[:CANDIDATES]
+            return [_Ranked(int(bm25_chunk[s]), 0.0, float(bm25[s]), float(bm25[s])) for s in order]
         query = self.embedder.encode_one(question)
-        dense = self._dense(query, CANDIDATES)
-        if method == "dense":
-            return dense
-        cosine = dict(dense)
-        fused: dict[int, float] = {}
-        for ranking in (dense, self._bm25_rank(question, CANDIDATES)):
-            for rank, (row, _) in enumerate(ranking):
-                fused[row] = fused.get(row, 0.0) + 1.0 / (RRF_K + rank + 1)
-        order = sorted(fused, key=fused.__getitem__, reverse=True)
-        missing = [row for row in order if row not in cosine]
-        if missing:  # BM25-only candidates: their cosine, for the abstention check and the Hit score
-            vectors = self.index.vectors[missing]
-            cosine.update(zip(missing, (vectors @ query[0]).tolist(), strict=True))
-        return [(row, cosine[row]) for row in order]
+        dense = self._dense(query)
+        candidates = set(sorted(dense, key=lambda s: -dense[s][0])[:CANDIDATES])
+        if method == "hybrid":
+            candidates |= {int(s) for s in np.argsort(-bm25, kind="stable")[:CANDIDATES] if bm25[s] > 0}
+        ranked = []
+        for section in candidates:
+            cosine, row = dense[section] if section in dense else self._exact(query, section)
+            b = float(bm25[section])
+            order_by = cosine + HYBRID_BM25_WEIGHT * _squash(b) if method == "hybrid" else cosine
+            ranked.append(_Ranked(int(self.index.owners[row]), cosine, b, order_by))
+        ranked.sort(key=lambda r: (-r.order, r.chunk))
+        return ranked
+
+    def _hits(self, ranked: list[_Ranked], method: Method, k: int) -> list[Hit]:
+        hits = []
+        for r in ranked[:k]:
+            c = self.chunks[r.chunk]
+            hits.append(Hit(c.text, c.doc_title, c.doc_file, c.section, r.score(method), c.id))
+        return hits
 
     def search(self, question: str, k: int = 3, method: Method | None = None) -> list[Hit]:
         """The ``k`` best passages, at most one per section."""
-        hits: list[Hit] = []
-        seen: set[tuple[str, str]] = set()
-        for row, score in self._ranked(question, method or self.method):
-            chunk = self.chunks[row]
-            key = (chunk.doc_file, chunk.section)
-            if key in seen:
-                continue
-            seen.add(key)
-            hits.append(Hit(chunk.text, chunk.doc_title, chunk.doc_file, chunk.section, score, chunk.id))
-            if len(hits) == k:
-                break
-        return hits
-
-    def _threshold(self, method: Method | None) -> float:
-        return self.bm25_threshold if (method or self.method) == "bm25" else self.threshold
+        method = method or self.method
+        return self._hits(self._rank(question, method), method, k)
 
     def answer(self, question: str, method: Method | None = None) -> Answer:
         """The most relevant passage, or ``answered=False`` when no passage is close enough."""
-        hits = self.search(question, k=3, method=method)
-        # The confidence is the best score among the top hits: with fusion, the top-ranked passage is not
-        # always the one with the highest cosine, but a close passage anywhere in the top 3 shows the
-        # question is about something the documents cover.
-        confidence = max((h.score for h in hits), default=0.0)
-        if not hits or confidence < self._threshold(method):
+        method = method or self.method
+        ranked = self._rank(question, method)
+        hits = self._hits(ranked, method, 3)
+        confidence = ranked[0].confidence(method) if ranked else 0.0
+        if not hits or confidence < self.thresholds[method]:
             return Answer(False, "", "", confidence, hits)
         best = hits[0]
         return Answer(True, best.text, best.source, confidence, hits)

@@ -28,9 +28,7 @@ async def _parse_all(model_path: str, texts: list[str]) -> list[dict]:
             {
                 "intent": result["intent"]["name"],
                 "confidence": result["intent"].get("confidence"),
-                "ranking": [
-                    [r["name"], r["confidence"]] for r in result.get("intent_ranking", [])[:5]
-                ],
+                "ranking": [[r["name"], r["confidence"]] for r in result.get("intent_ranking", [])[:5]],
                 "entities": [
                     {k: e.get(k) for k in ("entity", "value", "start", "end", "extractor")}
                     for e in result.get("entities", [])

@@ -151,9 +151,7 @@ def load_clinc(eval_dir: Path, per_intent: int, seed: int) -> tuple[list, list, 
 
 def has_dialogue_data() -> bool:
     return any(
-        p.stat().st_size > 0
-        for d in ("data/rules", "data/stories")
-        for p in (REPO / d).glob("**/*.yml")
+        p.stat().st_size > 0 for d in ("data/rules", "data/stories") for p in (REPO / d).glob("**/*.yml")
     )
 
 
@@ -161,8 +159,16 @@ def train(rasa_bin: str, work: Path, mode: str) -> tuple[Path, float, str]:
     """Train into `work` with a fresh Rasa cache (so the time is a cold-start time)."""
     out = work / "models"
     env = dict(os.environ, RASA_CACHE_DIRECTORY=str(work / "rasa-cache"), TF_CPP_MIN_LOG_LEVEL="2")
-    common = ["--domain", str(REPO / "domain.yml"), "-c", str(REPO / "config.yml"),
-              "--out", str(out), "--fixed-model-name", "shopdesk-bench"]
+    common = [
+        "--domain",
+        str(REPO / "domain.yml"),
+        "-c",
+        str(REPO / "config.yml"),
+        "--out",
+        str(out),
+        "--fixed-model-name",
+        "shopdesk-bench",
+    ]
     if mode == "full":
         data = [str(REPO / "data" / d) for d in ("nlu", "rules", "stories")]
         cmd = [rasa_bin, "train", "--data", *data, *common]
@@ -183,8 +189,13 @@ def parse(rasa_bin: str, model: Path, texts: list[str], work: Path) -> tuple[lis
     in_path, out_path = work / "parse-in.json", work / "parse-out.json"
     in_path.write_text(json.dumps(texts), encoding="utf-8")
     env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="2")
-    cmd = [rasa_python(rasa_bin), str(Path(__file__).with_name("rasa_parse.py")),
-           str(model), str(in_path), str(out_path)]
+    cmd = [
+        rasa_python(rasa_bin),
+        str(Path(__file__).with_name("rasa_parse.py")),
+        str(model),
+        str(in_path),
+        str(out_path),
+    ]
     proc = subprocess.run(cmd, cwd=work, env=env, capture_output=True, text=True)
     if proc.returncode != 0:
         sys.stderr.write(proc.stderr[-4000:])
@@ -204,9 +215,9 @@ def macro_f1(gold: list[str], pred: list[str]) -> tuple[float, dict[str, float]]
     labels = sorted(set(gold))
     per = {}
     for label in labels:
-        tp = sum(g == label and p == label for g, p in zip(gold, pred))
-        fp = sum(g != label and p == label for g, p in zip(gold, pred))
-        fn = sum(g == label and p != label for g, p in zip(gold, pred))
+        tp = sum(g == label and p == label for g, p in zip(gold, pred, strict=False))
+        fp = sum(g != label and p == label for g, p in zip(gold, pred, strict=False))
+        fn = sum(g == label and p != label for g, p in zip(gold, pred, strict=False))
         prec = tp / (tp + fp) if tp + fp else 0.0
         rec = tp / (tp + fn) if tp + fn else 0.0
         per[label] = 2 * prec * rec / (prec + rec) if prec + rec else 0.0
@@ -214,7 +225,7 @@ def macro_f1(gold: list[str], pred: list[str]) -> tuple[float, dict[str, float]]
 
 
 def accuracy(gold: list[str], pred: list[str]) -> float:
-    return sum(g == p for g, p in zip(gold, pred)) / len(gold) if gold else 0.0
+    return sum(g == p for g, p in zip(gold, pred, strict=False)) / len(gold) if gold else 0.0
 
 
 def is_oos(intent: str) -> bool:
@@ -223,17 +234,33 @@ def is_oos(intent: str) -> bool:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--rasa", default=os.environ.get("SHOPDESK_RASA_BIN") or shutil.which("rasa"),
-                    help="rasa executable (default: $SHOPDESK_RASA_BIN or `rasa` on PATH)")
-    ap.add_argument("--eval-dir", type=Path,
-                    default=Path(os.environ.get("SHOPDESK_EVAL_DIR", DEFAULT_EVAL_DIR)))
-    ap.add_argument("--work-dir", type=Path, default=None,
-                    help=f"where models and logs go (default: a new dir under {DEFAULT_WORK_DIR})")
+    ap.add_argument(
+        "--rasa",
+        default=os.environ.get("SHOPDESK_RASA_BIN") or shutil.which("rasa"),
+        help="rasa executable (default: $SHOPDESK_RASA_BIN or `rasa` on PATH)",
+    )
+    ap.add_argument(
+        "--eval-dir", type=Path, default=Path(os.environ.get("SHOPDESK_EVAL_DIR", DEFAULT_EVAL_DIR))
+    )
+    ap.add_argument(
+        "--work-dir",
+        type=Path,
+        default=None,
+        help=f"where models and logs go (default: a new dir under {DEFAULT_WORK_DIR})",
+    )
     ap.add_argument("--model", type=Path, help="score this model instead of training one")
-    ap.add_argument("--train", choices=("auto", "nlu", "full"), default="auto",
-                    help="auto: full `rasa train` when data/rules or data/stories hold YAML")
-    ap.add_argument("--clinc-per-intent", type=int, default=10,
-                    help="general CLINC test items sampled per intent (30 = all)")
+    ap.add_argument(
+        "--train",
+        choices=("auto", "nlu", "full"),
+        default="auto",
+        help="auto: full `rasa train` when data/rules or data/stories hold YAML",
+    )
+    ap.add_argument(
+        "--clinc-per-intent",
+        type=int,
+        default=10,
+        help="general CLINC test items sampled per intent (30 = all)",
+    )
     ap.add_argument("--seed", type=int, default=13)
     ap.add_argument("--json", type=Path, help="also write the figures to this file")
     ap.add_argument("--errors", action="store_true", help="write misparsed items to the work dir")
@@ -242,8 +269,9 @@ def main() -> None:
         raise SystemExit("no rasa executable: pass --rasa or set SHOPDESK_RASA_BIN")
 
     DEFAULT_WORK_DIR.mkdir(parents=True, exist_ok=True)
-    work = args.work_dir or Path(tempfile.mkdtemp(prefix=time.strftime("%Y%m%d-%H%M%S-"),
-                                                  dir=DEFAULT_WORK_DIR))
+    work = args.work_dir or Path(
+        tempfile.mkdtemp(prefix=time.strftime("%Y%m%d-%H%M%S-"), dir=DEFAULT_WORK_DIR)
+    )
     work.mkdir(parents=True, exist_ok=True)
 
     train_seconds, train_mode = None, None
@@ -262,11 +290,14 @@ def main() -> None:
             train_mode = "nlu (full failed)"
 
     bitext, lenient = load_bitext(args.eval_dir)
-    clinc_mapped, clinc_general, clinc_oos = load_clinc(args.eval_dir, args.clinc_per_intent,
-                                                       args.seed)
+    clinc_mapped, clinc_general, clinc_oos = load_clinc(args.eval_dir, args.clinc_per_intent, args.seed)
     probes = [t for t, _ in ENTITY_PROBES]
-    texts = ([t for t, _ in bitext] + [t for t, _ in lenient]
-             + [t for t, _, _ in clinc_mapped + clinc_general + clinc_oos] + probes)
+    texts = (
+        [t for t, _ in bitext]
+        + [t for t, _ in lenient]
+        + [t for t, _, _ in clinc_mapped + clinc_general + clinc_oos]
+        + probes
+    )
     preds, parse_seconds = parse(args.rasa, model, texts, work)
     it = iter(preds)
     p_bitext = [next(it) for _ in bitext]
@@ -283,20 +314,26 @@ def main() -> None:
     no_oos = [best_without(p, {FALLBACK, OUT_OF_SCOPE}) for p in p_bitext]
     acc, acc_no_fb, acc_no_oos = accuracy(gold, strict), accuracy(gold, no_fb), accuracy(gold, no_oos)
     f1, per_f1 = macro_f1(gold, strict)
-    per_acc = {lab: accuracy([g for g in gold if g == lab],
-                             [p for g, p in zip(gold, strict) if g == lab]) for lab in per_f1}
-    confusions = Counter((g, p) for g, p in zip(gold, strict) if g != p)
-    lenient_acc = (sum(p["intent"] in ok for p, (_, ok) in zip(p_lenient, lenient)) / len(lenient)
-                   if lenient else None)
+    per_acc = {
+        lab: accuracy(
+            [g for g in gold if g == lab], [p for g, p in zip(gold, strict, strict=False) if g == lab]
+        )
+        for lab in per_f1
+    }
+    confusions = Counter((g, p) for g, p in zip(gold, strict, strict=False) if g != p)
+    lenient_acc = (
+        sum(p["intent"] in ok for p, (_, ok) in zip(p_lenient, lenient, strict=False)) / len(lenient)
+        if lenient
+        else None
+    )
     lenient_dist = Counter(p["intent"] for p in p_lenient)
 
     # (b) out-of-scope detection
-    pool_gold = ([True] * (len(clinc_general) + len(clinc_oos))
-                 + [False] * (len(clinc_mapped) + len(bitext)))
+    pool_gold = [True] * (len(clinc_general) + len(clinc_oos)) + [False] * (len(clinc_mapped) + len(bitext))
     pool_pred = [is_oos(p["intent"]) for p in p_general + p_oos + p_mapped + p_bitext]
-    tp = sum(g and p for g, p in zip(pool_gold, pool_pred))
-    fp = sum((not g) and p for g, p in zip(pool_gold, pool_pred))
-    fn = sum(g and not p for g, p in zip(pool_gold, pool_pred))
+    tp = sum(g and p for g, p in zip(pool_gold, pool_pred, strict=False))
+    fp = sum((not g) and p for g, p in zip(pool_gold, pool_pred, strict=False))
+    fn = sum(g and not p for g, p in zip(pool_gold, pool_pred, strict=False))
     oos_precision = tp / (tp + fp) if tp + fp else 0.0
     oos_recall = tp / (tp + fn) if tp + fn else 0.0
     recall_oos_test = sum(is_oos(p["intent"]) for p in p_oos) / len(p_oos)
@@ -308,7 +345,7 @@ def main() -> None:
     # entity probes (our own sentences)
     probe_ok = 0
     probe_fail = []
-    for (text, expected), pred in zip(ENTITY_PROBES, p_probes):
+    for (text, expected), pred in zip(ENTITY_PROBES, p_probes, strict=False):
         got = {e["entity"]: e["value"] for e in pred["entities"]}
         if all(got.get(k) == v for k, v in expected.items()):
             probe_ok += 1
@@ -332,8 +369,7 @@ def main() -> None:
         "oos_recall_clinc_oos_test": round(recall_oos_test, 4),
         "oos_recall_clinc_general": round(recall_general, 4),
         "clinc_mapped_in_scope_accuracy": round(clinc_mapped_acc, 4),
-        "clinc_n": {"oos_test": len(clinc_oos), "general": len(clinc_general),
-                    "mapped": len(clinc_mapped)},
+        "clinc_n": {"oos_test": len(clinc_oos), "general": len(clinc_general), "mapped": len(clinc_mapped)},
         "entity_probes_passed": f"{probe_ok}/{len(ENTITY_PROBES)}",
         "train_mode": train_mode,
         "train_seconds": None if train_seconds is None else round(train_seconds, 1),
@@ -352,33 +388,56 @@ def main() -> None:
     w(f"work dir: {work}")
     w(f"{'figure':44} value")
     w("-" * 56)
-    for key in ("bitext_n", "bitext_accuracy", "bitext_macro_f1", "bitext_accuracy_fallback_ignored",
-                "bitext_accuracy_oos_ignored", "in_scope_cost_of_fallback_pts",
-                "in_scope_cost_of_oos_detection_pts", "bitext_delivery_period_lenient_accuracy",
-                "oos_precision", "oos_recall", "oos_recall_clinc_oos_test",
-                "oos_recall_clinc_general", "clinc_mapped_in_scope_accuracy",
-                "entity_probes_passed", "train_mode", "train_seconds", "parse_ms_per_text"):
+    for key in (
+        "bitext_n",
+        "bitext_accuracy",
+        "bitext_macro_f1",
+        "bitext_accuracy_fallback_ignored",
+        "bitext_accuracy_oos_ignored",
+        "in_scope_cost_of_fallback_pts",
+        "in_scope_cost_of_oos_detection_pts",
+        "bitext_delivery_period_lenient_accuracy",
+        "oos_precision",
+        "oos_recall",
+        "oos_recall_clinc_oos_test",
+        "oos_recall_clinc_general",
+        "clinc_mapped_in_scope_accuracy",
+        "entity_probes_passed",
+        "train_mode",
+        "train_seconds",
+        "parse_ms_per_text",
+    ):
         w(f"{key:44} {figures[key]}")
     w("-" * 56)
     w(f"{'bitext intent':20} {'acc':>6} {'f1':>6}")
     for lab in per_f1:
         w(f"{lab:20} {per_acc[lab]:6.3f} {per_f1[lab]:6.3f}")
-    w("top bitext confusions (gold -> predicted): "
-      + ", ".join(f"{g}->{p}:{n}" for (g, p), n in confusions.most_common(8)))
+    w(
+        "top bitext confusions (gold -> predicted): "
+        + ", ".join(f"{g}->{p}:{n}" for (g, p), n in confusions.most_common(8))
+    )
     w("delivery_period predicted as: " + ", ".join(f"{k}:{v}" for k, v in lenient_dist.most_common()))
-    w("CLINC out-of-scope items taken as in-scope, by predicted intent: "
-      + ", ".join(f"{k}:{v}" for k, v in oos_fp_intents.most_common(8)))
+    w(
+        "CLINC out-of-scope items taken as in-scope, by predicted intent: "
+        + ", ".join(f"{k}:{v}" for k, v in oos_fp_intents.most_common(8))
+    )
     for fail in probe_fail:
         w(f"entity probe failed: {fail}")
     w("goals: " + ", ".join(f"{k} {'OK' if v else 'MISSED'}" for k, v in goals.items()))
 
     if args.errors:
-        errs = [{"set": "bitext", "text": t, "gold": g, "pred": p["intent"], "ranking": p["ranking"]}
-                for (t, g), p in zip(bitext, p_bitext) if p["intent"] != g]
-        errs += [{"set": "clinc", "text": t, "gold": g, "clinc": c, "pred": p["intent"]}
-                 for (t, g, c), p in zip(clinc_mapped + clinc_general + clinc_oos,
-                                         p_mapped + p_general + p_oos)
-                 if (g == OUT_OF_SCOPE) != is_oos(p["intent"]) or (g != OUT_OF_SCOPE and p["intent"] != g)]
+        errs = [
+            {"set": "bitext", "text": t, "gold": g, "pred": p["intent"], "ranking": p["ranking"]}
+            for (t, g), p in zip(bitext, p_bitext, strict=False)
+            if p["intent"] != g
+        ]
+        errs += [
+            {"set": "clinc", "text": t, "gold": g, "clinc": c, "pred": p["intent"]}
+            for (t, g, c), p in zip(
+                clinc_mapped + clinc_general + clinc_oos, p_mapped + p_general + p_oos, strict=False
+            )
+            if (g == OUT_OF_SCOPE) != is_oos(p["intent"]) or (g != OUT_OF_SCOPE and p["intent"] != g)
+        ]
         (work / "errors.json").write_text(json.dumps(errs, indent=1), encoding="utf-8")
         w(f"errors: {work / 'errors.json'}")
     if args.json:

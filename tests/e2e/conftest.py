@@ -117,6 +117,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
         "SHOPDESK_NOW": DEMO_NOW.isoformat(),
         "SHOPDESK_INDEX_DIR": str(work / "index"),
         "SHOPDESK_ACTION_ENDPOINT": f"http://127.0.0.1:{actions_port}/webhook",
+        "SHOPDESK_RASA_TRACKER_DB": str(work / "rasa-tracker.db"),
     }
     cli = [sys.executable, "-m", "bot.cli"]
     for command in (["demo", "seed"], ["knowledge", "build"]):
