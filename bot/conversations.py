@@ -197,7 +197,7 @@ class ConversationStore:
             return _conversation(self._row(session, conversation_id))
 
     def authenticate(self, conversation_id: str, token: str | None) -> Conversation:
-        """The conversation when ``token`` opens it; ``InvalidToken`` otherwise (compared in constant time)."""
+        """The conversation when ``token`` opens it, else ``InvalidToken`` (compared in constant time)."""
         with self._sessions() as session:
             row = self._row(session, conversation_id)
             if not token or not row.token_hash or not hmac.compare_digest(row.token_hash, hash_token(token)):

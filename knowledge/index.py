@@ -251,6 +251,7 @@ def build_index(
             np.save(fh, vectors)
 
     _write_atomic(out_dir / CHUNKS_FILE, write_chunks)
+
     def write_owners(path: Path) -> None:
         with open(path, "wb") as fh:
             np.save(fh, owners)

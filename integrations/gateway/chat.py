@@ -139,7 +139,9 @@ class ChatService:
         self, conversation_id: str, author: Author, text: str, buttons: Sequence[Button] = ()
     ) -> Message:
         """One visible message, e.g. an agent's answer or a system notice."""
-        stored = await run_in_threadpool(self.store.add_message, conversation_id, author, text, buttons=buttons)
+        stored = await run_in_threadpool(
+            self.store.add_message, conversation_id, author, text, buttons=buttons
+        )
         self._published([stored.message])
         return stored.message
 

@@ -74,7 +74,9 @@ async def shopper_conversation(
     except ConversationNotFound:
         raise HTTPException(status.HTTP_404_NOT_FOUND, "No such conversation.") from None
     except InvalidToken:
-        raise HTTPException(status.HTTP_403_FORBIDDEN, "This token does not open this conversation.") from None
+        raise HTTPException(
+            status.HTTP_403_FORBIDDEN, "This token does not open this conversation."
+        ) from None
 
 
 ShopperConversation = Annotated[Conversation, Depends(shopper_conversation)]

@@ -73,7 +73,11 @@ class Gauge:
         self.name, self.help, self._read = name, help_text, read
 
     def render(self) -> list[str]:
-        return [f"# HELP {self.name} {self.help}", f"# TYPE {self.name} gauge", f"{self.name} {self._read():g}"]
+        return [
+            f"# HELP {self.name} {self.help}",
+            f"# TYPE {self.name} gauge",
+            f"{self.name} {self._read():g}",
+        ]
 
 
 class Metrics:
@@ -87,5 +91,11 @@ class Metrics:
         )
 
     def render(self) -> str:
-        parts = [self.messages, self.rasa_latency, self.rasa_errors, self.errors, self.subscribers]
+        parts: list[Counter | Histogram | Gauge] = [
+            self.messages,
+            self.rasa_latency,
+            self.rasa_errors,
+            self.errors,
+            self.subscribers,
+        ]
         return "\n".join(line for metric in parts for line in metric.render()) + "\n"

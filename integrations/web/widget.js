@@ -256,6 +256,10 @@
       save();
     }
     if (message.author !== "shopper") showQuickReplies(message);
+    else if (message.id > quickFor) {
+      quickFor = message.id; // the shopper has moved on: earlier suggestions no longer apply
+      quick.textContent = "";
+    }
     scrollDown();
   }
 

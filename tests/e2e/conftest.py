@@ -171,13 +171,15 @@ def _run_stack(  # noqa: PLR0913
     try:
         wait_until_up(f"http://127.0.0.1:{actions_port}/health", actions, actions_log, 120)
         wait_until_up(f"http://127.0.0.1:{rasa_port}/status", rasa, rasa_log, 240)
-        yield Stack(
+        stack = Stack(
             rasa_url=f"http://127.0.0.1:{rasa_port}",
             actions_url=f"http://127.0.0.1:{actions_port}",
             database_url=env["SHOPDESK_DATABASE_URL"],
             env=env,
             logs=logs,
         )
+        with stack.client:
+            yield stack
     finally:
         stop(rasa)
         stop(actions)

@@ -138,7 +138,9 @@ class Shopper:
         return self.http.post(f"/api/conversations/{self.id}/messages", json=body, headers=self.auth)
 
     def history(self, after: int = 0) -> httpx.Response:
-        return self.http.get(f"/api/conversations/{self.id}/messages", params={"after": after}, headers=self.auth)
+        return self.http.get(
+            f"/api/conversations/{self.id}/messages", params={"after": after}, headers=self.auth
+        )
 
 
 def start(http: httpx.Client) -> Shopper:

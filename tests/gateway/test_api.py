@@ -34,7 +34,10 @@ def frames(ws: Any, count: int) -> list[dict[str, Any]]:
 def test_a_shopper_message_is_answered_and_both_are_stored(shopper: Shopper, fake_rasa: FakeRasa) -> None:
     fake_rasa.answer = lambda text: [
         {"text": "Which order? See https://harbourandpine.example/help."},
-        {"text": "Pick one:", "buttons": [{"title": "SD-10001", "payload": '/inform{"order_number":"SD-10001"}'}]},
+        {
+            "text": "Pick one:",
+            "buttons": [{"title": "SD-10001", "payload": '/inform{"order_number":"SD-10001"}'}],
+        },
     ]
     response = shopper.send("where is my order?", "c-1")
 
@@ -43,7 +46,9 @@ def test_a_shopper_message_is_answered_and_both_are_stored(shopper: Shopper, fak
     assert turn["message"]["author"] == "shopper"
     assert turn["message"]["text"] == "where is my order?"
     assert [r["author"] for r in turn["replies"]] == ["bot", "bot"]
-    assert turn["replies"][1]["buttons"] == [{"title": "SD-10001", "payload": '/inform{"order_number":"SD-10001"}'}]
+    assert turn["replies"][1]["buttons"] == [
+        {"title": "SD-10001", "payload": '/inform{"order_number":"SD-10001"}'}
+    ]
     assert turn["assistant_available"] is True and turn["status"] == "bot"
     assert fake_rasa.calls == [
         {
@@ -179,7 +184,9 @@ def test_rasa_custom_payloads_are_kept_off_screen_and_reach_the_hooks(
     gateway: ServedApp, shopper: Shopper, fake_rasa: FakeRasa, sqlite_url: str
 ) -> None:
     seen: list[tuple[str, dict[str, Any]]] = []
-    gateway.app.state.custom_hooks.append(lambda conversation, payload: seen.append((conversation.id, payload)))
+    gateway.app.state.custom_hooks.append(
+        lambda conversation, payload: seen.append((conversation.id, payload))
+    )
     fake_rasa.answer = lambda text: [
         {"text": "Let me find a person for you.", "custom": {"handoff": {"reason": "asked"}}},
         {"custom": {"queue": "returns"}},
@@ -206,7 +213,13 @@ def test_a_closed_conversation_refuses_new_messages(shopper: Shopper, sqlite_url
 
 @pytest.mark.parametrize(
     "body",
-    [{}, {"text": ""}, {"text": "   "}, {"text": "x" * 2001}, {"text": "hi", "client_message_id": "no spaces"}],
+    [
+        {},
+        {"text": ""},
+        {"text": "   "},
+        {"text": "x" * 2001},
+        {"text": "hi", "client_message_id": "no spaces"},
+    ],
 )
 def test_bad_input_gets_a_json_4xx(shopper: Shopper, body: dict[str, Any]) -> None:
     response = shopper.http.post(f"/api/conversations/{shopper.id}/messages", json=body, headers=shopper.auth)
@@ -278,7 +291,9 @@ def test_every_route_is_in_the_openapi_schema(client: httpx.Client) -> None:
         "/metrics",
     } <= set(paths)
     send = paths["/api/conversations/{conversation_id}/messages"]["post"]
-    assert send["responses"]["200"]["content"]["application/json"]["schema"] == {"$ref": "#/components/schemas/TurnOut"}
+    assert send["responses"]["200"]["content"]["application/json"]["schema"] == {
+        "$ref": "#/components/schemas/TurnOut"
+    }
 
 
 def test_errors_inside_the_gateway_give_no_internals_to_the_client(

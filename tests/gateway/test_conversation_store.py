@@ -37,7 +37,9 @@ def test_migration_0002_creates_the_conversation_tables_as_the_orm_declares_them
     engine = make_engine(database_url)
     try:
         with engine.connect() as conn:
-            diff = compare_metadata(MigrationContext.configure(conn, opts={"compare_type": True}), Base.metadata)
+            diff = compare_metadata(
+                MigrationContext.configure(conn, opts={"compare_type": True}), Base.metadata
+            )
             tables = set(inspect(conn).get_table_names())
     finally:
         engine.dispose()
@@ -59,7 +61,9 @@ def test_a_web_conversation_gets_a_token_that_only_opens_it(store: ConversationS
         store.authenticate("00000000-0000-4000-8000-000000000000", mine.token)
 
 
-def test_the_token_is_stored_only_as_its_hash(store: ConversationStore, session_factory: sessionmaker[Session]) -> None:
+def test_the_token_is_stored_only_as_its_hash(
+    store: ConversationStore, session_factory: sessionmaker[Session]
+) -> None:
     started = store.create(Channel.WEB)
     with session_factory() as session:
         row = session.query(conversation_orm.ConversationRow).one()

@@ -108,3 +108,19 @@ def test_scanning_a_folder_reports_and_skips_bad_files_and_keeps_the_good_ones(t
         "empty.md": "empty",
         "photo.png": "unsupported",
     }
+
+
+def test_a_passage_is_embedded_whole_and_sentence_by_sentence_with_its_heading(tmp_path: Path) -> None:
+    doc = DOC.replace("within 30 days of delivery.", "within 30 days of delivery. Electronics have 14 days.")
+    chunk = chunk_document(read_document(_write(tmp_path, "returns.md", doc)))[1]
+    assert chunk.embedding_texts() == [
+        chunk.search_text(),
+        "Returns policy — Return windows: You can return most items within 30 days of delivery.",
+        "Returns policy — Return windows: Electronics have 14 days.",
+    ]
+    assert chunk.text == "You can return most items within 30 days of delivery. Electronics have 14 days."
+
+
+def test_a_one_sentence_passage_is_embedded_once(tmp_path: Path) -> None:
+    chunk = chunk_document(read_document(_write(tmp_path, "returns.md", DOC)))[0]
+    assert chunk.embedding_texts() == [chunk.search_text()]

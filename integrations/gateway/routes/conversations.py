@@ -81,7 +81,9 @@ async def send_message(conversation: ShopperConversation, body: MessageIn, chat:
         )
         current = await run_in_threadpool(chat.store.get, conversation.id)
     except ConversationClosed:
-        raise HTTPException(status.HTTP_409_CONFLICT, "This conversation is closed; start a new one.") from None
+        raise HTTPException(
+            status.HTTP_409_CONFLICT, "This conversation is closed; start a new one."
+        ) from None
     return TurnOut(
         message=MessageOut.of(turn.message),
         replies=[MessageOut.of(m) for m in turn.replies],
@@ -92,7 +94,9 @@ async def send_message(conversation: ShopperConversation, body: MessageIn, chat:
 
 
 @router.get("/{conversation_id}/messages", response_model=HistoryOut, responses=AUTH_ERRORS)
-async def read_history(conversation: ShopperConversation, store: StoreDep, after: AfterQuery = 0) -> HistoryOut:
+async def read_history(
+    conversation: ShopperConversation, store: StoreDep, after: AfterQuery = 0
+) -> HistoryOut:
     """The conversation's messages after the cursor, oldest first (for a reload or a reconnect)."""
     messages = await run_in_threadpool(store.history, conversation.id, after)
     return HistoryOut(
@@ -164,7 +168,9 @@ async def live(
         try:
             while not reader.done():
                 getter = asyncio.ensure_future(subscription.get())
-                done, _ = await asyncio.wait({getter, reader}, timeout=heartbeat, return_when="FIRST_COMPLETED")
+                done, _ = await asyncio.wait(
+                    {getter, reader}, timeout=heartbeat, return_when="FIRST_COMPLETED"
+                )
                 if getter not in done:
                     getter.cancel()
                     if not done:
