@@ -7,11 +7,11 @@ from logging.config import fileConfig
 from alembic import context
 
 from bot.db import make_engine
-from bot.orm import Base
+from bot.schema import metadata
 from bot.settings import Settings
 
 config = context.config
-target_metadata = Base.metadata
+target_metadata = metadata
 
 called_from_code = "database_url" in config.attributes
 if config.config_file_name is not None and not called_from_code:

@@ -11,6 +11,8 @@ import. What other parts of the gateway can reach on ``app.state``:
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -20,16 +22,19 @@ from fastapi import FastAPI, Request
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse
 
+from bot.agents import AgentDirectory
 from bot.clock import system_clock
 from bot.conversations import ConversationStore
 from bot.db import make_engine, make_session_factory
+from bot.escalations import EscalationBook
 from bot.settings import Settings
-from integrations.gateway.chat import ChatService, CustomHook
+from integrations.gateway.chat import ChatService, CustomHook, MessageHook
 from integrations.gateway.config import gateway_settings
+from integrations.gateway.handoff import HandoffService
 from integrations.gateway.hub import Hub
 from integrations.gateway.metrics import Metrics
 from integrations.gateway.rasa import RasaClient
-from integrations.gateway.routes import conversations, health, metrics, web
+from integrations.gateway.routes import console, conversations, health, metrics, web
 
 log = logging.getLogger(__name__)
 
@@ -40,6 +45,7 @@ def create_app(
     """The gateway. ``transport`` replaces the network under the Rasa/health HTTP client (tests only)."""
     config = gateway_settings(settings)
     custom_hooks: list[CustomHook] = []
+    message_hooks: list[MessageHook] = []
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -56,11 +62,31 @@ def create_app(
             app.state.http = http
             app.state.hub = hub
             app.state.metrics = app_metrics
-            app.state.chat = ChatService(store, rasa, hub, app_metrics, custom_hooks)
+            chat = ChatService(store, rasa, hub, app_metrics, custom_hooks, message_hooks)
+            app.state.chat = chat
+            app.state.agents = AgentDirectory(session_factory, system_clock)
+            handoff = HandoffService(
+                chat,
+                rasa,
+                EscalationBook(session_factory, system_clock),
+                session_factory,
+                config.policy,
+                system_clock,
+                config.clock,
+            )
+            app.state.handoff = handoff
+            custom_hooks.append(handoff.on_custom)
+            message_hooks.append(handoff.on_shopper_message)
+            watcher = asyncio.create_task(handoff.watch_unclaimed(config.handoff_check_every))
             log.info("gateway ready (Rasa at %s)", config.rasa_url)
             try:
                 yield
             finally:
+                watcher.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await watcher
+                custom_hooks.remove(handoff.on_custom)
+                message_hooks.remove(handoff.on_shopper_message)
                 engine.dispose()
 
     app = FastAPI(
@@ -87,6 +113,7 @@ def create_app(
         return JSONResponse({"detail": "Something went wrong on our side."}, status_code=500)
 
     app.include_router(conversations.router)
+    app.include_router(console.router)
     app.include_router(health.router)
     app.include_router(metrics.router)
     app.include_router(web.router)

@@ -38,6 +38,9 @@ log = logging.getLogger(__name__)
 ASSISTANT_UNAVAILABLE = "The assistant is unavailable right now; please try again in a minute."
 
 CustomHook = Callable[[Conversation, dict[str, Any]], Awaitable[None] | None]
+# Runs on every shopper message before the assistant is asked; a list of replies means "handled here"
+# (e.g. a sensitive topic that goes straight to a person), None lets the turn go on.
+MessageHook = Callable[[Conversation, str, str | None], Awaitable[list[Message] | None]]
 
 
 @dataclass(frozen=True)
@@ -67,12 +70,14 @@ class ChatService:
         hub: Hub,
         metrics: Metrics,
         custom_hooks: list[CustomHook],
+        message_hooks: list[MessageHook] | None = None,
     ) -> None:
         self.store = store
         self.rasa = rasa
         self.hub = hub
         self.metrics = metrics
         self.custom_hooks = custom_hooks
+        self.message_hooks: list[MessageHook] = message_hooks if message_hooks is not None else []
         self._locks: weakref.WeakValueDictionary[str, asyncio.Lock] = weakref.WeakValueDictionary()
 
     def _lock(self, conversation_id: str) -> asyncio.Lock:
@@ -112,6 +117,10 @@ class ChatService:
             self._published([added.message])
 
             current = await run_in_threadpool(self.store.get, cid)
+            for message_hook in list(self.message_hooks):
+                handled = await message_hook(current, text, payload)
+                if handled is not None:
+                    return Turn(added.message, handled, duplicate=False)
             if not current.assistant_answers:
                 return Turn(added.message, [], duplicate=False)
 

@@ -69,3 +69,28 @@ class RasaClient:
         finally:
             self._metrics.rasa_latency.observe(time.perf_counter() - started)
         return [_reply(item) for item in body if isinstance(item, dict)]
+
+    async def tracker(self, sender: str) -> dict[str, Any]:
+        """The conversation's tracker (slots and events), for the escalation record."""
+        try:
+            response = await self._http.get(
+                f"{self._base}/conversations/{sender}/tracker", timeout=self._timeout
+            )
+            response.raise_for_status()
+            body = response.json()
+        except (httpx.HTTPError, ValueError) as exc:
+            self._metrics.rasa_errors.inc()
+            raise RasaUnavailable from exc
+        return body if isinstance(body, dict) else {}
+
+    async def append_event(self, sender: str, event: dict[str, Any]) -> None:
+        """Append an event to the conversation, e.g. ``{"event": "pause"}`` while a person has it."""
+        try:
+            response = await self._http.post(
+                f"{self._base}/conversations/{sender}/tracker/events", json=event, timeout=self._timeout
+            )
+            response.raise_for_status()
+        except httpx.HTTPError as exc:
+            self._metrics.rasa_errors.inc()
+            log.warning("could not append %s to conversation %s", event.get("event"), sender)
+            raise RasaUnavailable from exc

@@ -78,6 +78,8 @@ class FakeRasa:
     down: bool = False
     actions_down: bool = False
     calls: list[dict[str, Any]] = field(default_factory=list)
+    slots: dict[str, dict[str, Any]] = field(default_factory=dict)  # conversation id -> tracker slots
+    events: list[tuple[str, dict[str, Any]]] = field(default_factory=list)  # appended tracker events
 
     def handle(self, request: httpx.Request) -> httpx.Response:
         if request.url.host == "actions.test":
@@ -93,7 +95,20 @@ class FakeRasa:
             self.calls.append(body)
             replies = [{"recipient_id": body["sender"], **r} for r in self.answer(body["message"])]
             return httpx.Response(200, json=replies)
+        parts = request.url.path.strip("/").split("/")
+        if len(parts) >= 3 and parts[0] == "conversations" and parts[2] == "tracker":
+            sender = parts[1]
+            if request.method == "GET" and len(parts) == 3:
+                return httpx.Response(
+                    200, json={"sender_id": sender, "slots": self.slots.get(sender, {}), "events": []}
+                )
+            if request.method == "POST" and parts[3:] == ["events"]:
+                self.events.append((sender, json.loads(request.content)))
+                return httpx.Response(200, json={"sender_id": sender})
         return httpx.Response(404, json={"detail": "not found"})
+
+    def events_for(self, sender: str) -> list[str]:
+        return [event["event"] for who, event in self.events if who == sender]
 
     @property
     def transport(self) -> httpx.MockTransport:

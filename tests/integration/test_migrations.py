@@ -9,7 +9,7 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import inspect
 
 from bot.db import alembic_config, make_engine, upgrade
-from bot.orm import Base
+from bot.schema import metadata
 
 
 def _diff_and_tables(url: str) -> tuple[list[Any], set[str], str | None]:
@@ -17,7 +17,7 @@ def _diff_and_tables(url: str) -> tuple[list[Any], set[str], str | None]:
     try:
         with engine.connect() as conn:
             context = MigrationContext.configure(conn, opts={"compare_type": True})
-            diff = compare_metadata(context, Base.metadata)
+            diff = compare_metadata(context, metadata)
             return diff, set(inspect(conn).get_table_names()), context.get_current_revision()
     finally:
         engine.dispose()
@@ -30,7 +30,7 @@ def _head(url: str) -> str | None:
 def test_a_fresh_sqlite_file_migrates_to_head_and_matches_the_orm(sqlite_url: str) -> None:
     diff, tables, revision = _diff_and_tables(sqlite_url)
     assert diff == []
-    assert set(Base.metadata.tables) <= tables
+    assert set(metadata.tables) <= tables
     assert revision == _head(sqlite_url)
 
 
@@ -44,5 +44,5 @@ def test_a_fresh_postgres_database_migrates_to_head_and_matches_the_orm(postgres
     upgrade(postgres_url)
     diff, tables, revision = _diff_and_tables(postgres_url)
     assert diff == []
-    assert set(Base.metadata.tables) <= tables
+    assert set(metadata.tables) <= tables
     assert revision == _head(postgres_url)

@@ -1,0 +1,168 @@
+"""Support agents: accounts with scrypt-hashed passwords, and login sessions held as hashed tokens.
+
+A session token is 32 random bytes shown to the agent's browser once; the database keeps only its
+SHA-256, so a leaked database does not let anyone act as an agent.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot.clock import Clock
+from bot.escalation_orm import AgentRow, AgentSessionRow
+from bot.model import ShopdeskError
+
+SESSION_LIFETIME = timedelta(hours=12)
+_SCRYPT_N, _SCRYPT_R, _SCRYPT_P = 2**14, 8, 1
+MIN_PASSWORD_LENGTH = 10
+
+
+class AgentError(ShopdeskError):
+    pass
+
+
+class LoginFailed(AgentError):
+    """Wrong username or password (deliberately not saying which)."""
+
+
+class SessionExpired(AgentError):
+    pass
+
+
+@dataclass(frozen=True)
+class Agent:
+    id: int
+    username: str
+    display_name: str
+
+
+def hash_password(password: str, *, salt: bytes | None = None) -> str:
+    salt = salt or secrets.token_bytes(16)
+    digest = hashlib.scrypt(password.encode(), salt=salt, n=_SCRYPT_N, r=_SCRYPT_R, p=_SCRYPT_P, dklen=32)
+    b64 = base64.b64encode
+    return f"scrypt${_SCRYPT_N}${_SCRYPT_R}${_SCRYPT_P}${b64(salt).decode()}${b64(digest).decode()}"
+
+
+def password_matches(password: str, stored: str) -> bool:
+    try:
+        scheme, n, r, p, salt, digest = stored.split("$")
+    except ValueError:
+        return False
+    if scheme != "scrypt":
+        return False
+    expected = base64.b64decode(digest)
+    actual = hashlib.scrypt(
+        password.encode(), salt=base64.b64decode(salt), n=int(n), r=int(r), p=int(p), dklen=len(expected)
+    )
+    return hmac.compare_digest(actual, expected)
+
+
+def hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+# computed once so a login for an unknown username costs as much as one for a known username
+_DUMMY_HASH = hash_password("not a real password", salt=b"\0" * 16)
+
+
+def _agent(row: AgentRow) -> Agent:
+    return Agent(row.id, row.username, row.display_name)
+
+
+class AgentDirectory:
+    def __init__(self, sessions: sessionmaker[Session], clock: Clock) -> None:
+        self._sessions = sessions
+        self._clock = clock
+
+    def create(self, username: str, password: str, display_name: str | None = None) -> Agent:
+        username = username.strip().lower()
+        if not username or not username.replace(".", "").replace("-", "").replace("_", "").isalnum():
+            raise AgentError("a username is letters, digits, dots, dashes or underscores")
+        if len(password) < MIN_PASSWORD_LENGTH:
+            raise AgentError(f"a password needs at least {MIN_PASSWORD_LENGTH} characters")
+        with self._sessions.begin() as session:
+            if session.scalar(select(AgentRow).where(AgentRow.username == username)) is not None:
+                raise AgentError(f"an agent called {username!r} already exists")
+            row = AgentRow(
+                username=username,
+                display_name=display_name or username,
+                password_hash=hash_password(password),
+                created_at=self._clock(),
+                disabled_at=None,
+            )
+            session.add(row)
+            session.flush()
+            return _agent(row)
+
+    def set_password(self, username: str, password: str) -> None:
+        if len(password) < MIN_PASSWORD_LENGTH:
+            raise AgentError(f"a password needs at least {MIN_PASSWORD_LENGTH} characters")
+        with self._sessions.begin() as session:
+            row = session.scalar(select(AgentRow).where(AgentRow.username == username.strip().lower()))
+            if row is None:
+                raise AgentError(f"no agent called {username!r}")
+            row.password_hash = hash_password(password)
+            session.execute(delete(AgentSessionRow).where(AgentSessionRow.agent_id == row.id))
+
+    def log_in(self, username: str, password: str) -> tuple[Agent, str]:
+        """A new session token for the agent; raises ``LoginFailed`` for any wrong detail."""
+        with self._sessions.begin() as session:
+            row = session.scalar(select(AgentRow).where(AgentRow.username == username.strip().lower()))
+            if row is None or row.disabled_at is not None:
+                password_matches(password, _DUMMY_HASH)
+                raise LoginFailed("wrong username or password")
+            if not password_matches(password, row.password_hash):
+                raise LoginFailed("wrong username or password")
+            token = secrets.token_urlsafe(32)
+            now = self._clock()
+            session.execute(delete(AgentSessionRow).where(AgentSessionRow.expires_at <= now))
+            session.add(
+                AgentSessionRow(
+                    token_hash=hash_token(token),
+                    agent_id=row.id,
+                    created_at=now,
+                    expires_at=now + SESSION_LIFETIME,
+                )
+            )
+            return _agent(row), token
+
+    def authenticate(self, token: str | None) -> Agent:
+        if not token:
+            raise SessionExpired("not logged in")
+        with self._sessions() as session:
+            found = session.execute(
+                select(AgentSessionRow, AgentRow)
+                .join(AgentRow, AgentRow.id == AgentSessionRow.agent_id)
+                .where(AgentSessionRow.token_hash == hash_token(token))
+            ).first()
+            if found is None:
+                raise SessionExpired("not logged in")
+            agent_session, row = found
+            if agent_session.expires_at <= self._clock() or row.disabled_at is not None:
+                raise SessionExpired("the session has expired; log in again")
+            return _agent(row)
+
+    def log_out(self, token: str) -> None:
+        with self._sessions.begin() as session:
+            session.execute(delete(AgentSessionRow).where(AgentSessionRow.token_hash == hash_token(token)))
+
+    def get(self, agent_id: int) -> Agent | None:
+        with self._sessions() as session:
+            row = session.get(AgentRow, agent_id)
+            return _agent(row) if row else None
+
+    def names(self) -> dict[int, str]:
+        with self._sessions() as session:
+            return {row.id: row.display_name for row in session.scalars(select(AgentRow))}
+
+
+def session_expiry(now: datetime) -> datetime:
+    return now + SESSION_LIFETIME

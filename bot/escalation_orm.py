@@ -1,0 +1,60 @@
+"""SQLAlchemy tables for the human side: agents, their login sessions, and escalations.
+
+Registered on ``bot.orm.Base``; ``bot.agents`` and ``bot.escalations`` turn rows into dataclasses.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, ForeignKey, Index, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from bot.orm import Base
+
+
+class AgentRow(Base):
+    __tablename__ = "agents"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(64), unique=True)
+    display_name: Mapped[str] = mapped_column(String(128))
+    password_hash: Mapped[str] = mapped_column(String(256))  # scrypt, "scrypt$n$r$p$salt$hash"
+    created_at: Mapped[datetime]
+    disabled_at: Mapped[datetime | None]
+
+
+class AgentSessionRow(Base):
+    __tablename__ = "agent_sessions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)  # sha256 hex; the token is never stored
+    agent_id: Mapped[int] = mapped_column(ForeignKey("agents.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime]
+    expires_at: Mapped[datetime]
+
+
+class EscalationRow(Base):
+    __tablename__ = "escalations"
+    __table_args__ = (Index("ix_escalations_state_priority", "state", "priority"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    conversation_id: Mapped[int] = mapped_column(
+        ForeignKey("conversations.id", ondelete="CASCADE"), index=True
+    )
+    state: Mapped[str] = mapped_column(String(16))  # queued | claimed | email | handed_back | resolved
+    trigger: Mapped[str] = mapped_column(String(32))
+    topic: Mapped[str | None] = mapped_column(String(32))
+    priority: Mapped[int] = mapped_column(Integer)
+    summary: Mapped[str] = mapped_column(Text)
+    verified_order: Mapped[str | None] = mapped_column(String(32))
+    customer_email: Mapped[str | None] = mapped_column(String(320))
+    intents: Mapped[list[str]] = mapped_column(JSON)
+    entities: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
+    facts: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
+    created_at: Mapped[datetime]
+    claimed_at: Mapped[datetime | None]
+    claimed_by: Mapped[int | None] = mapped_column(ForeignKey("agents.id", ondelete="SET NULL"))
+    closed_at: Mapped[datetime | None]
+    satisfaction: Mapped[int | None] = mapped_column(Integer)  # 1..5, the shopper's answer to the survey

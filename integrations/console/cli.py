@@ -1,0 +1,62 @@
+"""``shopdesk agents ...``: create support agents and set their passwords (an admin's commands).
+
+    shopdesk agents create USERNAME [--name "Display Name"] [--password-stdin]
+    shopdesk agents password USERNAME [--password-stdin]
+
+Without ``--password-stdin`` the password is asked for twice at the terminal; it is never an argument,
+so it stays out of shell history and process listings.
+"""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import sys
+from typing import Any
+
+from bot.agents import AgentDirectory
+from bot.clock import system_clock
+from bot.db import make_engine, make_session_factory, upgrade
+from bot.model import ShopdeskError
+from bot.settings import Settings
+
+
+def _directory() -> AgentDirectory:
+    url = Settings().database_url
+    upgrade(url)
+    return AgentDirectory(make_session_factory(make_engine(url)), system_clock)
+
+
+def _password(args: argparse.Namespace) -> str:
+    if args.password_stdin:
+        return sys.stdin.readline().rstrip("\n")
+    first = getpass.getpass("Password: ")
+    if getpass.getpass("Password again: ") != first:
+        raise ShopdeskError("the two passwords differ")
+    return first
+
+
+def cmd_create(args: argparse.Namespace) -> int:
+    agent = _directory().create(args.username, _password(args), args.name)
+    print(f"agent {agent.username!r} created; they can log in at /console")
+    return 0
+
+
+def cmd_password(args: argparse.Namespace) -> int:
+    _directory().set_password(args.username, _password(args))
+    print(f"password changed for {args.username!r}; their open sessions were ended")
+    return 0
+
+
+def register(subparsers: Any) -> None:
+    agents = subparsers.add_parser("agents", help="support agents for the console")
+    sub = agents.add_subparsers(dest="agents_command", required=True)
+    create = sub.add_parser("create", help="create an agent")
+    create.add_argument("username")
+    create.add_argument("--name", help="the name shoppers see (default: the username)")
+    create.add_argument("--password-stdin", action="store_true", help="read the password from stdin")
+    create.set_defaults(func=cmd_create)
+    password = sub.add_parser("password", help="set an agent's password")
+    password.add_argument("username")
+    password.add_argument("--password-stdin", action="store_true", help="read the password from stdin")
+    password.set_defaults(func=cmd_password)

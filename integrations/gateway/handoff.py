@@ -1,0 +1,371 @@
+"""Human handoff in the gateway: escalate, keep the assistant silent, relay, hand back, survey, time out.
+
+- A shopper message is checked before the assistant sees it (``on_shopper_message``): a sensitive topic
+  or frustration goes straight to a person. The action server asks for a person through a Rasa custom
+  payload (``on_custom``): the shopper asked, or a button offered after failed verification, two
+  misunderstandings or a rule (a lost parcel) was pressed.
+- Escalating records why, the verified order and customer, the intents and entities seen, the facts the
+  assistant gave (with retrieval scores) and a summary; pauses the Rasa conversation; and tells the
+  shopper their place in the queue — or, outside support hours, that the team replies by email.
+- While a person has the conversation its status is ``queued``/``agent``: the chat service stores and
+  relays messages without asking Rasa, and Rasa's own pause guards the same.
+- Handing back or resolving resumes the Rasa conversation with its slots (the verified order) intact.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable
+from dataclasses import asdict
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy.orm import Session, sessionmaker
+from starlette.concurrency import run_in_threadpool
+
+from bot.agents import Agent
+from bot.clock import Clock
+from bot.conversations import Author, Button, Conversation, Message, NewMessage, Status
+from bot.escalations import Escalation, EscalationBook, EscalationError, EscalationState, NewEscalation
+from bot.extraction import extract
+from bot.handoff import EscalationFacts, Fact, Trigger, detect_trigger, priority_for, queue_notice, summarize
+from bot.model import Order
+from bot.policy import Policy
+from bot.repository import OrderRepository
+from bot.support_hours import agents_online, next_opening
+from integrations.gateway.chat import ChatService
+from integrations.gateway.rasa import RasaClient, RasaUnavailable
+
+log = logging.getLogger(__name__)
+
+SHOPDESK_KEY = "shopdesk"
+CSAT_PREFIX = "csat:"
+SURVEY_QUESTION = "How did we do today? Please rate your experience from 1 (poor) to 5 (excellent)."
+SURVEY_BUTTONS = tuple(Button(str(n), f"{CSAT_PREFIX}{n}") for n in range(1, 6))
+BACK_WITH_ASSISTANT = (
+    "You're back with the assistant. I still have the details of your order, so just ask if there's "
+    "anything else."
+)
+
+
+class HandoffError(Exception):
+    """An agent action that the escalation's state does not allow; the message says why."""
+
+
+def _facts_from(messages: list[Message]) -> list[dict[str, Any]]:
+    facts: list[dict[str, Any]] = []
+    for message in messages:
+        custom = (message.data or {}).get("custom") or {}
+        for fact in (custom.get(SHOPDESK_KEY) or {}).get("facts") or []:
+            if isinstance(fact, dict) and fact.get("text"):
+                facts.append(
+                    {"kind": str(fact.get("kind", "")), "text": str(fact["text"]), "score": fact.get("score")}
+                )
+    return facts
+
+
+def _seen(tracker: dict[str, Any]) -> tuple[list[str], list[dict[str, Any]]]:
+    intents: list[str] = []
+    entities: list[dict[str, Any]] = []
+    for event in tracker.get("events") or []:
+        if event.get("event") != "user":
+            continue
+        parse = event.get("parse_data") or {}
+        name = (parse.get("intent") or {}).get("name")
+        if name:
+            intents.append(str(name))
+        for entity in parse.get("entities") or []:
+            if entity.get("entity") and entity.get("entity") != "email":  # emails stay out of the record
+                entities.append({"entity": entity["entity"], "value": entity.get("value")})
+    return intents, entities
+
+
+class HandoffService:
+    def __init__(
+        self,
+        chat: ChatService,
+        rasa: RasaClient,
+        book: EscalationBook,
+        shop_sessions: sessionmaker[Session],
+        policy: Policy,
+        clock: Clock,
+        shop_clock: Clock,
+    ) -> None:
+        self.chat = chat
+        self.rasa = rasa
+        self.book = book
+        self._shop_sessions = shop_sessions
+        self.policy = policy
+        self.clock = clock  # real time: timestamps and the unclaimed timeout
+        self.shop_clock = shop_clock  # the shop's "now" (SHOPDESK_NOW in demos): support hours
+        self.listeners: list[Callable[[Escalation], None]] = []  # the console's live queue
+
+    # --- from the shopper's side -------------------------------------------------------------------
+
+    async def on_shopper_message(
+        self, conversation: Conversation, text: str, payload: str | None
+    ) -> list[Message] | None:
+        if payload and payload.startswith(CSAT_PREFIX):
+            return await self._satisfaction(conversation, payload.removeprefix(CSAT_PREFIX))
+        escalation = await run_in_threadpool(self.book.open_for, conversation.id)
+        if (
+            escalation is not None
+            and escalation.state is EscalationState.EMAIL
+            and not escalation.customer_email
+        ):
+            emails = extract(text).emails
+            if emails:
+                await run_in_threadpool(self.book.set_email, escalation.id, emails[0])
+                return await self.chat.post(
+                    conversation.id,
+                    [NewMessage(Author.SYSTEM, f"Thanks, our team will reply to {emails[0]}.")],
+                )
+        if not conversation.assistant_answers or payload:
+            return None
+        match = detect_trigger(text, self.policy)
+        if match is None:
+            return None
+        return await self.escalate(conversation, match.trigger, match.topic, text)
+
+    async def on_custom(self, conversation: Conversation, payload: dict[str, Any]) -> None:
+        request = (payload.get(SHOPDESK_KEY) or {}).get("handoff")
+        if not isinstance(request, dict):
+            return
+        try:
+            trigger = Trigger(str(request.get("trigger") or Trigger.ASKED.value))
+        except ValueError:
+            trigger = Trigger.ASKED
+        history = await run_in_threadpool(self.chat.store.history, conversation.id)
+        last = next((m.text for m in reversed(history) if m.author is Author.SHOPPER), "")
+        await self.escalate(conversation, trigger, None, last)
+
+    async def escalate(
+        self, conversation: Conversation, trigger: Trigger, topic: str | None, last_text: str
+    ) -> list[Message]:
+        cid = conversation.id
+        try:
+            tracker = await self.rasa.tracker(cid)
+        except RasaUnavailable:
+            tracker = {}
+        slots = tracker.get("slots") or {}
+        verified = slots.get("verified_order") or None
+        order = await run_in_threadpool(self._order, verified) if verified else None
+        intents, entities = _seen(tracker)
+        history = await run_in_threadpool(self.chat.store.history, cid, 0, include_internal=True)
+        facts = _facts_from(history)
+        summary = summarize(
+            EscalationFacts(
+                trigger=trigger,
+                topic=topic,
+                verified_order=order.number if order else None,
+                customer_name=order.customer.name if order else None,
+                intents=intents,
+                facts=[Fact(f["kind"], f["text"], f.get("score")) for f in facts],
+                last_shopper_message=last_text,
+            )
+        )
+        escalation, created = await run_in_threadpool(
+            self.book.open,
+            cid,
+            NewEscalation(
+                trigger=trigger,
+                topic=topic,
+                priority=priority_for(trigger, topic),
+                summary=summary,
+                verified_order=order.number if order else None,
+                customer_email=order.customer.email if order else None,
+                intents=intents,
+                entities=entities,
+                facts=facts,
+            ),
+        )
+        now = self.shop_clock()
+        online = agents_online(self.policy, now)
+        if created and online:
+            await self._pause(cid)
+            await self.chat.set_status(cid, Status.QUEUED)
+        elif created:
+            escalation = await run_in_threadpool(self.book.to_email, escalation.id)
+        log.info("conversation %s escalated (%s, %s)", cid, trigger.value, escalation.state.value)
+        self._notify(escalation)
+        position = await run_in_threadpool(self.book.position, escalation.id)
+        notice = queue_notice(
+            position,
+            escalation.state is not EscalationState.EMAIL,
+            self.policy.handoff_average_handling_minutes,
+            next_opening(self.policy, now),
+            self.policy,
+            escalation.customer_email,
+        )
+        return await self.chat.post(cid, [NewMessage(Author.SYSTEM, notice.text)])
+
+    async def _satisfaction(self, conversation: Conversation, answer: str) -> list[Message]:
+        latest = await run_in_threadpool(self.book.latest_for, conversation.id)
+        if latest is None or not answer.isdigit() or not 1 <= int(answer) <= 5:
+            return await self.chat.post(conversation.id, [NewMessage(Author.SYSTEM, "Thanks!")])
+        await run_in_threadpool(self.book.record_satisfaction, latest.id, int(answer))
+        return await self.chat.post(
+            conversation.id, [NewMessage(Author.SYSTEM, "Thank you for your feedback!")]
+        )
+
+    # --- from the agent's side ---------------------------------------------------------------------
+
+    async def claim(self, escalation_id: int, agent: Agent) -> Escalation:
+        before = await self._run(self.book.get, escalation_id)
+        escalation = await self._run(self.book.claim, escalation_id, agent.id)
+        cid = escalation.conversation_id
+        if before.state is EscalationState.EMAIL:  # the assistant had it back meanwhile
+            await self._pause(cid)
+        await self.chat.set_status(cid, Status.AGENT)
+        await self.chat.post(
+            cid, [NewMessage(Author.SYSTEM, f"{agent.display_name} from our team has joined the chat.")]
+        )
+        self._notify(escalation)
+        return escalation
+
+    async def reply(self, escalation_id: int, agent: Agent, text: str, *, internal: bool = False) -> Message:
+        escalation = await self._owned(escalation_id, agent)
+        posted = await run_in_threadpool(
+            self.chat.store.add_message,
+            escalation.conversation_id,
+            Author.AGENT,
+            text,
+            data={"agent": agent.display_name, "note": internal},
+            internal=internal,
+        )
+        self.chat.hub.publish_message(posted.message)
+        return posted.message
+
+    async def hand_back(self, escalation_id: int, agent: Agent) -> Escalation:
+        escalation = await self._owned(escalation_id, agent)
+        escalation = await self._run(self.book.close, escalation.id, agent.id, EscalationState.HANDED_BACK)
+        await self._resume(escalation.conversation_id, BACK_WITH_ASSISTANT)
+        self._notify(escalation)
+        return escalation
+
+    async def resolve(self, escalation_id: int, agent: Agent) -> Escalation:
+        escalation = await self._owned(escalation_id, agent)
+        escalation = await self._run(self.book.close, escalation.id, agent.id, EscalationState.RESOLVED)
+        await self._resume(escalation.conversation_id, None)
+        await self.chat.post(
+            escalation.conversation_id, [NewMessage(Author.SYSTEM, SURVEY_QUESTION, SURVEY_BUTTONS)]
+        )
+        self._notify(escalation)
+        return escalation
+
+    async def expire_unclaimed(self) -> list[Escalation]:
+        """Nobody claimed it in time: offer email follow-up and let the assistant take back what it can."""
+        cutoff = self.clock() - timedelta(minutes=self.policy.handoff_unclaimed_after_minutes)
+        expired = []
+        for escalation in await run_in_threadpool(self.book.unclaimed_since, cutoff):
+            escalation = await run_in_threadpool(self.book.to_email, escalation.id)
+            email = escalation.customer_email
+            to = f" to {email}" if email else ""
+            ask = "" if email else " What email address should they use?"
+            await self._resume(
+                escalation.conversation_id,
+                f"Sorry, nobody from our team is free right now. They'll reply by email{to} within "
+                f"{self.policy.email_reply_within_hours} hours, with everything we've talked about.{ask} "
+                "Meanwhile I'm back and can keep helping with your order.",
+            )
+            self._notify(escalation)
+            expired.append(escalation)
+        return expired
+
+    async def watch_unclaimed(self, every: float = 15.0) -> None:
+        while True:
+            try:
+                await self.expire_unclaimed()
+            except Exception:
+                log.exception("checking unclaimed escalations failed")
+            await asyncio.sleep(every)
+
+    # --- helpers -----------------------------------------------------------------------------------
+
+    def order_card(self, escalation: Escalation) -> dict[str, Any] | None:
+        if not escalation.verified_order:
+            return None
+        order = self._order(escalation.verified_order)
+        return None if order is None else _card(order)
+
+    def _order(self, number: str) -> Order | None:
+        with self._shop_sessions() as session:
+            return OrderRepository(session).get_order(number)
+
+    async def _owned(self, escalation_id: int, agent: Agent) -> Escalation:
+        escalation = await self._run(self.book.get, escalation_id)
+        if escalation.state is not EscalationState.CLAIMED:
+            raise HandoffError("claim the conversation first")
+        if escalation.claimed_by != agent.id:
+            raise HandoffError("another agent has this conversation")
+        return escalation
+
+    async def _run(self, func: Callable[..., Escalation], *args: Any) -> Escalation:
+        try:
+            return await run_in_threadpool(func, *args)
+        except EscalationError as exc:
+            raise HandoffError(str(exc)) from exc
+
+    async def _pause(self, conversation_id: str) -> None:
+        try:
+            await self.rasa.append_event(conversation_id, {"event": "pause"})
+        except RasaUnavailable:
+            log.warning(
+                "Rasa was not told to pause %s; the gateway's status keeps it silent", conversation_id
+            )
+
+    async def _resume(self, conversation_id: str, notice: str | None) -> None:
+        try:
+            await self.rasa.append_event(conversation_id, {"event": "resume"})
+        except RasaUnavailable:
+            log.warning("Rasa was not told to resume %s", conversation_id)
+        await self.chat.set_status(conversation_id, Status.BOT)
+        if notice:
+            await self.chat.post(conversation_id, [NewMessage(Author.SYSTEM, notice)])
+
+    def _notify(self, escalation: Escalation) -> None:
+        for listener in list(self.listeners):
+            listener(escalation)
+
+
+def _card(order: Order) -> dict[str, Any]:
+    """What the agent sees beside the transcript: the order as the order system has it."""
+    return {
+        "number": order.number,
+        "status": order.status.value,
+        "placed_at": order.placed_at.isoformat(),
+        "customer": {
+            "name": order.customer.name,
+            "email": order.customer.email,
+            "country": order.customer.country,
+        },
+        "total": f"{order.total} {order.currency}",
+        "lines": [
+            {
+                "name": line.name,
+                "quantity": line.quantity,
+                "category": line.category,
+                "final_sale": line.final_sale,
+            }
+            for line in order.lines
+        ],
+        "shipments": [
+            {
+                "carrier": s.carrier,
+                "tracking_number": s.tracking_number,
+                "tracking_url": s.tracking_url,
+                "shipped_at": s.shipped_at.isoformat() if s.shipped_at else None,
+                "promised_date": s.promised_date.isoformat() if s.promised_date else None,
+                "delivered_at": s.delivered_at.isoformat() if s.delivered_at else None,
+                "latest_event": asdict(s.latest_event) if s.latest_event else None,
+            }
+            for s in order.shipments
+        ],
+        "returns": [{"rma_number": r.rma_number, "status": r.status.value} for r in order.returns],
+        "refunds": [{"amount": f"{r.amount} {r.currency}", "status": r.status.value} for r in order.refunds],
+    }
+
+
+def waiting_seconds(escalation: Escalation, now: datetime) -> int:
+    return max(0, int((now - escalation.created_at).total_seconds()))

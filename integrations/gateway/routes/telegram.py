@@ -1,0 +1,65 @@
+"""Telegram: the bridge's place in the gateway's lifespan, and the webhook Telegram posts updates to.
+
+The router's lifespan runs inside the gateway's (FastAPI merges them), so ``app.state.chat`` and
+``app.state.hub`` exist when the bridge starts. Settings come from ``app.state.telegram_settings`` when set
+(``python -m integrations.telegram``, tests), else from the environment; without a token Telegram is off
+and the webhook answers 404.
+"""
+
+from __future__ import annotations
+
+import hmac
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Annotated, Any
+
+from fastapi import APIRouter, FastAPI, Header, HTTPException, Request, Response, status
+
+from integrations.telegram.bridge import TelegramBridge
+from integrations.telegram.config import WEBHOOK_PATH, TelegramSettings
+
+log = logging.getLogger(__name__)
+
+
+@asynccontextmanager
+async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+    settings: TelegramSettings = getattr(app.state, "telegram_settings", None) or TelegramSettings()
+    if not settings.enabled:
+        log.info("Telegram is off (no SHOPDESK_TELEGRAM_TOKEN)")
+        app.state.telegram = None
+        yield
+        return
+    bridge = TelegramBridge(app.state.chat, app.state.hub, app.state.metrics, settings)
+    await bridge.start()
+    app.state.telegram = bridge
+    try:
+        yield
+    finally:
+        app.state.telegram = None
+        await bridge.stop()
+
+
+router = APIRouter(tags=["telegram"], lifespan=lifespan)
+
+
+@router.post(WEBHOOK_PATH, include_in_schema=False)
+async def telegram_webhook(
+    request: Request,
+    secret: Annotated[str | None, Header(alias="X-Telegram-Bot-Api-Secret-Token")] = None,
+) -> Response:
+    """Telegram's webhook: refused (403) unless it carries the configured secret; the update is queued
+    for the bridge and acknowledged at once, so Telegram never retries because a turn was slow."""
+    bridge: TelegramBridge | None = getattr(request.app.state, "telegram", None)
+    if bridge is None or not bridge.webhook:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, "Not Found")
+    if secret is None or not hmac.compare_digest(secret.encode(), bridge.webhook_secret.encode()):
+        raise HTTPException(status.HTTP_403_FORBIDDEN, "Forbidden")
+    try:
+        data: Any = await request.json()
+    except ValueError:
+        raise HTTPException(status.HTTP_400_BAD_REQUEST, "Expected a JSON update.") from None
+    if not isinstance(data, dict) or not isinstance(data.get("update_id"), int):
+        raise HTTPException(status.HTTP_400_BAD_REQUEST, "Expected a JSON update.")
+    await bridge.push(data)
+    return Response(status_code=status.HTTP_200_OK)

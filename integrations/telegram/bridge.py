@@ -1,0 +1,486 @@
+"""The Telegram bridge: Telegram chats in, the gateway's ``ChatService`` in the middle, Telegram messages out.
+
+It runs inside the gateway process (``integrations.gateway.routes.telegram`` starts it in the lifespan),
+because live delivery goes through the in-process ``Hub``. One private Telegram chat is one open
+conversation (``Channel.TELEGRAM``, ``channel_user_id`` = the chat id); a new one is opened after the old
+one is closed. Shopper messages go through ``ChatService.shopper_says`` exactly like the widget's.
+
+Who delivers what, so that nothing arrives twice and nothing is missed:
+
+- **the turn** (a shopper's message or button press handled here) delivers the replies that
+  ``shopper_says`` returns: the assistant's answers, or the "assistant unavailable" notice;
+- **the hub follower** delivers every other visible, non-shopper message of a Telegram conversation: an
+  agent's answers, system notices of the handoff, anything ``ChatService.post``/``say`` stores.
+
+Both paths go through one lock per chat, and each message id is *claimed* once (a bounded set of recent
+ids) before it is sent. A turn holds its chat's lock from before ``shopper_says`` until its replies are sent
+and claimed; the hub publishes those replies while the turn runs, so the follower's delivery of them waits
+for the lock, then finds them claimed and skips them. A message stored during the turn that is not one of
+its replies (say a handoff hook's "a person will be with you shortly") is not claimed, so the follower
+sends it, after the turn's replies. Hub deliveries for a chat queue on that lock in publication order
+(``asyncio.Lock`` wakes waiters first in, first out). If the hub drops the follower as too slow, it
+resubscribes and reads what it missed from the database; the claims stop that from repeating anything.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import os
+import weakref
+from collections import OrderedDict
+from collections.abc import AsyncIterator, Iterable, Sequence
+from typing import Any, TypeAlias
+
+from starlette.concurrency import run_in_threadpool
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram.constants import ChatAction
+from telegram.error import TelegramError
+from telegram.ext import (
+    Application,
+    CallbackQueryHandler,
+    CommandHandler,
+    ContextTypes,
+    MessageHandler,
+    filters,
+)
+
+from bot.conversations import (
+    OPEN_STATUSES,
+    Author,
+    Button,
+    Channel,
+    Conversation,
+    ConversationClosed,
+    ConversationNotFound,
+    Message,
+)
+from integrations.gateway.chat import ChatService
+from integrations.gateway.hub import Hub
+from integrations.gateway.metrics import Metrics
+from integrations.telegram.config import TelegramSettings
+from integrations.telegram.sending import Sender
+from integrations.telegram.text import split_message
+
+log = logging.getLogger(__name__)
+
+TelegramApp: TypeAlias = Application[Any, Any, Any, Any, Any, Any]
+Context: TypeAlias = ContextTypes.DEFAULT_TYPE
+
+ALLOWED_UPDATES = [Update.MESSAGE, Update.CALLBACK_QUERY]
+HELP = (
+    "Just write to me in your own words, for example:\n"
+    "• where is my order SD-12345?\n"
+    "• can I still return my order?\n"
+    "• how long does delivery take?\n"
+    "• I'd like to talk to a person\n\n"
+    "To look up an order I'll ask for its number and the email address you ordered with."
+)
+UNSUPPORTED = (
+    "Sorry, I can only read text messages, not photos, stickers, voice notes or files. "
+    "Please type your question, and I'll do my best to help."
+)
+STALE_BUTTON = "That choice has expired; please type your answer instead."
+SOMETHING_WENT_WRONG = "Sorry, something went wrong on our side. Please try again in a moment."
+TYPING_EVERY = 4.5  # seconds; Telegram shows "typing…" for about five seconds per chat action
+CLAIMED_IDS = 4096  # message ids remembered as delivered
+CHAT_IDS = 10_000  # conversation id -> chat id entries cached for the hub follower
+CATCH_UP_CONVERSATIONS = 1000
+PRIVATE_MESSAGE = filters.ChatType.PRIVATE & filters.UpdateType.MESSAGE
+
+
+def callback_data(message: Message, index: int) -> str:
+    """A button's ``callback_data``: where to find it, never the payload itself. Telegram allows only 64
+    bytes, and a payload looked up in the store cannot be forged by a client."""
+    return f"{message.id}:{index}"
+
+
+def keyboard(message: Message) -> InlineKeyboardMarkup | None:
+    if not message.buttons:
+        return None
+    rows = [
+        [InlineKeyboardButton(button.title, callback_data=callback_data(message, index))]
+        for index, button in enumerate(message.buttons)
+    ]
+    return InlineKeyboardMarkup(rows)
+
+
+class _PrivacyFilter(logging.Filter):
+    """Keeps the bot token and message text out of third-party log lines: the token (part of every Bot
+    API URL that httpx logs) is masked, and python-telegram-bot's debug lines (request parameters,
+    message text included) are dropped."""
+
+    def __init__(self, token: str, *, drop_debug: bool) -> None:
+        super().__init__()
+        self._token = token
+        self._drop_debug = drop_debug
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if self._drop_debug and record.levelno < logging.INFO:
+            return False
+        message = record.getMessage()
+        if self._token in message:
+            record.msg, record.args = message.replace(self._token, "<token>"), None
+        return True
+
+
+GUARDED_LOGGERS = {  # logger name -> also drop its debug lines
+    "httpx": False,
+    "telegram.Bot": True,
+    "telegram.ext.ExtBot": True,
+    "telegram.ext.Updater": False,
+    "telegram.ext.Application": False,
+    "telegram.request.HTTPXRequest": True,
+}
+
+
+class TelegramBridge:
+    def __init__(self, chat: ChatService, hub: Hub, metrics: Metrics, settings: TelegramSettings) -> None:
+        self.settings = settings.checked()
+        self.chat = chat
+        self.hub = hub
+        self.metrics = metrics
+        self.sender = Sender(
+            metrics, attempts=settings.send_attempts, max_retry_after=settings.max_retry_after
+        )
+        self.application = self._build()
+        self._chat_locks: weakref.WeakValueDictionary[int, asyncio.Lock] = weakref.WeakValueDictionary()
+        self._claimed: OrderedDict[int, None] = OrderedDict()
+        self._chat_ids: OrderedDict[str, int | None] = OrderedDict()
+        self._last_seen_id = 0
+        self._follower: asyncio.Task[None] | None = None
+        self._deliveries: set[asyncio.Task[None]] = set()
+        self._log_filters: list[tuple[logging.Logger, logging.Filter]] = []
+
+    @property
+    def webhook(self) -> bool:
+        return self.settings.effective_mode == "webhook"
+
+    @property
+    def webhook_secret(self) -> str:
+        secret = self.settings.webhook_secret
+        return secret.get_secret_value() if secret else ""
+
+    # -- lifecycle -------------------------------------------------------------------------------------
+
+    def _build(self) -> TelegramApp:
+        token = self.settings.token.get_secret_value() if self.settings.token else ""
+        builder = (
+            Application.builder()
+            .token(token)
+            .base_url(self.settings.api_base_url)
+            .base_file_url(self.settings.api_file_base_url)
+            .job_queue(None)
+            # Updates of different chats are handled side by side; one chat's are ordered by its lock.
+            .concurrent_updates(True)
+        )
+        if self.webhook:
+            builder = builder.updater(None)  # the gateway's route feeds application.update_queue
+        application: TelegramApp = builder.build()
+        application.add_handler(CommandHandler("start", self._on_start, filters=PRIVATE_MESSAGE))
+        application.add_handler(CommandHandler("help", self._on_help, filters=PRIVATE_MESSAGE))
+        application.add_handler(MessageHandler(PRIVATE_MESSAGE & filters.COMMAND, self._on_help))
+        application.add_handler(MessageHandler(PRIVATE_MESSAGE & filters.TEXT, self._on_text))
+        application.add_handler(
+            MessageHandler(PRIVATE_MESSAGE & ~filters.TEXT & ~filters.StatusUpdate.ALL, self._on_unsupported)
+        )
+        application.add_handler(CallbackQueryHandler(self._on_button))
+        application.add_error_handler(self._on_error)
+        return application
+
+    async def start(self) -> None:
+        # Opt in to PTB's coming timedelta durations (RetryAfter.retry_after) instead of a deprecation
+        # warning on every flood wait; sending.retry_after_seconds reads either form.
+        os.environ.setdefault("PTB_TIMEDELTA", "1")
+        self._guard_logs()
+        await self.application.initialize()  # getMe: a wrong token or base URL fails here, loudly
+        if self.application.updater is not None:
+            await self.application.updater.start_polling(
+                timeout=self.settings.poll_timeout, allowed_updates=ALLOWED_UPDATES
+            )
+        else:
+            url = self.settings.webhook_url
+            assert url is not None  # checked()
+            await self.sender.call(
+                "setWebhook",
+                lambda: self.application.bot.set_webhook(
+                    url, secret_token=self.webhook_secret, allowed_updates=ALLOWED_UPDATES
+                ),
+            )
+        await self.application.start()
+        self._follower = asyncio.create_task(self._follow_hub(), name="telegram-hub-follower")
+        log.info("Telegram bridge started (%s)", self.settings.effective_mode)
+
+    async def stop(self) -> None:
+        if self._follower is not None:
+            self._follower.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._follower
+            self._follower = None
+        if self._deliveries:
+            _, pending = await asyncio.wait(self._deliveries, timeout=5)
+            for task in pending:
+                task.cancel()
+        if self.application.updater is not None and self.application.updater.running:
+            await self.application.updater.stop()
+        if self.application.running:
+            await self.application.stop()
+        await self.application.shutdown()
+        # The webhook stays registered: Telegram keeps updates for the next start instead of dropping them.
+        log.info("Telegram bridge stopped")
+        for logger, log_filter in self._log_filters:
+            logger.removeFilter(log_filter)
+        self._log_filters.clear()
+
+    def _guard_logs(self) -> None:
+        token = self.settings.token.get_secret_value() if self.settings.token else ""
+        for name, drop_debug in GUARDED_LOGGERS.items():
+            logger = logging.getLogger(name)
+            log_filter = _PrivacyFilter(token, drop_debug=drop_debug)
+            logger.addFilter(log_filter)
+            self._log_filters.append((logger, log_filter))
+
+    async def push(self, data: dict[str, Any]) -> None:
+        """One update posted to the webhook, into the application's queue (PTB's custom-webhook style)."""
+        update = Update.de_json(data, self.application.bot)
+        await self.application.update_queue.put(update)
+
+    # -- updates ---------------------------------------------------------------------------------------
+
+    async def _on_start(self, update: Update, context: Context) -> None:
+        if update.effective_chat is not None:
+            await self._send_text(update.effective_chat.id, f"{self.settings.greeting}\n\n{HELP}")
+
+    async def _on_help(self, update: Update, context: Context) -> None:
+        if update.effective_chat is not None:
+            await self._send_text(update.effective_chat.id, HELP)
+
+    async def _on_unsupported(self, update: Update, context: Context) -> None:
+        if update.effective_chat is not None:
+            await self._send_text(update.effective_chat.id, UNSUPPORTED)
+
+    async def _on_text(self, update: Update, context: Context) -> None:
+        message = update.message
+        if message is None or message.text is None:
+            return
+        # Telegram message ids are unique within a chat: a redelivered update is stored once.
+        await self._turn(message.chat_id, message.text, client_message_id=f"tg-{message.message_id}")
+
+    async def _on_button(self, update: Update, context: Context) -> None:
+        query = update.callback_query
+        if query is None:
+            return
+        shown = query.message  # the bot's message that carried the keyboard
+        button = await self._pressed(shown.chat.id, query.data) if shown is not None else None
+        # Answer at once so the button stops spinning, whatever happens next.
+        await self.sender.call(
+            "answerCallbackQuery", lambda: query.answer(text=None if button else STALE_BUTTON)
+        )
+        if shown is None or button is None:
+            return
+        chat_id, shown_id = shown.chat.id, shown.message_id
+        with contextlib.suppress(TelegramError):  # the choice is made: take the buttons away
+            await self.sender.call(
+                "editMessageReplyMarkup",
+                lambda: self.application.bot.edit_message_reply_markup(chat_id, shown_id, reply_markup=None),
+            )
+        await self._turn(chat_id, button.title, payload=button.payload, client_message_id=f"tg-cb-{query.id}")
+
+    async def _pressed(self, chat_id: int, data: str | object | None) -> Button | None:
+        """The button behind ``callback_data``, if it belongs to this chat's open conversation."""
+        if not isinstance(data, str):
+            return None
+        message_id, _, index = data.partition(":")
+        if not (message_id.isdigit() and index.isdigit()):
+            return None
+        conversation = await run_in_threadpool(self.chat.store.find_open, Channel.TELEGRAM, str(chat_id))
+        if conversation is None:
+            return None
+        found = await run_in_threadpool(
+            self.chat.store.history, conversation.id, int(message_id) - 1, limit=1
+        )
+        if not found or found[0].id != int(message_id) or int(index) >= len(found[0].buttons):
+            return None
+        return found[0].buttons[int(index)]
+
+    async def _on_error(self, update: object, context: Context) -> None:
+        """The one error handler: log the error's type (never the update's content), count it, and tell the
+        shopper when there is one to tell."""
+        self.metrics.errors.inc(kind="telegram_update")
+        update_id = update.update_id if isinstance(update, Update) else None
+        error = context.error
+        log.error(
+            "Telegram update %s failed: %s",
+            update_id,
+            type(error).__name__,
+            exc_info=error if not isinstance(error, TelegramError) else None,
+        )
+        if isinstance(update, Update) and update.effective_chat is not None:
+            with contextlib.suppress(Exception):
+                await self.application.bot.send_message(update.effective_chat.id, SOMETHING_WENT_WRONG)
+
+    # -- one shopper turn ------------------------------------------------------------------------------
+
+    def _lock(self, chat_id: int) -> asyncio.Lock:
+        lock = self._chat_locks.get(chat_id)
+        if lock is None:
+            lock = asyncio.Lock()
+            self._chat_locks[chat_id] = lock
+        return lock
+
+    async def _conversation(self, chat_id: int) -> Conversation:
+        """This chat's open conversation, or a new one (call with the chat's lock held)."""
+        store = self.chat.store
+        conversation = await run_in_threadpool(store.find_open, Channel.TELEGRAM, str(chat_id))
+        if conversation is None:
+            started = await run_in_threadpool(store.create, Channel.TELEGRAM, str(chat_id))
+            conversation = started.conversation
+            log.info("conversation %s started on Telegram", conversation.id)
+        self._remember_chat(conversation.id, chat_id)
+        return conversation
+
+    async def _turn(
+        self, chat_id: int, text: str, *, payload: str | None = None, client_message_id: str
+    ) -> None:
+        async with self._lock(chat_id):
+            conversation = await self._conversation(chat_id)
+            async with self._typing(chat_id):
+                try:
+                    turn = await self.chat.shopper_says(
+                        conversation, text, client_message_id=client_message_id, payload=payload
+                    )
+                except ConversationClosed:  # closed by an agent a moment ago: the shopper starts anew
+                    conversation = await self._conversation(chat_id)
+                    turn = await self.chat.shopper_says(
+                        conversation, text, client_message_id=client_message_id, payload=payload
+                    )
+            fresh = self._claim(turn.replies)
+            if turn.duplicate:
+                log.info("a redelivered Telegram update for conversation %s was ignored", conversation.id)
+                return
+            await self._deliver(chat_id, fresh)
+
+    @contextlib.asynccontextmanager
+    async def _typing(self, chat_id: int) -> AsyncIterator[None]:
+        """Shows "typing…" until the block ends; best effort (no retries, failures only debug-logged)."""
+
+        async def keep_typing() -> None:
+            while True:
+                try:
+                    await self.application.bot.send_chat_action(chat_id, ChatAction.TYPING)
+                except TelegramError as exc:
+                    log.debug("sendChatAction failed: %s", type(exc).__name__)
+                await asyncio.sleep(TYPING_EVERY)
+
+        task = asyncio.create_task(keep_typing())
+        try:
+            yield
+        finally:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+
+    # -- delivery --------------------------------------------------------------------------------------
+
+    def _claim(self, messages: Iterable[Message]) -> list[Message]:
+        """Mark messages as delivered by the caller; returns those no one had claimed yet."""
+        fresh: list[Message] = []
+        for message in messages:
+            if message.id in self._claimed:
+                continue
+            self._claimed[message.id] = None
+            fresh.append(message)
+        while len(self._claimed) > CLAIMED_IDS:
+            self._claimed.popitem(last=False)
+        return fresh
+
+    async def _deliver(self, chat_id: int, messages: Sequence[Message]) -> None:
+        for message in messages:
+            if message.internal or not (message.text or message.buttons):
+                continue
+            chunks = split_message(message.text) or ["…"]
+            markup = keyboard(message)
+            for number, chunk in enumerate(chunks, start=1):
+                last = number == len(chunks)
+                try:
+                    await self._send_text(chat_id, chunk, markup if last else None)
+                except TelegramError:
+                    break  # logged and counted by the sender; the rest of this message would be garbled
+
+    async def _send_text(self, chat_id: int, text: str, markup: InlineKeyboardMarkup | None = None) -> None:
+        await self.sender.call(
+            "sendMessage", lambda: self.application.bot.send_message(chat_id, text, reply_markup=markup)
+        )
+
+    # -- the hub follower ------------------------------------------------------------------------------
+
+    def _remember_chat(self, conversation_id: str, chat_id: int | None) -> None:
+        self._chat_ids[conversation_id] = chat_id
+        self._chat_ids.move_to_end(conversation_id)
+        while len(self._chat_ids) > CHAT_IDS:
+            self._chat_ids.popitem(last=False)
+
+    async def _chat_of(self, conversation_id: str) -> int | None:
+        """The Telegram chat of a conversation, None for other channels (cached either way)."""
+        if conversation_id in self._chat_ids:
+            return self._chat_ids[conversation_id]
+        try:
+            conversation = await run_in_threadpool(self.chat.store.get, conversation_id)
+        except ConversationNotFound:
+            return None
+        chat_id = (
+            int(conversation.channel_user_id)
+            if conversation.channel is Channel.TELEGRAM and conversation.channel_user_id
+            else None
+        )
+        self._remember_chat(conversation_id, chat_id)
+        return chat_id
+
+    async def _follow_hub(self) -> None:
+        resumed = False
+        while True:
+            with self.hub.subscribe(None) as subscription:
+                if resumed:
+                    await self._catch_up()
+                resumed = True
+                while True:
+                    event = await subscription.get()
+                    if event.kind == "closed":
+                        log.warning("the hub dropped the Telegram follower; resubscribing")
+                        self.metrics.errors.inc(kind="telegram_hub_dropped")
+                        break
+                    if event.message is not None:
+                        await self._consider(event.message)
+
+    async def _consider(self, message: Message) -> None:
+        self._last_seen_id = max(self._last_seen_id, message.id)
+        if message.author is Author.SHOPPER or message.internal:
+            return
+        chat_id = await self._chat_of(message.conversation_id)
+        if chat_id is None:
+            return
+        task = asyncio.create_task(self._deliver_from_hub(chat_id, message))
+        self._deliveries.add(task)
+        task.add_done_callback(self._deliveries.discard)
+
+    async def _deliver_from_hub(self, chat_id: int, message: Message) -> None:
+        try:
+            async with self._lock(chat_id):  # waits for a turn in progress, which may claim this message
+                fresh = self._claim([message])
+                await self._deliver(chat_id, fresh)
+        except Exception:
+            self.metrics.errors.inc(kind="telegram_send")
+            log.exception("delivering message %s to Telegram failed", message.id)
+
+    async def _catch_up(self) -> None:
+        """After being dropped by the hub: what Telegram conversations received meanwhile, from the store."""
+        store = self.chat.store
+        cursor = self._last_seen_id
+        conversations = await run_in_threadpool(store.by_status, OPEN_STATUSES, CATCH_UP_CONVERSATIONS)
+        for conversation in conversations:
+            if conversation.channel is not Channel.TELEGRAM:
+                continue
+            missed = await run_in_threadpool(store.history, conversation.id, cursor)
+            for message in missed:
+                await self._consider(message)
