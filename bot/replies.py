@@ -56,6 +56,13 @@ class Reply:
     needs_person: bool = False
 
 
+def _sentence(fact: str) -> str:
+    """A rule's fact as a sentence: capital first letter, closing full stop."""
+    fact = fact.strip()
+    fact = fact[:1].upper() + fact[1:]
+    return fact if fact.endswith((".", "!", "?")) else f"{fact}."
+
+
 def _with_source(text: str, clause: str, cite: Cite) -> str:
     source = cite(clause)
     return f"{text} ({source})" if source else text
@@ -136,7 +143,7 @@ def delivery_explanation(
         label = f"Parcel {i} of {len(deliveries)}" if len(deliveries) > 1 else f"Your order {order.number}"
         text = f"{label} is {DELIVERY_HEADINGS[a.kind]}."
         if a.reasons:
-            text += " " + " ".join(r if r.endswith(".") else f"{r}." for r in a.reasons)
+            text += " " + " ".join(_sentence(r) for r in a.reasons)
         if a.disruption is not None:
             text += f' Notice from us, "{a.disruption.title}": {a.disruption.explanation}'
         if a.new_estimate is not None and a.kind is not DelayKind.DELIVERED:

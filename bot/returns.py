@@ -93,11 +93,36 @@ def shipment_for(order: Order, line: OrderLine) -> Shipment | None:
     return next((s for s in order.shipments if not s.line_ids), None)
 
 
+# The carrier's latest word says the parcel has not reached the shopper yet.
+_STILL_TRAVELLING = frozenset(
+    {
+        TrackingCode.PICKED_UP,
+        TrackingCode.IN_TRANSIT,
+        TrackingCode.OUT_FOR_DELIVERY,
+        TrackingCode.DELIVERY_ATTEMPTED,
+        TrackingCode.EXCEPTION_WEATHER,
+        TrackingCode.EXCEPTION_ADDRESS,
+        TrackingCode.EXCEPTION_DAMAGED,
+        TrackingCode.CUSTOMS_HOLD,
+        TrackingCode.LOST,
+        TrackingCode.RETURNED_TO_SENDER,
+    }
+)
+
+
 def window_start(shipment: Shipment, policy: Policy) -> tuple[date, bool] | None:
-    """(local date the window counts from, whether it came from a delivery scan); None before dispatch."""
+    """(local date the window counts from, whether it came from a delivery scan); None while the parcel
+    has not reached the shopper: before dispatch, or while the carrier's latest scan shows it travelling.
+
+    Dispatch + ``transit_days_when_no_delivery_scan`` stands in for delivery only when the carrier
+    recorded nothing after dispatch (an untracked service, or a carrier that does not scan deliveries).
+    """
     delivered = delivered_at(shipment)
     if delivered is not None:
         return local_date(delivered, policy.timezone), True
+    latest = shipment.latest_event
+    if latest is not None and latest.code in _STILL_TRAVELLING:
+        return None
     if shipment.shipped_at is not None:
         shipped = local_date(shipment.shipped_at, policy.timezone)
         return shipped + timedelta(days=policy.transit_days_when_no_delivery_scan), False

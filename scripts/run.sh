@@ -34,7 +34,8 @@ stop_all() {
   for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
   wait 2>/dev/null || true
 }
-trap stop_all INT TERM EXIT
+trap 'stop_all; log "stopped"; exit 0' INT TERM
+trap stop_all EXIT
 
 log "starting the action server on 127.0.0.1:$ACTIONS_PORT (log: var/logs/actions.log)"
 "$APP/bin/python" -m actions.server --host 127.0.0.1 --port "$ACTIONS_PORT" > var/logs/actions.log 2>&1 &

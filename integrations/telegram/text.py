@@ -37,10 +37,10 @@ def split_message(text: str, limit: int = MAX_MESSAGE_LENGTH) -> list[str]:
             chunks.append(rest)
             break
         fits = max(_longest_prefix(rest, limit), 1)  # a lone astral character with limit 1 still moves
-        head = rest[:fits]
         cut = -1
         for separator in SEPARATORS:
-            cut = head.rfind(separator)
+            # a separator just past the limit still counts: "three four| five" cuts after "four"
+            cut = rest.rfind(separator, 0, fits + len(separator))
             if cut > 0:
                 break
         if cut <= 0:

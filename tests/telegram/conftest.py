@@ -22,7 +22,13 @@ from integrations.gateway.app import create_app
 from integrations.gateway.chat import ChatService
 from integrations.gateway.routes import telegram as telegram_routes
 from integrations.telegram.config import TelegramSettings
-from tests.gateway.conftest import FakeRasa, ServedApp, serve
+from tests.gateway.conftest import (  # noqa: F401  (fixtures shared with the gateway tests)
+    FakeRasa,
+    ServedApp,
+    fake_rasa,
+    gateway_settings,
+    serve,
+)
 from tests.telegram.fake_telegram import FakeTelegram
 
 CHAT_ID = 424242
@@ -64,14 +70,15 @@ def fake_telegram() -> Iterator[FakeTelegram]:
 
 
 def polling_settings(fake: FakeTelegram, **extra: Any) -> TelegramSettings:
-    return TelegramSettings(
-        token=fake.token,
-        mode="polling",
-        api_base_url=f"{fake.url}/bot",
-        api_file_base_url=f"{fake.url}/file/bot",
-        poll_timeout=1,
+    values: dict[str, Any] = {
+        "token": fake.token,
+        "mode": "polling",
+        "api_base_url": f"{fake.url}/bot",
+        "api_file_base_url": f"{fake.url}/file/bot",
+        "poll_timeout": 1,
         **extra,
-    )
+    }
+    return TelegramSettings(**values)
 
 
 def webhook_settings(fake: FakeTelegram) -> TelegramSettings:

@@ -203,6 +203,29 @@ def test_without_a_delivery_scan_the_window_starts_transit_days_after_dispatch()
     assert not assess(order, utc(2026, 7, 7)).eligible
 
 
+@pytest.mark.parametrize(
+    "latest",
+    [
+        TrackingCode.IN_TRANSIT,
+        TrackingCode.OUT_FOR_DELIVERY,
+        TrackingCode.EXCEPTION_WEATHER,
+        TrackingCode.LOST,
+    ],
+)
+def test_a_parcel_the_carrier_still_shows_travelling_is_not_returnable_yet(latest: TrackingCode) -> None:
+    shipment = make_shipment(
+        shipped_at=utc(2026, 6, 1, 15),
+        events=(
+            make_event(TrackingCode.PICKED_UP, utc(2026, 6, 1, 17)),
+            make_event(latest, utc(2026, 6, 12, 9)),
+        ),
+    )
+    order = make_order(status=OrderStatus.SHIPPED, shipments=(shipment,))
+    result = assess(order, utc(2026, 6, 15))  # long past dispatch + transit days
+    assert not result.eligible
+    assert result.clause == returns.CLAUSE_NOT_DELIVERED
+
+
 def test_dispatch_late_in_the_london_evening_counts_from_the_london_date() -> None:
     shipment = make_shipment(shipped_at=utc(2026, 6, 1, 23, 30))  # 00:30 BST on 2 June
     order = make_order(status=OrderStatus.SHIPPED, shipments=(shipment,))

@@ -122,6 +122,7 @@ class QueueItem(BaseModel):
     summary: str
     verified_order: str | None
     claimed_by: str | None
+    claimed_by_id: int | None = None  # the console tells "claimed by me" apart from a namesake
 
 
 class EscalationDetail(QueueItem):
@@ -155,6 +156,7 @@ def _item(escalation: Escalation, handoff: HandoffService, names: dict[int, str]
         summary=escalation.summary,
         verified_order=escalation.verified_order,
         claimed_by=names.get(escalation.claimed_by) if escalation.claimed_by else None,
+        claimed_by_id=escalation.claimed_by,
     )
 
 

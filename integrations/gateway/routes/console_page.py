@@ -1,0 +1,50 @@
+"""The agent console's page: static HTML, CSS and JavaScript from integrations/console/static/.
+
+No build step and no third-party code: the page talks to the console API (``routes/console.py``) on the
+same origin, so its Content-Security-Policy allows nothing but this origin.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from fastapi import APIRouter
+from fastapi.responses import FileResponse
+
+STATIC_DIR = Path(__file__).resolve().parents[2] / "console" / "static"
+
+router = APIRouter(tags=["agent console"])
+
+# 'self' covers ws:/wss: to the same host in CSP Level 3 (Chromium, Firefox, Safari).
+CONSOLE_CSP = (
+    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "connect-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'"
+)
+HEADERS = {
+    "Cache-Control": "no-cache",
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "no-referrer",
+}
+PAGE_HEADERS = {**HEADERS, "Content-Security-Policy": CONSOLE_CSP, "X-Frame-Options": "DENY"}
+
+
+@router.get("/console", response_class=FileResponse, responses={200: {"content": {"text/html": {}}}})
+async def console_page() -> FileResponse:
+    """The agent console: log in, take conversations from the queue, reply, hand back."""
+    return FileResponse(
+        STATIC_DIR / "index.html", media_type="text/html; charset=utf-8", headers=PAGE_HEADERS
+    )
+
+
+@router.get(
+    "/console/console.js", response_class=FileResponse, responses={200: {"content": {"text/javascript": {}}}}
+)
+async def console_js() -> FileResponse:
+    return FileResponse(
+        STATIC_DIR / "console.js", media_type="text/javascript; charset=utf-8", headers=HEADERS
+    )
+
+
+@router.get("/console/console.css", response_class=FileResponse, responses={200: {"content": {"text/css": {}}}})
+async def console_css() -> FileResponse:
+    return FileResponse(STATIC_DIR / "console.css", media_type="text/css; charset=utf-8", headers=HEADERS)

@@ -1,0 +1,74 @@
+"""A Telegram user tracks an order through the real assistant: Rasa (trained model) + action server.
+
+The user writes "where is my order SD-10001?", gives the email when asked, and receives the true tracking
+number, read here from the shop's database. Only Telegram itself is faked (the local Bot API server).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from sqlalchemy.orm import Session
+
+from bot.db import make_engine
+from bot.repository import OrderRepository
+from bot.settings import Settings
+from integrations.telegram.config import TelegramSettings
+from tests.e2e.conftest import Stack, stack  # noqa: F401  (the session fixture: real Rasa + actions)
+from tests.gateway.conftest import ServedApp, serve
+from tests.telegram.conftest import CHAT_ID, gateway_app
+from tests.telegram.fake_telegram import FakeTelegram
+
+pytestmark = pytest.mark.rasa
+
+ORDER, EMAIL = "SD-10001", "olivia.bennett@example.com"
+TURN_TIMEOUT = 90.0
+
+
+def tracking_number(database_url: str, number: str) -> str:
+    engine = make_engine(database_url)
+    try:
+        with Session(engine) as session:
+            order = OrderRepository(session).get_order(number)
+    finally:
+        engine.dispose()
+    assert order is not None and order.shipments
+    return order.shipments[0].tracking_number
+
+
+@pytest.fixture
+def gateway_on_stack(
+    stack: Stack,  # noqa: F811
+    telegram_settings: TelegramSettings,
+) -> Iterator[ServedApp]:
+    settings = Settings(
+        database_url=stack.database_url, rasa_url=stack.rasa_url, action_server_url=stack.actions_url
+    )
+    yield from serve(gateway_app(settings, telegram_settings))
+
+
+def test_a_telegram_user_gets_the_true_tracking_number_after_verifying_the_email(
+    gateway_on_stack: ServedApp,
+    stack: Stack,  # noqa: F811
+    fake_telegram: FakeTelegram,
+) -> None:
+    expected = tracking_number(stack.database_url, ORDER)
+
+    fake_telegram.inject(fake_telegram.user_message(CHAT_ID, f"where is my order {ORDER}?"))
+    asked = fake_telegram.wait_for(
+        lambda: [t for t in fake_telegram.sent_texts(CHAT_ID) if "email" in t.lower()],
+        timeout=TURN_TIMEOUT,
+        what="the question for the email",
+    )
+    assert asked
+
+    fake_telegram.inject(fake_telegram.user_message(CHAT_ID, EMAIL))
+    answer = fake_telegram.wait_for(
+        lambda: [t for t in fake_telegram.sent_texts(CHAT_ID) if expected in t],
+        timeout=TURN_TIMEOUT,
+        what="the tracking number",
+    )
+    assert "on its way" in answer[0]
+    texts = fake_telegram.sent_texts(CHAT_ID)
+    assert len(texts) == len(set(texts))  # nothing delivered twice

@@ -1,0 +1,44 @@
+from datetime import date
+
+from bot import replies
+from bot.policy import load_policy
+from bot.shipping import DelayAssessment, DelayKind
+from tests.unit.factories import make_order, make_shipment
+
+POLICY = load_policy()
+
+
+def test_a_delay_is_explained_in_sentences_with_its_estimate_next_step_and_source() -> None:
+    shipment = make_shipment()
+    order = make_order(shipments=(shipment,))
+    assessment = DelayAssessment(
+        shipment=shipment,
+        kind=DelayKind.LATE,
+        reasons=("it was promised for 10 March 2026 and has not arrived yet",),
+        promised_date=date(2026, 3, 10),
+        new_estimate=date(2026, 3, 12),
+        wait_until=date(2026, 3, 20),
+        next_step="Please wait until 20 March 2026.",
+        needs_person=False,
+        disruption=None,
+        clause="shipping.late",
+    )
+    reply = replies.delivery_explanation(order, [assessment], POLICY, lambda clause: f"Policy for {clause}")
+    assert reply.text == (
+        f"Your order {order.number} is running late. It was promised for 10 March 2026 and has not arrived "
+        "yet. Current estimate: 12 March 2026. Please wait until 20 March 2026. (Policy for shipping.late)"
+    )
+    assert not reply.needs_person
+
+
+def test_order_status_names_every_parcel_of_a_split_order() -> None:
+    first = make_shipment(id=1, line_ids=(1,), tracking_number="AAA1")
+    second = make_shipment(id=2, line_ids=(2,), tracking_number="BBB2")
+    order = make_order(shipments=(first, second))
+    deliveries = [
+        DelayAssessment(s, DelayKind.ON_TIME, (), s.promised_date, s.promised_date, None, "", False, None, "x")
+        for s in (first, second)
+    ]
+    text = replies.order_status(order, deliveries, POLICY).text
+    assert "Parcel 1 of 2" in text and "Parcel 2 of 2" in text
+    assert "AAA1" in text and "BBB2" in text
