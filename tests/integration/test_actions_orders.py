@@ -15,10 +15,11 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.confirmation import ActionConfirm, ActionDecline
 from actions.context import ActionContext
-from actions.conversation import ActionFallback
+from actions.conversation import ActionFallback, ActionStopRequest
+from actions.handoff import ActionHandoff
 from actions.order_answers import ActionAnswerRequest
 from actions.policy_answer import ActionAnswerPolicy
-from actions.verification import ValidateVerifyOrderForm
+from actions.verification import ActionRememberRequest, ValidateVerifyOrderForm
 from bot.demo_data import SHOWCASE
 from bot.model import OrderStatus
 from tests.integration.conftest import DOMAIN, ROOT, make_tracker, run_action
@@ -352,3 +353,51 @@ def test_two_misunderstandings_in_a_row_offer_a_person(
     )
     messages, _ = run_action(ActionFallback(), tracker)
     assert (offered_handoff(messages) == "misunderstood") is offers_person
+
+
+# --- requests, handoff and changes of mind -------------------------------------------------------------
+
+
+def test_a_refund_question_before_verification_first_gets_the_shops_refund_timing(
+    action_context: ActionContext,
+) -> None:
+    tracker = make_tracker(text="how long until I get my refund?", intent="refund_status")
+    messages, events = run_action(ActionRememberRequest(), tracker)
+    timing = action_context.cite("refunds.timing")
+    assert timing is not None
+    assert messages[0]["text"].startswith(timing.text)
+    assert f"(Source: {timing.source})" in messages[0]["text"]
+    assert slot_values(events) == {"pending_request": "refund_status"}
+
+
+def test_a_refund_question_after_verification_goes_straight_to_the_order(
+    action_context: ActionContext,
+) -> None:
+    tracker = make_tracker(verified_slots("refund_pending", "order_status"), intent="refund_status")
+    messages, events = run_action(ActionRememberRequest(), tracker)
+    assert messages == []
+    assert slot_values(events) == {"pending_request": "refund_status"}
+
+
+def test_handoff_carries_the_trigger_of_the_button_that_offered_it() -> None:
+    tracker = make_tracker({"handoff_trigger": "rules", "verified_order": "SD-10007"}, intent="human_handoff")
+    messages, events = run_action(ActionHandoff(), tracker)
+    assert messages[0]["custom"] == {
+        "shopdesk": {"handoff": {"trigger": "rules", "verified_order": "SD-10007"}}
+    }
+    assert slot_values(events) == {"handoff_trigger": None}
+
+
+def test_asking_for_a_person_unprompted_is_recorded_as_asked() -> None:
+    messages, _ = run_action(ActionHandoff(), make_tracker(intent="human_handoff"))
+    assert messages[0]["custom"]["shopdesk"]["handoff"]["trigger"] == "asked"
+
+
+def test_a_change_of_mind_drops_the_request_and_leaves_the_form() -> None:
+    tracker = make_tracker({"pending_request": "cancel_order"}, text="no forget it", intent="deny")
+    messages, events = run_action(ActionStopRequest(), tracker)
+    assert messages == [{**messages[0], "response": "utter_no_problem"}]
+    assert {"event": "active_loop", "name": None} in [
+        {"event": e["event"], "name": e.get("name")} for e in events if e["event"] == "active_loop"
+    ]
+    assert slot_values(events)["pending_request"] is None

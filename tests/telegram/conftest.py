@@ -22,13 +22,7 @@ from integrations.gateway.app import create_app
 from integrations.gateway.chat import ChatService
 from integrations.gateway.routes import telegram as telegram_routes
 from integrations.telegram.config import TelegramSettings
-from tests.gateway.conftest import (  # noqa: F401  (fixtures shared with the gateway tests)
-    FakeRasa,
-    ServedApp,
-    fake_rasa,
-    gateway_settings,
-    serve,
-)
+from tests.gateway.conftest import ACTIONS_URL, RASA_URL, FakeRasa, ServedApp, serve
 from tests.telegram.fake_telegram import FakeTelegram
 
 CHAT_ID = 424242
@@ -59,6 +53,16 @@ async def say(conversation_id: str, body: SaidIn, request: Request) -> dict[str,
 
 
 @pytest.fixture
+def fake_rasa() -> FakeRasa:
+    return FakeRasa()
+
+
+@pytest.fixture
+def gateway_settings(sqlite_url: str) -> Settings:
+    return Settings(database_url=sqlite_url, rasa_url=RASA_URL, action_server_url=ACTIONS_URL)
+
+
+@pytest.fixture
 def fake_telegram() -> Iterator[FakeTelegram]:
     fake = FakeTelegram()
     served = serve(fake.app)
@@ -66,7 +70,7 @@ def fake_telegram() -> Iterator[FakeTelegram]:
     try:
         yield fake
     finally:
-        served.close()
+        next(served, None)  # runs serve()'s cleanup: the server stops
 
 
 def polling_settings(fake: FakeTelegram, **extra: Any) -> TelegramSettings:
@@ -83,7 +87,10 @@ def polling_settings(fake: FakeTelegram, **extra: Any) -> TelegramSettings:
 
 def webhook_settings(fake: FakeTelegram) -> TelegramSettings:
     return polling_settings(
-        fake, mode="webhook", webhook_url="https://shop.example/telegram/webhook", webhook_secret=WEBHOOK_SECRET
+        fake,
+        mode="webhook",
+        webhook_url="https://shop.example/telegram/webhook",
+        webhook_secret=WEBHOOK_SECRET,
     )
 
 

@@ -71,7 +71,9 @@ def test_start_and_help_explain_what_the_assistant_can_do(
     fake_telegram.inject(fake_telegram.user_message(CHAT_ID, "/start"))
     fake_telegram.inject(fake_telegram.user_message(CHAT_ID, "/help"))
 
-    texts = fake_telegram.wait_for(lambda: len(fake_telegram.sent_texts(CHAT_ID)) >= 2 and fake_telegram.sent_texts(CHAT_ID))
+    texts = fake_telegram.wait_for(
+        lambda: len(fake_telegram.sent_texts(CHAT_ID)) >= 2 and fake_telegram.sent_texts(CHAT_ID)
+    )
     assert any(t.startswith("Hi!") and "where your order is" in t and HELP in t for t in texts)
     assert HELP in texts
     assert fake_rasa.calls == []  # commands never reach Rasa (which would read "/x" as an intent)
@@ -214,8 +216,8 @@ def test_a_notice_posted_during_a_turn_arrives_once_after_the_turns_replies(
     assert chat.metrics.errors.value(kind="telegram_send") == 0
 
 
-def test_the_webhook_is_not_found_when_the_bridge_polls(
-    gateway: ServedApp, client: httpx.Client
-) -> None:
-    response = client.post("/telegram/webhook", json={"update_id": 1}, headers={"X-Telegram-Bot-Api-Secret-Token": "x"})
+def test_the_webhook_is_not_found_when_the_bridge_polls(gateway: ServedApp, client: httpx.Client) -> None:
+    response = client.post(
+        "/telegram/webhook", json={"update_id": 1}, headers={"X-Telegram-Bot-Api-Secret-Token": "x"}
+    )
     assert response.status_code == 404

@@ -6,6 +6,7 @@ import asyncio
 from typing import Any
 
 import pytest
+from pydantic import SecretStr
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TimedOut
 
 from integrations.gateway.metrics import Metrics
@@ -105,14 +106,16 @@ def test_the_bridge_refuses_to_run_without_a_token(monkeypatch: pytest.MonkeyPat
 
 
 def test_webhook_mode_needs_a_strong_secret() -> None:
-    settings = TelegramSettings(token="1:x", webhook_url="https://shop.example/telegram/webhook")
+    settings = TelegramSettings(token=SecretStr("1:x"), webhook_url="https://shop.example/telegram/webhook")
     assert settings.effective_mode == "webhook"
     with pytest.raises(TelegramConfigError, match="WEBHOOK_SECRET"):
         settings.checked()
     with pytest.raises(TelegramConfigError, match="WEBHOOK_SECRET"):
-        TelegramSettings(token="1:x", webhook_url=settings.webhook_url, webhook_secret="short").checked()
+        TelegramSettings(
+            token=SecretStr("1:x"), webhook_url=settings.webhook_url, webhook_secret=SecretStr("short")
+        ).checked()
 
 
 def test_the_token_never_shows_in_a_repr() -> None:
-    settings = TelegramSettings(token="123:very-secret")
+    settings = TelegramSettings(token=SecretStr("123:very-secret"))
     assert "very-secret" not in repr(settings)

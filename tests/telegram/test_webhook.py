@@ -58,4 +58,3 @@ def test_a_webhook_call_without_the_secret_is_refused_and_one_with_it_is_answere
     fake_telegram.wait_for(lambda: fake_telegram.sent(CHAT_ID), what="the reply")
     assert fake_telegram.sent_texts(CHAT_ID) == ["You said: hello from Telegram"]
     assert [c["message"] for c in fake_rasa.calls] == ["hello from Telegram"]
-

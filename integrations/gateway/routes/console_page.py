@@ -45,6 +45,8 @@ async def console_js() -> FileResponse:
     )
 
 
-@router.get("/console/console.css", response_class=FileResponse, responses={200: {"content": {"text/css": {}}}})
+@router.get(
+    "/console/console.css", response_class=FileResponse, responses={200: {"content": {"text/css": {}}}}
+)
 async def console_css() -> FileResponse:
     return FileResponse(STATIC_DIR / "console.css", media_type="text/css; charset=utf-8", headers=HEADERS)
