@@ -38,13 +38,13 @@ def build_context(settings: Settings) -> ActionContext:
     return ActionContext(shop=shop, ask=retriever.answer, cite=cite)
 
 
-def build_app(settings: Settings) -> Sanic:
+def build_app(settings: Settings) -> Sanic:  # type: ignore[type-arg]
     executor = ActionExecutor()
     executor.register_package("actions")
     app = create_app(executor, cors_origins=[])
 
     @app.before_server_start
-    async def load(_app: Sanic) -> None:
+    async def load(_app: Sanic) -> None:  # type: ignore[type-arg]
         configure(build_context(settings))
         logger.info("action server ready")
 

@@ -19,8 +19,9 @@ from rasa_sdk.types import DomainDict
 from actions import names
 from actions.context import current
 from actions.support import latest_intent, latest_text, record_fact, verified_order
-from bot.extraction import extract, normalise_order_number
+from bot.extraction import extract
 from bot.model import VerificationFailed
+from bot.order_numbers import find_order_number, normalise_order_number
 
 logger = logging.getLogger(__name__)
 
@@ -84,7 +85,7 @@ class ValidateVerifyOrderForm(FormValidationAction):
         if found:
             return {names.ORDER_NUMBER: found[0]}
         if tracker.get_slot(names.REQUESTED_SLOT) == names.ORDER_NUMBER and _BARE_NUMBER.match(text):
-            return {names.ORDER_NUMBER: normalise_order_number(text)}
+            return {names.ORDER_NUMBER: find_order_number(text)}
         if tracker.get_slot(names.ORDER_POINTER) == "latest":
             order = verified_order(current(), tracker)
             if order is not None:

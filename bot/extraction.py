@@ -16,7 +16,8 @@ from typing import Any
 import spacy
 from spacy.language import Language
 
-ORDER_PREFIX = "SD"
+from bot.order_numbers import find_order_number
+
 _ORDER_DIGITS = r"\d{5,6}"
 
 _MONTHS = (
@@ -94,12 +95,6 @@ def _pipeline() -> Language:
     return nlp
 
 
-def normalise_order_number(text: str) -> str | None:
-    """ "#sd-10023", "SD10023", "order 10023" -> "SD-10023"; ``None`` when there is no order number."""
-    digits = re.search(rf"(?<!\d)({_ORDER_DIGITS})(?!\d)", text)
-    return f"{ORDER_PREFIX}-{digits.group(1)}" if digits else None
-
-
 def normalise_postcode(text: str) -> str:
     """Upper case with single spaces removed, the form postcodes are compared in: "sw1a 1aa" -> "SW1A1AA"."""
     return re.sub(r"\s+", "", text).upper()
@@ -115,7 +110,7 @@ def extract(text: str) -> Extracted:
     found: dict[str, list[str]] = {"ORDER_NUMBER": [], "EMAIL": [], "POSTCODE": [], "DATE": []}
     for ent in doc.ents:
         if ent.label_ == "ORDER_NUMBER":
-            value = normalise_order_number(ent.text)
+            value = find_order_number(ent.text)
         elif ent.label_ == "EMAIL":
             value = normalise_email(ent.text)
         elif ent.label_ == "POSTCODE":

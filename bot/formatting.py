@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 
-_MONTHS = (
+MONTHS = (
     "January",
     "February",
     "March",
@@ -31,12 +31,12 @@ _CENT = Decimal("0.01")
 
 def format_day(d: date) -> str:
     """``14 June 2026``: day without a leading zero, month in words, full year."""
-    return f"{d.day} {_MONTHS[d.month - 1]} {d.year}"
+    return f"{d.day} {MONTHS[d.month - 1]} {d.year}"
 
 
 def format_month_day(month: int, day: int) -> str:
     """``1 November``: a yearly date such as the start of the holiday returns season."""
-    return f"{day} {_MONTHS[month - 1]}"
+    return f"{day} {MONTHS[month - 1]}"
 
 
 def format_money(amount: Decimal, currency: str) -> str:

@@ -15,9 +15,10 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot import cancellation, returns, shipping
 from bot.clock import Clock
-from bot.extraction import normalise_email, normalise_order_number, normalise_postcode
+from bot.extraction import normalise_email, normalise_postcode
 from bot.formatting import format_money
 from bot.model import NotAllowed, Order, Return, ReturnLine, ReturnReason, VerificationFailed
+from bot.order_numbers import normalise_order_number
 from bot.policy import Policy
 from bot.repository import OrderRepository
 

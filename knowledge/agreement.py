@@ -18,6 +18,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+from bot.formatting import format_month_day
 from knowledge.chunking import CLAUSE_RE
 
 # The business-rule clauses the assistant cites; each must be marked exactly once across the documents.
@@ -70,20 +71,6 @@ DAY_NAMES = {
     "sat": "Saturday",
     "sun": "Sunday",
 }
-MONTHS = [
-    "January",
-    "February",
-    "March",
-    "April",
-    "May",
-    "June",
-    "July",
-    "August",
-    "September",
-    "October",
-    "November",
-    "December",
-]
 # How each excluded category / cancellable status / refund method is named in the documents.
 EXCLUDED_PHRASES = {
     "gift_card": "Gift cards cannot be returned",
@@ -120,7 +107,7 @@ def _get(policy: dict[str, Any], dotted: str) -> Any:
 
 def _day_month(month_day: str) -> str:
     month, day = (int(p) for p in str(month_day).split("-"))
-    return f"{day} {MONTHS[month - 1]}"
+    return format_month_day(month, day)
 
 
 @dataclass(frozen=True)

@@ -34,7 +34,7 @@ from integrations.gateway.handoff import HandoffService
 from integrations.gateway.hub import Hub
 from integrations.gateway.metrics import Metrics
 from integrations.gateway.rasa import RasaClient
-from integrations.gateway.routes import console, console_page, conversations, health, metrics, web
+from integrations.gateway.routes import console, console_page, conversations, health, metrics, telegram, web
 
 log = logging.getLogger(__name__)
 
@@ -114,6 +114,7 @@ def create_app(
 
     app.include_router(conversations.router)
     app.include_router(console.router)
+    app.include_router(telegram.router)  # off unless SHOPDESK_TELEGRAM_TOKEN is set
     app.include_router(console_page.router)
     app.include_router(health.router)
     app.include_router(metrics.router)

@@ -129,7 +129,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
         yield from _run_stack(rasa_bin, model, env, logs, actions_port, rasa_port, actions_out, rasa_out)
 
 
-def _run_stack(  # noqa: PLR0913
+def _run_stack(
     rasa_bin: str,
     model: str,
     env: dict[str, str],

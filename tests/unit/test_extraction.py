@@ -1,6 +1,7 @@
 import pytest
 
-from bot.extraction import extract, normalise_order_number, normalise_postcode
+from bot.extraction import extract, normalise_postcode
+from bot.order_numbers import find_order_number
 
 
 @pytest.mark.parametrize(
@@ -44,6 +45,6 @@ def test_dates_are_found() -> None:
 
 
 def test_normalisers() -> None:
-    assert normalise_order_number("#sd-10023") == "SD-10023"
-    assert normalise_order_number("no number here") is None
+    assert find_order_number("order no. #sd-10023, thanks") == "SD-10023"
+    assert find_order_number("no number here") is None
     assert normalise_postcode(" ec1a  1bb ") == "EC1A1BB"

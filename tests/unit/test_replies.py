@@ -36,7 +36,9 @@ def test_order_status_names_every_parcel_of_a_split_order() -> None:
     second = make_shipment(id=2, line_ids=(2,), tracking_number="BBB2")
     order = make_order(shipments=(first, second))
     deliveries = [
-        DelayAssessment(s, DelayKind.ON_TIME, (), s.promised_date, s.promised_date, None, "", False, None, "x")
+        DelayAssessment(
+            s, DelayKind.ON_TIME, (), s.promised_date, s.promised_date, None, "", False, None, "x"
+        )
         for s in (first, second)
     ]
     text = replies.order_status(order, deliveries, POLICY).text

@@ -356,7 +356,7 @@
 
       var bottom = el("span", "qi-bottom");
       var wait = el("span", "qi-wait");
-      wait.appendChild(el("span", "qi-label", "Waiting "));
+      wait.appendChild(el("span", "qi-label", item.state === "claimed" ? "Open " : "Waiting "));
       var clock = el("span", "qi-clock", waited(item.waiting_seconds));
       clock.setAttribute("data-waiting", String(item.waiting_seconds));
       wait.appendChild(clock);
@@ -451,7 +451,7 @@
     meta.appendChild(el("span", "meta-item state state--" + d.state, stateText(d)));
     if (d.verified_order) meta.appendChild(el("span", "meta-item", "Order " + d.verified_order + " verified"));
 
-    $("summary").textContent = d.summary;
+    renderSummary($("summary"), d.summary);
 
     var mine = claimedByMe(d);
     var isOpen = d.state === "queued" || d.state === "claimed" || d.state === "email";
@@ -470,6 +470,23 @@
       show(locked, true);
     }
     renderOrder(d.order, d);
+  }
+
+  /** The summary is "Why: …" lines; each becomes a labelled row (a line without a label spans both). */
+  function renderSummary(dl, summary) {
+    clear(dl);
+    String(summary || "")
+      .split("\n")
+      .forEach(function (line) {
+        if (!line.trim()) return;
+        var match = /^([A-Z][A-Za-z ]{1,24}): (.*)$/.exec(line);
+        var term = el("dt", null, match ? match[1] : "");
+        var value = el("dd");
+        renderText(value, match ? match[2] : line);
+        if (!match) value.className = "wide";
+        if (match) dl.appendChild(term);
+        dl.appendChild(value);
+      });
   }
 
   function addMessage(m) {
