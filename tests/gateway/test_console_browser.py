@@ -86,7 +86,7 @@ def test_an_agent_takes_over_a_verified_conversation_in_the_console_and_hands_it
     problems: list[str] = []
 
     # --- Sam logs in first, so the conversation has to arrive in the queue live -------------------------
-    agent_context = browser.new_context(viewport={"width": 1440, "height": 900}, locale="en-GB")
+    agent_context = browser.new_context(viewport={"width": 1440, "height": 960}, locale="en-GB")
     agent_context.set_default_timeout(TIMEOUT_MS)
     console = agent_context.new_page()
     console.on(
@@ -132,6 +132,8 @@ def test_an_agent_takes_over_a_verified_conversation_in_the_console_and_hands_it
     expect(item).to_contain_text("Asked for a person")
     expect(item).to_contain_text(CASE.number)
     expect(item).to_contain_text("Waiting")
+    clock = item.locator(".qi-clock")
+    expect(clock).not_to_have_text(clock.inner_text())  # the waiting time ticks up
     item.focus()
     item.press("Enter")  # keyboard operable
     expect(console.locator("#conversation-title")).to_be_focused()
