@@ -8,6 +8,7 @@ cd "$SHOPDESK_ROOT"
 APP=$(app_env)
 RASA=$(rasa_env)
 export PYTHONPATH="$SHOPDESK_ROOT" HF_HUB_OFFLINE=1 TRANSFORMERS_OFFLINE=1 TOKENIZERS_PARALLELISM=false
+export SQLALCHEMY_SILENCE_UBER_WARNING=1  # Rasa 3.6's own SQLAlchemy 1.4 notice
 unset SHOPDESK_NOW SHOPDESK_DATABASE_URL
 
 log "ruff and mypy"
@@ -19,7 +20,8 @@ log "rasa data validate"
 validation=$("$RASA/bin/rasa" data validate --domain domain.yml --data data --config config.yml 2>&1) \
   || { printf '%s\n' "$validation"; die "rasa data validate failed"; }
 # Rasa 3.6 reports a form's utter_ask_<slot> responses as unused; every other warning fails the run.
-warnings=$(printf '%s\n' "$validation" | grep -E "UserWarning|WARNING" | grep -v "The utterance 'utter_ask_" || true)
+warnings=$(printf '%s\n' "$validation" | grep -E "UserWarning:|[[:space:]]WARNING[[:space:]]" \
+  | grep -v "The utterance 'utter_ask_" || true)
 [ -z "$warnings" ] || { printf '%s\n' "$warnings"; die "rasa data validate reported warnings"; }
 
 MODEL=$(ensure_model "$RASA")

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.db import make_engine, make_session_factory, upgrade
 from bot.demo_data import DEMO_NOW, load_demo
+from tests.stack import Stack, run_stack
 
 DEFAULT_POSTGRES_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
 
@@ -123,3 +124,9 @@ def demo_session(demo_template: Path, tmp_path: Path) -> Iterator[Session]:
             yield session
     finally:
         engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
+    """The real Rasa server + action server over a seeded demo shop, once per test run."""
+    yield from run_stack(tmp_path_factory)

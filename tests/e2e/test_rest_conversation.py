@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from bot.db import make_engine
 from bot.demo_data import SHOWCASE
 from bot.repository import OrderRepository
-from tests.e2e.conftest import Stack, new_sender, texts
+from tests.stack import Stack, new_sender, texts
 
 pytestmark = pytest.mark.rasa
 

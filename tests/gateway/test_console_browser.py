@@ -23,9 +23,9 @@ from bot.db import make_engine, make_session_factory
 from bot.demo_data import DEMO_NOW, SHOWCASE
 from bot.settings import Settings
 from integrations.gateway.app import create_app
-from tests.e2e.conftest import Stack, stack  # noqa: F401  (the session fixture: real Rasa + actions)
 from tests.gateway.conftest import ServedApp, serve
 from tests.gateway.test_widget_browser import CHROMIUM, CHROMIUM_ARGS, chromium_or_skip, order_facts
+from tests.stack import Stack
 
 pytestmark = [pytest.mark.browser, pytest.mark.rasa]
 
@@ -49,7 +49,7 @@ def an_agent(database_url: str, username: str, password: str, name: str) -> None
 
 
 @pytest.fixture
-def gateway_on_stack(stack: Stack) -> Iterator[ServedApp]:  # noqa: F811
+def gateway_on_stack(stack: Stack) -> Iterator[ServedApp]:
     settings = Settings(
         database_url=stack.database_url,
         rasa_url=stack.rasa_url,
@@ -74,7 +74,7 @@ def browser() -> Iterator[Any]:
 
 def test_an_agent_takes_over_a_verified_conversation_in_the_console_and_hands_it_back(
     gateway_on_stack: ServedApp,
-    stack: Stack,  # noqa: F811
+    stack: Stack,
     browser: Any,
     tmp_path: Path,
 ) -> None:

@@ -23,8 +23,8 @@ from bot.model import Order
 from bot.repository import OrderRepository
 from bot.settings import Settings
 from integrations.gateway.app import create_app
-from tests.e2e.conftest import Stack, stack  # noqa: F401  (the session fixture: real Rasa + actions)
 from tests.gateway.conftest import ServedApp, serve
+from tests.stack import Stack
 
 pytestmark = [pytest.mark.browser, pytest.mark.rasa]
 
@@ -64,7 +64,7 @@ def order_facts(database_url: str, number: str) -> Order:
 
 
 @pytest.fixture
-def gateway_on_stack(stack: Stack) -> Iterator[ServedApp]:  # noqa: F811
+def gateway_on_stack(stack: Stack) -> Iterator[ServedApp]:
     settings = Settings(
         database_url=stack.database_url, rasa_url=stack.rasa_url, action_server_url=stack.actions_url
     )
@@ -86,7 +86,7 @@ def browser() -> Iterator[Any]:
 
 def test_a_shopper_tracks_an_order_in_the_widget_and_a_reload_keeps_the_conversation(
     gateway_on_stack: ServedApp,
-    stack: Stack,  # noqa: F811
+    stack: Stack,
     browser: Any,
     tmp_path: Path,
 ) -> None:

@@ -20,7 +20,6 @@ from bot.db import make_engine, make_session_factory
 from bot.settings import Settings
 from integrations.gateway.app import create_app
 from integrations.gateway.chat import ChatService
-from integrations.gateway.routes import telegram as telegram_routes
 from integrations.telegram.config import TelegramSettings
 from tests.gateway.conftest import ACTIONS_URL, RASA_URL, FakeRasa, ServedApp, serve
 from tests.telegram.fake_telegram import FakeTelegram
@@ -97,8 +96,7 @@ def webhook_settings(fake: FakeTelegram) -> TelegramSettings:
 def gateway_app(
     settings: Settings, telegram: TelegramSettings, transport: httpx.AsyncBaseTransport | None = None
 ) -> FastAPI:
-    app = create_app(settings, transport=transport)
-    app.include_router(telegram_routes.router)
+    app = create_app(settings, transport=transport)  # includes the Telegram router
     app.include_router(driver)
     app.state.telegram_settings = telegram
     return app

@@ -15,8 +15,8 @@ from bot.db import make_engine
 from bot.repository import OrderRepository
 from bot.settings import Settings
 from integrations.telegram.config import TelegramSettings
-from tests.e2e.conftest import Stack, stack  # noqa: F401  (the session fixture: real Rasa + actions)
 from tests.gateway.conftest import ServedApp, serve
+from tests.stack import Stack
 from tests.telegram.conftest import CHAT_ID, gateway_app
 from tests.telegram.fake_telegram import FakeTelegram
 
@@ -39,7 +39,7 @@ def tracking_number(database_url: str, number: str) -> str:
 
 @pytest.fixture
 def gateway_on_stack(
-    stack: Stack,  # noqa: F811
+    stack: Stack,
     telegram_settings: TelegramSettings,
 ) -> Iterator[ServedApp]:
     settings = Settings(
@@ -50,7 +50,7 @@ def gateway_on_stack(
 
 def test_a_telegram_user_gets_the_true_tracking_number_after_verifying_the_email(
     gateway_on_stack: ServedApp,
-    stack: Stack,  # noqa: F811
+    stack: Stack,
     fake_telegram: FakeTelegram,
 ) -> None:
     expected = tracking_number(stack.database_url, ORDER)

@@ -1,4 +1,7 @@
-"""End-to-end fixtures: the real Rasa server and the real action server, on loopback, over HTTP.
+"""The running assistant for end-to-end tests: the real Rasa server and action server, on loopback.
+
+``tests/conftest.py`` turns ``run_stack`` into the session fixture ``stack``, shared by every test that
+needs it (REST, widget, console and Telegram tests), so Rasa starts once per test run.
 
 The Rasa engine lives in its own environment; the test run is told where by ``SHOPDESK_TEST_RASA_BIN`` and
 ``SHOPDESK_TEST_MODEL`` (scripts/test.sh sets both after training or reusing the cached model). Without
@@ -23,7 +26,7 @@ import pytest
 
 from bot.demo_data import DEMO_NOW
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[1]
 
 
 def free_port() -> int:
@@ -102,8 +105,7 @@ def new_sender() -> str:
     return f"test-{uuid.uuid4().hex[:10]}"
 
 
-@pytest.fixture(scope="session")
-def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
+def run_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     rasa_bin, model = rasa_or_skip()
     work = tmp_path_factory.mktemp("stack")
     logs = work / "logs"
