@@ -15,12 +15,19 @@ bench/retrieval/questions.yml (see ``METHOD_FIGURES``):
   reciprocal rank fusion on the dev half (R@1 0.843 against 0.730 before the document edits), because
   RRF throws away how far ahead the best section is.
 
+Before ranking, ``normalise_query`` swaps a few shoppers' words for the documents' ("45 quid" -> "£45",
+"postage" -> "delivery charge" except "return postage"), found in the dev half's errors.
+
 Abstention: the answer is given only when the top section's confidence reaches the method's threshold
 in ``ABSTAIN_THRESHOLDS``. For hybrid the confidence is its cosine plus ``CONFIDENCE_BM25_WEIGHT`` *
-its squashed BM25: a passage that also shares words with the question is more likely on topic, which
-let the threshold answer 0.865 of the dev questions correctly against 0.764 with the cosine alone,
-at the same abstention on unanswerable ones (12 of 13). Weights and thresholds were tuned on the dev
-half only.
+its squashed BM25 plus ``CONFIDENCE_COVERAGE_WEIGHT`` * the idf-weighted share of the question's words
+that the section contains, a word the documents never use weighing as much as their rarest one. BM25
+alone rewards one rare shared word ("size" in "do you have a size guide for dresses"); coverage also
+counts the words left unmatched. With the threshold set so that 90% of dev's unanswerable questions
+are declined, the previous confidence (cosine + 0.2 * squashed BM25) answered 0.802 of dev's answerable
+questions correctly; this one 0.851 (0.871 with the query rewrites). On test, at the same rule: 0.657
+against 0.667, both declining 0.815 of the unanswerable ones. Weights and thresholds were tuned on the
+dev half only.
 """
 
 from __future__ import annotations
@@ -44,32 +51,46 @@ METHODS: tuple[Method, ...] = ("dense", "bm25", "hybrid")
 DEFAULT_METHOD: Method = "hybrid"
 
 # Calibrated on the dev half of bench/retrieval/questions.yml by bench/retrieval/run.py (see METHOD_FIGURES).
-ABSTAIN_THRESHOLDS: dict[Method, float] = {"dense": 0.399, "bm25": 3.787, "hybrid": 0.405}
+ABSTAIN_THRESHOLDS: dict[Method, float] = {"dense": 0.398, "bm25": 5.912, "hybrid": 0.450}
 ABSTAIN_THRESHOLD = ABSTAIN_THRESHOLDS[DEFAULT_METHOD]
 BM25_ABSTAIN_THRESHOLD = ABSTAIN_THRESHOLDS["bm25"]
 METHOD_FIGURES = """
-bench/retrieval/run.py --threads 1: questions.yml split into a dev half (89 answerable + 13 unanswerable,
+bench/retrieval/run.py --threads 1: questions.yml split into a dev half (101 answerable + 28 unanswerable,
 used to choose every weight and threshold and which words to add to the documents) and a held-out test
-half (89 + 12). 13 documents, 53 sections, 55 passages, 254 vectors. ans.ok = top passage right and
+half (102 + 27). 13 documents, 53 sections, 55 passages, 254 vectors. ans.ok = top passage right and
 answered; abst.R = share of unanswerable questions abstained on. dev / test:
           R@1          R@3          MRR          ans.ok       abst.R
-  dense   0.820/0.640  0.955/0.921  0.895/0.779  0.764/0.596  0.923/0.917  threshold 0.399
-  bm25    0.640/0.584  0.831/0.775  0.749/0.701  0.584/0.483  0.923/0.833  threshold 3.787
-  hybrid  0.865/0.685  0.966/0.944  0.917/0.806  0.865/0.685  0.923/0.833  threshold 0.405
-The previous version (one vector per passage, reciprocal rank fusion, cosine-only abstention, the old
-documents) had hybrid R@1 0.702, R@3 0.865, MRR 0.790, ans.ok 0.652, abst.R 0.920 on all 203 questions.
-Hybrid has the best R@1, R@3 and MRR on both halves, so it is the default. Test is well below dev: the
-weights, thresholds and document wording were chosen looking at dev only, so test is the honest figure.
+  dense   0.832/0.667  0.960/0.912  0.902/0.792  0.782/0.627  0.929/0.815  threshold 0.398
+  bm25    0.653/0.598  0.832/0.775  0.756/0.709  0.376/0.363  0.964/0.963  threshold 5.912
+  hybrid  0.881/0.706  0.980/0.931  0.930/0.817  0.871/0.667  0.929/0.815  threshold 0.450
+Before the query rewrites and the coverage confidence, on the same 258 questions, hybrid had R@1
+0.861/0.706, R@3 0.960/0.931, MRR 0.913/0.816, and with its threshold (0.405, tuned on the smaller dev
+half) ans.ok 0.861/0.706 but abst.R 0.893/0.778. The 30 unanswerable and 25 answerable questions added
+last were written before any method scored them. Test is well below dev: the weights, thresholds and
+document wording were chosen looking at dev only, so test is the honest figure. Goals not met on test:
+R@3 0.931 (goal 0.95) and abst.R 0.815 (goal 0.9). bm25's threshold declines 0.96 of unanswerable
+questions but answers only 0.38 correctly; it is not the default.
 Latency of ``answer`` with the query embedding, 1 torch thread, shared 2-core machine at load average
-~3.2: hybrid p50 8.6 ms, p95 10.2 ms (runs with other jobs at full load reached p95 21-27 ms); bm25
-alone 0.06 ms.
+~1.4: hybrid p50 8.9 ms, p95 10.3 ms; at ~3.1: p50 8.6 ms, p95 11.7 ms (earlier runs with other jobs at full
+load reached p95 21-27 ms);
+bm25 alone 0.07 ms.
 """
 
 CANDIDATES = 20  # sections each ranker contributes before fusion
 DENSE_ROWS = 64  # vector rows fetched from FAISS before grouping them by section (several per passage)
 HYBRID_BM25_WEIGHT = 0.1  # hybrid ranking score: cosine + weight * squashed BM25
 BM25_SQUASH = 3.0  # BM25 score b is squashed to b / (b + BM25_SQUASH), in [0, 1)
-CONFIDENCE_BM25_WEIGHT = 0.2  # hybrid confidence: cosine of the top section + weight * its squashed BM25
+CONFIDENCE_BM25_WEIGHT = 0.1  # hybrid confidence: cosine of the top section + weight * its squashed BM25
+CONFIDENCE_COVERAGE_WEIGHT = 0.2  # ... + weight * the share of the question's words the section contains
+
+# Shoppers' words for what the documents call something else. "postage" on its own means the delivery
+# charge ("do i pay postage?"); the documents keep "postage" for return postage, so "return postage"
+# stays. "45 quid" is written the way the documents write money ("£45").
+_QUERY_REWRITES: tuple[tuple[re.Pattern[str], str], ...] = (
+    (re.compile(r"\b(\d+(?:\.\d\d)?) ?(?:quid|pounds?|gbp)\b", re.I), r"£\1"),
+    (re.compile(r"\bquid\b", re.I), "pounds"),
+    (re.compile(r"\b(?<!return )(?:postage|p&p)(?!\w)", re.I), "delivery charge"),
+)
 
 _STOPWORD_TEXT = """a an the and or but if of to in on at for from by with about as is are was were be been
     being do does
@@ -133,6 +154,13 @@ def tokenize(text: str) -> list[str]:
     return [stem(w) for w in words if w not in _STOPWORDS]
 
 
+def normalise_query(question: str) -> str:
+    """The question with shoppers' words swapped for the documents' (see ``_QUERY_REWRITES``)."""
+    for pattern, replacement in _QUERY_REWRITES:
+        question = pattern.sub(replacement, question)
+    return question
+
+
 def _squash(bm25: float) -> float:
     return bm25 / (bm25 + BM25_SQUASH) if bm25 > 0 else 0.0
 
@@ -145,6 +173,7 @@ class _Ranked:
     cosine: float  # best cosine over the section's vectors (0.0 for the bm25 ranker)
     bm25: float  # best BM25 score over the section's passages
     order: float  # what the ranking sorts by
+    coverage: float = 0.0  # idf-weighted share of the question's words found in the section (hybrid only)
 
     def score(self, method: Method) -> float:
         return self.bm25 if method == "bm25" else self.cosine
@@ -152,7 +181,11 @@ class _Ranked:
     def confidence(self, method: Method) -> float:
         """What abstention compares to the method's threshold."""
         if method == "hybrid":
-            return self.cosine + CONFIDENCE_BM25_WEIGHT * _squash(self.bm25)
+            return (
+                self.cosine
+                + CONFIDENCE_BM25_WEIGHT * _squash(self.bm25)
+                + CONFIDENCE_COVERAGE_WEIGHT * self.coverage
+            )
         return self.score(method)
 
 
@@ -188,6 +221,13 @@ class Retriever:
         self._n_sections = len(sections)
         self._row_section = self._chunk_section[index.owners] if len(index.owners) else np.zeros(0, np.int64)
         self._section_rows: list[list[int]] = [[] for _ in range(self._n_sections)]
+        self._section_words: list[set[str]] = [set() for _ in range(self._n_sections)]
+        for chunk, section in zip(self.chunks, self._chunk_section.tolist(), strict=True):
+            self._section_words[section].update(tokenize(chunk.search_text()))
+        # A word the documents never use weighs as much as their rarest word: "bikes" in "do you sell
+        # bikes" is the word that says the documents cannot answer.
+        self._idf: dict[str, float] = {w: max(float(v), 0.0) for w, v in self._bm25.idf.items()}
+        self._unknown_word_idf = max(self._idf.values(), default=1.0)
         for row, section in enumerate(self._row_section.tolist()):
             self._section_rows[section].append(row)
         self._clauses: dict[str, list[Chunk]] = {}
@@ -238,15 +278,26 @@ class Retriever:
                 best[section], chunk[section] = score, row
         return best, chunk
 
+    def _coverage(self, words: list[str], section: int) -> float:
+        """The idf-weighted share of ``words`` that occur in the section (0.0 when none weigh anything)."""
+        weights = [self._idf.get(w, self._unknown_word_idf) for w in words]
+        total = sum(weights)
+        if total <= 0:
+            return 0.0
+        found = self._section_words[section]
+        return sum(wt for w, wt in zip(words, weights, strict=True) if w in found) / total
+
     def _rank(self, question: str, method: Method) -> list[_Ranked]:
         """Sections, best first, each with its best passage."""
         if not self.chunks:
             return []
+        question = normalise_query(question)
         bm25, bm25_chunk = self._bm25_sections(question)
         if method == "bm25":
             order = np.argsort(-bm25, kind="stable")[:CANDIDATES]
             return [_Ranked(int(bm25_chunk[s]), 0.0, float(bm25[s]), float(bm25[s])) for s in order]
         query = self.embedder.encode_one(question)
+        words = tokenize(question)
         dense = self._dense(query)
         candidates = set(sorted(dense, key=lambda s: -dense[s][0])[:CANDIDATES])
         if method == "hybrid":
@@ -255,8 +306,12 @@ class Retriever:
         for section in candidates:
             cosine, row = dense[section] if section in dense else self._exact(query, section)
             b = float(bm25[section])
-            order_by = cosine + HYBRID_BM25_WEIGHT * _squash(b) if method == "hybrid" else cosine
-            ranked.append(_Ranked(int(self.index.owners[row]), cosine, b, order_by))
+            if method == "hybrid":
+                order_by = cosine + HYBRID_BM25_WEIGHT * _squash(b)
+                coverage = self._coverage(words, section)
+            else:
+                order_by, coverage = cosine, 0.0
+            ranked.append(_Ranked(int(self.index.owners[row]), cosine, b, order_by, coverage))
         ranked.sort(key=lambda r: (-r.order, r.chunk))
         return ranked
 

@@ -88,3 +88,15 @@ def test_rebuilding_re_embeds_only_the_changed_document(tmp_path: Path, embedder
     rebuilt = Retriever(load_index(out), embedder)
     assert rebuilt.search("do you refund in store credit", k=1)[0].section == "5. Refunds in store credit"
     assert all(c.doc_file != "warranty.md" for c in rebuilt.chunks)
+
+
+def test_postage_in_quid_is_read_as_the_delivery_charge(retriever: Retriever) -> None:
+    hits = retriever.search("my order is 45 quid, do i pay postage?", k=1)
+    assert (hits[0].doc_file, hits[0].section) == ("shipping.md", "1. Delivery methods and costs")
+
+
+def test_words_the_documents_never_use_lower_the_confidence(retriever: Retriever) -> None:
+    on_topic = retriever.answer("how long is the warranty on boots")
+    off_topic = retriever.answer("how long is the warranty on zorbing balloons")
+    assert on_topic.answered
+    assert off_topic.score < on_topic.score
