@@ -9,8 +9,8 @@ docs/screenshots/console.png and the test's tmp dir.
 
 from __future__ import annotations
 
-import re
 import os
+import re
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
