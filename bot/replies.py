@@ -29,8 +29,8 @@ STATUS_WORDS: dict[OrderStatus, str] = {
     OrderStatus.PENDING: "waiting for payment",
     OrderStatus.PAID: "paid and waiting to be packed",
     OrderStatus.PROCESSING: "being packed at our warehouse",
-    OrderStatus.PARTIALLY_SHIPPED: "partly on its way",
-    OrderStatus.SHIPPED: "on its way",
+    OrderStatus.PARTIALLY_SHIPPED: "partly with the carrier",
+    OrderStatus.SHIPPED: "with the carrier",
     OrderStatus.DELIVERED: "delivered",
     OrderStatus.CANCELLED: "cancelled",
     OrderStatus.RETURNED: "returned",
@@ -41,7 +41,7 @@ DELIVERY_HEADINGS: dict[DelayKind, str] = {
     DelayKind.NOT_SHIPPED: "not shipped yet",
     DelayKind.ON_TIME: "on its way and on time",
     DelayKind.LATE: "running late",
-    DelayKind.STALLED: "has had no tracking update for a while",
+    DelayKind.STALLED: "waiting for a tracking update",
     DelayKind.EXCEPTION: "held up by a problem the carrier reported",
     DelayKind.LOST: "lost in transit",
     DelayKind.DISRUPTED: "delayed by a disruption",
@@ -138,13 +138,15 @@ def delivery_explanation(
     order: Order, deliveries: Sequence[DelayAssessment], policy: Policy, cite: Cite = no_citation
 ) -> Reply:
     """Why a parcel is where it is: the reason, any disruption notice, the new estimate, the next step."""
+    if not deliveries:
+        return Reply(f"Order {order.number} is {STATUS_WORDS[order.status]}, so there is nothing on its way.")
     parts = []
     for i, a in enumerate(deliveries, start=1):
         label = f"Parcel {i} of {len(deliveries)}" if len(deliveries) > 1 else f"Your order {order.number}"
         text = f"{label} is {DELIVERY_HEADINGS[a.kind]}."
         if a.reasons:
             text += " " + " ".join(_sentence(r) for r in a.reasons)
-        if a.disruption is not None:
+        if a.disruption is not None and a.disruption.explanation not in text:
             text += f' Notice from us, "{a.disruption.title}": {a.disruption.explanation}'
         if a.new_estimate is not None and a.kind is not DelayKind.DELIVERED:
             text += f" Current estimate: {format_day(a.new_estimate)}."
@@ -180,9 +182,9 @@ def cancellation(order: Order, decision: CancellationDecision, cite: Cite = no_c
                 f"Order {order.number} can still be cancelled: {decision.reason}", decision.clause, cite
             )
         )
-    text = f"I can't cancel order {order.number}: {decision.reason}"
+    text = f"I can't cancel order {order.number}: {decision.reason.strip().rstrip('.')}."
     if decision.alternative:
-        text += f" {decision.alternative}"
+        text += f" {_sentence(decision.alternative)}"
     return Reply(_with_source(text, decision.clause, cite))
 
 

@@ -7,13 +7,15 @@ carrier delivered at 23:30 London time on 1 June was delivered on 1 June, whatev
 The rules are checked in this order; the first that applies decides:
 
 1. the order was cancelled                                   -> ``returns.order_cancelled``
-2. the line's parcel has neither a delivery scan nor a dispatch -> ``returns.not_delivered``
-3. every unit is already in a return that was not rejected   -> ``returns.already_returned``
-4. the shopper says it arrived damaged or wrong: eligible even when final sale or excluded, for
-   ``damaged_or_wrong_report_days`` from delivery            -> ``returns.damaged_or_wrong``
-5. the category is excluded (gift cards, hygiene, personalised) -> ``returns.excluded``
-6. the line was sold as final sale                           -> ``returns.final_sale``
-7. the ordinary window, per category, possibly extended for holiday-season orders
+2. unless the shopper says it arrived damaged or wrong: the category is excluded (gift cards, hygiene,
+   personalised) -> ``returns.excluded``; the line was sold as final sale -> ``returns.final_sale``.
+   These come before delivery, so a shopper asking about a gift card still on its way hears the truth.
+3. the line's parcel has not reached the shopper: not dispatched, or the carrier's latest scan shows it
+   travelling                                                 -> ``returns.not_delivered``
+4. every unit is already in a return that was not rejected   -> ``returns.already_returned``
+5. damaged or wrong: eligible even when final sale or excluded, for ``damaged_or_wrong_report_days``
+   from delivery                                              -> ``returns.damaged_or_wrong``
+6. the ordinary window, per category, possibly extended for holiday-season orders
    -> ``returns.window`` / ``returns.category_window`` / ``returns.holiday_extension``
    (``holiday_extension`` only when the extension actually gives a later last day)
 
@@ -183,6 +185,19 @@ def assess_line(
     if order.status is OrderStatus.CANCELLED:
         return refuse("this order was cancelled, so there is nothing to return", CLAUSE_ORDER_CANCELLED)
 
+    excluded = policy.excluded_categories.get(line.category)
+    final_sale = line.final_sale and not policy.final_sale_returnable
+    # What can never go back is said first, delivered or not, unless the shop sent it damaged or wrong.
+    if not reason.is_shop_fault:
+        if excluded is not None:
+            return refuse(excluded, CLAUSE_EXCLUDED)
+        if final_sale:
+            return refuse(
+                "this item was sold as final sale, so it cannot be returned unless it arrived damaged "
+                "or wrong",
+                CLAUSE_FINAL_SALE,
+            )
+
     shipment = shipment_for(order, line)
     started = window_start(shipment, policy) if shipment is not None else None
     if started is None:
@@ -207,17 +222,6 @@ def assess_line(
             return LineEligibility(line, True, returnable, last, start, text, CLAUSE_DAMAGED_OR_WRONG)
         text = f"the {days} days to report a damaged or wrong item closed on {format_day(last)} ({since})"
         return refuse(text, CLAUSE_DAMAGED_OR_WRONG, start, last)
-
-    excluded = policy.excluded_categories.get(line.category)
-    if excluded is not None:
-        return refuse(excluded, CLAUSE_EXCLUDED, start)
-
-    if line.final_sale and not policy.final_sale_returnable:
-        return refuse(
-            "this item was sold as final sale, so it cannot be returned unless it arrived damaged or wrong",
-            CLAUSE_FINAL_SALE,
-            start,
-        )
 
     days = policy.return_window_days(line.category)
     last = start + timedelta(days=days)

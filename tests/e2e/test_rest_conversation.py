@@ -46,7 +46,7 @@ def test_where_is_my_order_is_answered_with_the_true_status_after_email_verifica
     assert case.number in answer
     assert shipment.tracking_number in answer
     assert shipment.tracking_url in answer
-    assert "on its way" in answer
+    assert "is with the carrier" in answer
 
 
 def test_a_wrong_email_reveals_nothing_and_a_follow_up_needs_no_new_verification(stack: Stack) -> None:

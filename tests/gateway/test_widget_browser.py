@@ -113,7 +113,7 @@ def test_a_shopper_tracks_an_order_in_the_widget_and_a_reload_keeps_the_conversa
     box.fill(CASE.email)
     page.get_by_role("button", name="Send message").click()
     answer = log.locator(".sd-msg--bot").filter(has_text=shipment.tracking_number)
-    expect(answer).to_contain_text("on its way")
+    expect(answer).to_contain_text("is with the carrier")
     link = answer.get_by_role("link", name=shipment.tracking_url)
     expect(link).to_have_attribute("href", shipment.tracking_url)
     expect(link).to_have_attribute("rel", "noopener noreferrer")

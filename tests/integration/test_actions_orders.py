@@ -144,7 +144,7 @@ def test_order_status_gives_the_true_items_carrier_and_tracking(action_context: 
     assert shipment.carrier in text
     for line in order.lines:
         assert line.name in text
-    assert "on its way" in text
+    assert "is with the carrier" in text
 
 
 def test_a_late_parcel_is_explained_with_a_new_estimate_and_a_next_step(

@@ -69,6 +69,6 @@ def test_a_telegram_user_gets_the_true_tracking_number_after_verifying_the_email
         timeout=TURN_TIMEOUT,
         what="the tracking number",
     )
-    assert "on its way" in answer[0]
+    assert "is with the carrier" in answer[0]
     texts = fake_telegram.sent_texts(CHAT_ID)
     assert len(texts) == len(set(texts))  # nothing delivered twice

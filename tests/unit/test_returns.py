@@ -410,3 +410,12 @@ def test_every_clause_is_a_distinct_returns_clause() -> None:
 def test_naive_now_is_refused() -> None:
     with pytest.raises(ValueError):
         assess(delivered_order(utc(2026, 6, 1, 10)), datetime(2026, 6, 5))
+
+
+def test_a_gift_card_still_on_its_way_is_refused_for_what_it_is_not_for_being_in_transit() -> None:
+    line = make_line(category="gift_card", name="Gift Card £25")
+    order = make_order(status=OrderStatus.SHIPPED, lines=(line,), shipments=(make_shipment(shipped_at=None),))
+    result = assess(order, utc(2026, 3, 5))
+    assert not result.eligible
+    assert result.clause == returns.CLAUSE_EXCLUDED
+    assert result.reason == POLICY.excluded_categories["gift_card"]
