@@ -34,6 +34,7 @@ from integrations.gateway.handoff import HandoffService
 from integrations.gateway.hub import Hub
 from integrations.gateway.metrics import Metrics
 from integrations.gateway.rasa import RasaClient
+from integrations.gateway.ratelimit import RateLimiter
 from integrations.gateway.routes import console, console_page, conversations, health, metrics, telegram, web
 
 log = logging.getLogger(__name__)
@@ -96,6 +97,7 @@ def create_app(
         lifespan=lifespan,
     )
     app.state.settings = config
+    app.state.rate_limiter = RateLimiter()
     app.state.custom_hooks = custom_hooks
     app.add_middleware(
         CORSMiddleware,

@@ -24,6 +24,7 @@ from bot.conversations import Author, Message
 from bot.escalations import Escalation, EscalationNotFound
 from integrations.gateway.handoff import HandoffError, HandoffService, waiting_seconds
 from integrations.gateway.hub import Event
+from integrations.gateway.ratelimit import Limit, RateLimiter, client_address
 
 router = APIRouter(prefix="/api/agent", tags=["agent console"])
 
@@ -161,7 +162,10 @@ def _item(escalation: Escalation, handoff: HandoffService, names: dict[int, str]
 
 
 @router.post("/login", response_model=LoginOut)
-async def log_in(body: LoginIn, directory: DirectoryDep) -> LoginOut:
+async def log_in(request: Request, body: LoginIn, directory: DirectoryDep) -> LoginOut:
+    limiter: RateLimiter = request.app.state.rate_limiter
+    allowed = Limit(request.app.state.settings.limit_logins, 60)
+    limiter.check(f"login:{client_address(request)}", allowed, "log-in attempts")
     try:
         agent, token = await run_in_threadpool(directory.log_in, body.username, body.password)
     except LoginFailed:

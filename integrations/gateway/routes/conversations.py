@@ -9,7 +9,7 @@ import logging
 from typing import Annotated, Any
 from uuid import UUID
 
-from fastapi import APIRouter, HTTPException, Query, WebSocket, WebSocketDisconnect, status
+from fastapi import APIRouter, HTTPException, Query, Request, WebSocket, WebSocketDisconnect, status
 from starlette.concurrency import run_in_threadpool
 
 from bot.conversations import (
@@ -22,8 +22,9 @@ from bot.conversations import (
     Message,
 )
 from integrations.gateway.chat import ChatService
-from integrations.gateway.deps import ChatDep, ShopperConversation, StoreDep
+from integrations.gateway.deps import ChatDep, SettingsDep, ShopperConversation, StoreDep
 from integrations.gateway.hub import Event
+from integrations.gateway.ratelimit import Limit, RateLimiter, client_address
 from integrations.gateway.schemas import (
     ConversationCreated,
     ConversationOut,
@@ -51,8 +52,12 @@ AfterQuery = Annotated[int, Query(ge=0, description="Only messages with an id ab
 
 
 @router.post("", status_code=status.HTTP_201_CREATED, response_model=ConversationCreated)
-async def start_conversation(store: StoreDep) -> ConversationCreated:
+async def start_conversation(request: Request, store: StoreDep, settings: SettingsDep) -> ConversationCreated:
     """Start a web conversation; the token in the answer is the only way back into it."""
+    limiter: RateLimiter = request.app.state.rate_limiter
+    limiter.check(
+        f"new:{client_address(request)}", Limit(settings.limit_new_conversations, 60), "new conversations"
+    )
     started = await run_in_threadpool(store.create, Channel.WEB)
     assert started.token is not None
     log.info("conversation %s started on the web", started.conversation.id)
@@ -71,10 +76,14 @@ async def read_conversation(conversation: ShopperConversation) -> ConversationOu
     response_model=TurnOut,
     responses={**AUTH_ERRORS, 409: {"model": ErrorOut, "description": "The conversation is closed"}},
 )
-async def send_message(conversation: ShopperConversation, body: MessageIn, chat: ChatDep) -> TurnOut:
+async def send_message(
+    request: Request, conversation: ShopperConversation, body: MessageIn, chat: ChatDep, settings: SettingsDep
+) -> TurnOut:
     """Send the shopper's message. While the assistant owns the conversation its replies come back here
     (and over the WebSocket); while a person owns it the answer has no replies. When the assistant cannot
     be reached the message is still kept and a system reply says so (``assistant_available`` is false)."""
+    limiter: RateLimiter = request.app.state.rate_limiter
+    limiter.check(f"messages:{conversation.id}", Limit(settings.limit_messages, 60), "messages")
     try:
         turn = await chat.shopper_says(
             conversation, body.text, client_message_id=body.client_message_id, payload=body.payload

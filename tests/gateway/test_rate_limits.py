@@ -1,0 +1,60 @@
+"""Rate limits: a script hammering the gateway gets 429 with Retry-After, a person never notices."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import httpx
+import pytest
+
+from bot.settings import Settings
+from integrations.gateway.app import create_app
+from integrations.gateway.config import GatewaySettings
+from integrations.gateway.ratelimit import Limit, RateLimiter
+from tests.gateway.conftest import FakeRasa, ServedApp, serve, start
+
+
+def test_a_window_allows_its_count_then_refuses_until_it_reopens() -> None:
+    now = [0.0]
+    limiter = RateLimiter(clock=lambda: now[0])
+    limit = Limit(2, 60)
+    assert limiter.retry_after("k", limit) is None
+    assert limiter.retry_after("k", limit) is None
+    assert limiter.retry_after("k", limit) == 60
+    assert limiter.retry_after("other", limit) is None  # keys are independent
+    now[0] = 59.5
+    assert limiter.retry_after("k", limit) == pytest.approx(0.5)
+    now[0] = 60
+    assert limiter.retry_after("k", limit) is None
+
+
+@pytest.fixture
+def strict_gateway(gateway_settings: Settings, fake_rasa: FakeRasa) -> Iterator[ServedApp]:
+    settings = GatewaySettings(
+        **gateway_settings.model_dump(), limit_new_conversations=3, limit_messages=2, limit_logins=2
+    )
+    yield from serve(create_app(settings, transport=fake_rasa.transport))
+
+
+def test_too_many_new_conversations_from_one_address_are_refused(strict_gateway: ServedApp) -> None:
+    with httpx.Client(base_url=strict_gateway.url, timeout=10) as http:
+        codes = [http.post("/api/conversations").status_code for _ in range(4)]
+        refused = http.post("/api/conversations")
+    assert codes == [201, 201, 201, 429]
+    assert int(refused.headers["Retry-After"]) >= 1
+
+
+def test_too_many_messages_in_a_minute_are_refused_and_not_stored(strict_gateway: ServedApp) -> None:
+    with httpx.Client(base_url=strict_gateway.url, timeout=10) as http:
+        shopper = start(http)
+        codes = [shopper.send(f"message {n}").status_code for n in range(3)]
+        kept = [m["text"] for m in shopper.history().json()["messages"] if m["author"] == "shopper"]
+    assert codes == [200, 200, 429]
+    assert kept == ["message 0", "message 1"]
+
+
+def test_repeated_agent_log_in_attempts_are_slowed_down(strict_gateway: ServedApp) -> None:
+    with httpx.Client(base_url=strict_gateway.url, timeout=10) as http:
+        wrong = {"username": "sam", "password": "guess guess guess"}
+        codes = [http.post("/api/agent/login", json=wrong).status_code for _ in range(3)]
+    assert codes == [401, 401, 429]
