@@ -88,3 +88,40 @@ def test_a_return_is_started_only_after_yes_and_lands_in_the_order_system(stack:
     returns = order_facts(stack, case.number).returns
     assert len(returns) == 1
     assert returns[0].rma_number in done
+
+
+def test_the_servers_logs_carry_no_personal_data(stack: Stack) -> None:
+    case = CASES["late"]
+    me = new_sender()
+    stack.say(me, f"where is order {case.number}?")
+    stack.say(me, case.email)
+    stack.say(me, "my postcode is " + case.postcode)
+    logs = "\n".join(path.read_text(errors="replace") for path in stack.logs.glob("*.log"))
+    assert logs  # the servers did log
+    assert case.email not in logs
+    assert case.email.split("@")[0] not in logs
+    assert case.postcode not in logs
+
+
+def test_an_order_being_packed_is_cancelled_after_yes(stack: Stack) -> None:
+    case = CASES["processing"]
+    me = new_sender()
+    stack.say(me, f"please cancel my order {case.number}")
+    question = stack.say(me, case.email)
+    assert "Do you want me to cancel" in texts(question)
+    assert order_facts(stack, case.number).status.value == "processing"
+    done = texts(stack.say(me, "yes"))
+    assert f"Order {case.number} is now cancelled" in done
+    assert order_facts(stack, case.number).status.value == "cancelled"
+
+
+def test_a_customer_with_several_orders_picks_another_from_the_buttons(stack: Stack) -> None:
+    first, *others = [c for c in SHOWCASE if c.kind == "several_orders"]
+    me = new_sender()
+    stack.say(me, f"where is {first.number}")
+    answer = stack.say(me, first.email)
+    offered = {b["payload"]: b["title"] for m in answer for b in m.get("buttons") or []}
+    pick = next(p for p in offered if others[0].number in p)
+    picked = texts(stack.say(me, pick))
+    assert others[0].number in picked
+    assert "email" not in picked.lower()  # the same customer: no new verification asked
