@@ -23,8 +23,14 @@ from typing import Any
 
 import httpx
 import pytest
+from sqlalchemy.orm import Session
 
+from bot.agents import AgentDirectory, AgentError
+from bot.clock import system_clock
+from bot.db import make_engine, make_session_factory
 from bot.demo_data import DEMO_NOW
+from bot.model import Order
+from bot.repository import OrderRepository
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -89,6 +95,29 @@ class Stack:
         response.raise_for_status()
         messages: list[dict[str, Any]] = response.json()
         return messages
+
+    def order(self, number: str) -> Order:
+        """The order as the order system has it now, to compare answers against."""
+        engine = make_engine(self.database_url)
+        try:
+            with Session(engine) as session:
+                order = OrderRepository(session).get_order(number)
+        finally:
+            engine.dispose()
+        assert order is not None, number
+        return order
+
+    def agent(self, username: str, password: str, name: str) -> None:
+        """A support agent in the stack's database (the stack is shared, so an existing one is reset)."""
+        engine = make_engine(self.database_url)
+        try:
+            directory = AgentDirectory(make_session_factory(engine), system_clock)
+            try:
+                directory.create(username, password, name)
+            except AgentError:
+                directory.set_password(username, password)
+        finally:
+            engine.dispose()
 
     def tracker(self, sender: str) -> dict[str, Any]:
         response = self.client.get(f"{self.rasa_url}/conversations/{sender}/tracker")

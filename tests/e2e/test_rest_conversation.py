@@ -8,11 +8,8 @@ the action server, against a SQLite demo shop seeded by ``shopdesk demo seed`` a
 from __future__ import annotations
 
 import pytest
-from sqlalchemy.orm import Session
 
-from bot.db import make_engine
 from bot.demo_data import SHOWCASE
-from bot.repository import OrderRepository
 from tests.stack import Stack, new_sender, texts
 
 pytestmark = pytest.mark.rasa
@@ -20,20 +17,9 @@ pytestmark = pytest.mark.rasa
 CASES = {case.kind: case for case in SHOWCASE}
 
 
-def order_facts(stack: Stack, number: str):  # type: ignore[no-untyped-def]
-    engine = make_engine(stack.database_url)
-    try:
-        with Session(engine) as session:
-            order = OrderRepository(session).get_order(number)
-    finally:
-        engine.dispose()
-    assert order is not None
-    return order
-
-
 def test_where_is_my_order_is_answered_with_the_true_status_after_email_verification(stack: Stack) -> None:
     case = CASES["in_transit_on_time"]
-    order = order_facts(stack, case.number)
+    order = stack.order(case.number)
     me = new_sender()
 
     asked = texts(stack.say(me, "hi, where is my order?"))
@@ -82,10 +68,10 @@ def test_a_return_is_started_only_after_yes_and_lands_in_the_order_system(stack:
         all_button = next(b for m in question for b in m.get("buttons") or [] if b["title"] == "All of them")
         reply = texts(stack.say(me, all_button["payload"]))
     assert "Shall I start a return" in reply
-    assert order_facts(stack, case.number).returns == ()
+    assert stack.order(case.number).returns == ()
 
     done = texts(stack.say(me, "yes"))
-    returns = order_facts(stack, case.number).returns
+    returns = stack.order(case.number).returns
     assert len(returns) == 1
     assert returns[0].rma_number in done
 
@@ -109,10 +95,10 @@ def test_an_order_being_packed_is_cancelled_after_yes(stack: Stack) -> None:
     stack.say(me, f"please cancel my order {case.number}")
     question = stack.say(me, case.email)
     assert "Do you want me to cancel" in texts(question)
-    assert order_facts(stack, case.number).status.value == "processing"
+    assert stack.order(case.number).status.value == "processing"
     done = texts(stack.say(me, "yes"))
     assert f"Order {case.number} is now cancelled" in done
-    assert order_facts(stack, case.number).status.value == "cancelled"
+    assert stack.order(case.number).status.value == "cancelled"
 
 
 def test_a_customer_with_several_orders_picks_another_from_the_buttons(stack: Stack) -> None:

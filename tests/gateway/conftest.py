@@ -8,11 +8,13 @@ by ``test_widget_browser.py`` (and tests/e2e).
 from __future__ import annotations
 
 import json
+import os
 import socket
 import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -20,8 +22,11 @@ import pytest
 import uvicorn
 from fastapi import FastAPI
 
+from bot.demo_data import DEMO_NOW
 from bot.settings import Settings
 from integrations.gateway.app import create_app
+from integrations.gateway.config import GatewaySettings
+from tests.stack import Stack
 
 RASA_URL = "http://rasa.test"
 ACTIONS_URL = "http://actions.test"
@@ -168,3 +173,51 @@ def start(http: httpx.Client) -> Shopper:
 @pytest.fixture
 def shopper(client: httpx.Client) -> Shopper:
     return start(client)
+
+
+CHROMIUM = Path("/usr/bin/chromium")
+# Debian's Chromium, as root, on a machine whose only network is loopback
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+
+def chromium_or_skip() -> None:
+    if CHROMIUM.exists():
+        return
+    reason = f"no Chromium at {CHROMIUM} (apt-get install -y chromium)"
+    if os.environ.get("SHOPDESK_REQUIRE_SERVICES") == "1":
+        pytest.fail(reason)
+    pytest.skip(reason)
+
+
+@pytest.fixture
+def browser() -> Iterator[Any]:
+    """Headless Chromium driven by Playwright."""
+    chromium_or_skip()
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        launched = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        try:
+            yield launched
+        finally:
+            launched.close()
+
+
+@pytest.fixture
+def gateway_on_stack(stack: Stack) -> Iterator[ServedApp]:
+    """The real gateway in front of the real Rasa and action server, at the demo's "now" (a Thursday
+    morning, so support hours are open)."""
+    settings = GatewaySettings(
+        database_url=stack.database_url,
+        rasa_url=stack.rasa_url,
+        action_server_url=stack.actions_url,
+        now=DEMO_NOW.isoformat(),
+    )
+    yield from serve(create_app(settings))

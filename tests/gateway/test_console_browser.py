@@ -12,20 +12,13 @@ from __future__ import annotations
 import os
 import re
 import shutil
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from bot.agents import AgentDirectory, AgentError
-from bot.clock import system_clock
-from bot.db import make_engine, make_session_factory
-from bot.demo_data import DEMO_NOW, SHOWCASE
-from bot.settings import Settings
-from integrations.gateway.app import create_app
-from tests.gateway.conftest import ServedApp, serve
-from tests.gateway.test_widget_browser import CHROMIUM, CHROMIUM_ARGS, chromium_or_skip, order_facts
+from bot.demo_data import SHOWCASE
+from tests.gateway.conftest import ServedApp
 from tests.stack import Stack
 
 pytestmark = [pytest.mark.browser, pytest.mark.rasa]
@@ -37,42 +30,6 @@ PASSWORD = "correct horse battery"
 TIMEOUT_MS = 60_000
 
 
-def an_agent(database_url: str, username: str, password: str, name: str) -> None:
-    engine = make_engine(database_url)
-    try:
-        directory = AgentDirectory(make_session_factory(engine), system_clock)
-        try:
-            directory.create(username, password, name)
-        except AgentError:  # the session-wide stack already has one from an earlier test
-            directory.set_password(username, password)
-    finally:
-        engine.dispose()
-
-
-@pytest.fixture
-def gateway_on_stack(stack: Stack) -> Iterator[ServedApp]:
-    settings = Settings(
-        database_url=stack.database_url,
-        rasa_url=stack.rasa_url,
-        action_server_url=stack.actions_url,
-        now=DEMO_NOW.isoformat(),  # a Thursday morning: support hours are open
-    )
-    yield from serve(create_app(settings))
-
-
-@pytest.fixture
-def browser() -> Iterator[Any]:
-    chromium_or_skip()
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        try:
-            yield browser
-        finally:
-            browser.close()
-
-
 def test_an_agent_takes_over_a_verified_conversation_in_the_console_and_hands_it_back(
     gateway_on_stack: ServedApp,
     stack: Stack,
@@ -81,8 +38,8 @@ def test_an_agent_takes_over_a_verified_conversation_in_the_console_and_hands_it
 ) -> None:
     from playwright.sync_api import expect
 
-    an_agent(stack.database_url, "sam", PASSWORD, "Sam")
-    shipment = order_facts(stack.database_url, CASE.number).shipments[0]
+    stack.agent("sam", PASSWORD, "Sam")
+    shipment = stack.order(CASE.number).shipments[0]
     expect.set_options(timeout=TIMEOUT_MS)
     problems: list[str] = []
 

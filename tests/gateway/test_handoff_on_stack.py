@@ -14,13 +14,8 @@ from typing import Any
 import httpx
 import pytest
 
-from bot.agents import AgentDirectory, AgentError
-from bot.clock import system_clock
-from bot.db import make_engine, make_session_factory
-from bot.demo_data import DEMO_NOW, SHOWCASE
-from integrations.gateway.app import create_app
-from integrations.gateway.config import GatewaySettings
-from tests.gateway.conftest import ServedApp, Shopper, serve, start
+from bot.demo_data import SHOWCASE
+from tests.gateway.conftest import ServedApp, Shopper, start
 from tests.stack import Stack
 
 pytestmark = pytest.mark.rasa
@@ -30,25 +25,8 @@ LOST = next(case for case in SHOWCASE if case.kind == "lost")
 
 
 @pytest.fixture
-def gateway_on_stack(stack: Stack) -> Iterator[ServedApp]:
-    settings = GatewaySettings(
-        database_url=stack.database_url,
-        rasa_url=stack.rasa_url,
-        action_server_url=stack.actions_url,
-        now=DEMO_NOW.isoformat(),  # support hours open
-    )
-    yield from serve(create_app(settings))
-
-
-@pytest.fixture
 def http(gateway_on_stack: ServedApp, stack: Stack) -> Iterator[httpx.Client]:
-    engine = make_engine(stack.database_url)
-    directory = AgentDirectory(make_session_factory(engine), system_clock)
-    try:
-        directory.create("robin", PASSWORD, "Robin")
-    except AgentError:  # the stack's database is shared across the session
-        directory.set_password("robin", PASSWORD)
-    engine.dispose()
+    stack.agent("robin", PASSWORD, "Robin")
     with httpx.Client(base_url=gateway_on_stack.url, timeout=60) as client:
         yield client
 

@@ -10,78 +10,21 @@ from __future__ import annotations
 import os
 import re
 import shutil
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy.orm import Session
 
-from bot.db import make_engine
 from bot.demo_data import SHOWCASE
-from bot.model import Order
-from bot.repository import OrderRepository
-from bot.settings import Settings
-from integrations.gateway.app import create_app
-from tests.gateway.conftest import ServedApp, serve
+from tests.gateway.conftest import ServedApp
 from tests.stack import Stack
 
 pytestmark = [pytest.mark.browser, pytest.mark.rasa]
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 ROOT = Path(__file__).resolve().parents[2]
 SCREENSHOT = ROOT / "docs" / "screenshots" / "web-chat.png"
 CASE = next(case for case in SHOWCASE if case.kind == "in_transit_on_time")
 TIMEOUT_MS = 60_000
-
-
-def chromium_or_skip() -> None:
-    if CHROMIUM.exists():
-        return
-    reason = f"no Chromium at {CHROMIUM} (apt-get install -y chromium)"
-    if os.environ.get("SHOPDESK_REQUIRE_SERVICES") == "1":
-        pytest.fail(reason)
-    pytest.skip(reason)
-
-
-def order_facts(database_url: str, number: str) -> Order:
-    engine = make_engine(database_url)
-    try:
-        with Session(engine) as session:
-            order = OrderRepository(session).get_order(number)
-    finally:
-        engine.dispose()
-    assert order is not None
-    return order
-
-
-@pytest.fixture
-def gateway_on_stack(stack: Stack) -> Iterator[ServedApp]:
-    settings = Settings(
-        database_url=stack.database_url, rasa_url=stack.rasa_url, action_server_url=stack.actions_url
-    )
-    yield from serve(create_app(settings))
-
-
-@pytest.fixture
-def browser() -> Iterator[Any]:
-    chromium_or_skip()
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        try:
-            yield browser
-        finally:
-            browser.close()
 
 
 def test_a_shopper_tracks_an_order_in_the_widget_and_a_reload_keeps_the_conversation(
@@ -92,7 +35,7 @@ def test_a_shopper_tracks_an_order_in_the_widget_and_a_reload_keeps_the_conversa
 ) -> None:
     from playwright.sync_api import expect
 
-    order = order_facts(stack.database_url, CASE.number)
+    order = stack.order(CASE.number)
     shipment = order.shipments[0]
     context = browser.new_context(viewport={"width": 1280, "height": 860}, locale="en-GB")
     context.set_default_timeout(TIMEOUT_MS)

@@ -9,10 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from sqlalchemy.orm import Session
 
-from bot.db import make_engine
-from bot.repository import OrderRepository
 from bot.settings import Settings
 from integrations.telegram.config import TelegramSettings
 from tests.gateway.conftest import ServedApp, serve
@@ -24,17 +21,6 @@ pytestmark = pytest.mark.rasa
 
 ORDER, EMAIL = "SD-10001", "olivia.bennett@example.com"
 TURN_TIMEOUT = 90.0
-
-
-def tracking_number(database_url: str, number: str) -> str:
-    engine = make_engine(database_url)
-    try:
-        with Session(engine) as session:
-            order = OrderRepository(session).get_order(number)
-    finally:
-        engine.dispose()
-    assert order is not None and order.shipments
-    return order.shipments[0].tracking_number
 
 
 @pytest.fixture
@@ -53,7 +39,7 @@ def test_a_telegram_user_gets_the_true_tracking_number_after_verifying_the_email
     stack: Stack,
     fake_telegram: FakeTelegram,
 ) -> None:
-    expected = tracking_number(stack.database_url, ORDER)
+    expected = stack.order(ORDER).shipments[0].tracking_number
 
     fake_telegram.inject(fake_telegram.user_message(CHAT_ID, f"where is my order {ORDER}?"))
     asked = fake_telegram.wait_for(
