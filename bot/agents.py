@@ -11,7 +11,7 @@ import hashlib
 import hmac
 import secrets
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session, sessionmaker
@@ -162,7 +162,3 @@ class AgentDirectory:
     def names(self) -> dict[int, str]:
         with self._sessions() as session:
             return {row.id: row.display_name for row in session.scalars(select(AgentRow))}
-
-
-def session_expiry(now: datetime) -> datetime:
-    return now + SESSION_LIFETIME
