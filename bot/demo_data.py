@@ -720,6 +720,46 @@ def event(at: datetime, code: TrackingCode, location: str, description: str = ""
     return {"occurred_at": iso(at), "code": code.value, "location": location, "description": description}
 
 
+def return_record(
+    rma: str,
+    reason: ReturnReason,
+    status: ReturnStatus,
+    instructions: str,
+    created: datetime,
+    lines: list[tuple[str, int]],
+) -> JsonDict:
+    """A return in the import format; ``lines`` are (sku, quantity)."""
+    return {
+        "rma_number": rma,
+        "reason": reason.value,
+        "status": status.value,
+        "instructions": instructions,
+        "created_at": iso(created),
+        "idempotency_key": None,
+        "lines": [{"sku": sku, "quantity": quantity} for sku, quantity in lines],
+    }
+
+
+def refund_record(
+    amount: str,
+    status: RefundStatus,
+    created: datetime,
+    completed: datetime | None,
+    rma: str | None = None,
+    method: str = "card",
+) -> JsonDict:
+    """A refund in the import format."""
+    return {
+        "amount": amount,
+        "currency": CURRENCY,
+        "method": method,
+        "status": status.value,
+        "created_at": iso(created),
+        "completed_at": iso(completed) if completed is not None else None,
+        "rma_number": rma,
+    }
+
+
 def line(p: Product, quantity: int = 1, final_sale: bool = False, price: Decimal | None = None) -> JsonDict:
     return {
         "sku": p.sku,
@@ -1221,17 +1261,7 @@ class _Builder:
                 [line(p("Wireless Earbuds"))],
                 "standard",
                 cancelled_at=c.ago(3, 1),
-                refunds=[
-                    {
-                        "amount": "62.95",
-                        "currency": CURRENCY,
-                        "method": "card",
-                        "status": RefundStatus.COMPLETED.value,
-                        "created_at": iso(c.ago(3, 1)),
-                        "completed_at": iso(c.ago(1, 5)),
-                        "rma_number": None,
-                    }
-                ],
+                refunds=[refund_record("62.95", RefundStatus.COMPLETED, c.ago(3, 1), c.ago(1, 5))],
             )
         )
 
@@ -1248,27 +1278,16 @@ class _Builder:
             status=OrderStatus.RETURNED,
         )
         o["returns"] = [
-            {
-                "rma_number": "RMA-100020",
-                "reason": ReturnReason.DOES_NOT_FIT.value,
-                "status": ReturnStatus.REFUNDED.value,
-                "instructions": "Royal Mail drop-off, label emailed",
-                "created_at": iso(c.ago(16)),
-                "idempotency_key": None,
-                "lines": [{"sku": shirt["sku"], "quantity": 1}],
-            }
+            return_record(
+                "RMA-100020",
+                ReturnReason.DOES_NOT_FIT,
+                ReturnStatus.REFUNDED,
+                "Royal Mail drop-off, label emailed",
+                c.ago(16),
+                [(shirt["sku"], 1)],
+            )
         ]
-        o["refunds"] = [
-            {
-                "amount": "45.00",
-                "currency": CURRENCY,
-                "method": "card",
-                "status": RefundStatus.COMPLETED.value,
-                "created_at": iso(c.ago(11)),
-                "completed_at": iso(c.ago(9)),
-                "rma_number": "RMA-100020",
-            }
-        ]
+        o["refunds"] = [refund_record("45.00", RefundStatus.COMPLETED, c.ago(11), c.ago(9), "RMA-100020")]
         orders.append(o)
         # SD-10021 return received, refund pending (jumper returned, scarf kept).
         jumper, scarf = line(p("Merino Crew Jumper")), line(p("Lambswool Scarf"))
@@ -1282,27 +1301,16 @@ class _Builder:
             rng_for("SD-10021"),
         )
         o["returns"] = [
-            {
-                "rma_number": "RMA-100021",
-                "reason": ReturnReason.CHANGED_MIND.value,
-                "status": ReturnStatus.RECEIVED.value,
-                "instructions": "Evri ParcelShop drop-off",
-                "created_at": iso(c.ago(8)),
-                "idempotency_key": None,
-                "lines": [{"sku": jumper["sku"], "quantity": 1}],
-            }
+            return_record(
+                "RMA-100021",
+                ReturnReason.CHANGED_MIND,
+                ReturnStatus.RECEIVED,
+                "Evri ParcelShop drop-off",
+                c.ago(8),
+                [(jumper["sku"], 1)],
+            )
         ]
-        o["refunds"] = [
-            {
-                "amount": "64.05",
-                "currency": CURRENCY,
-                "method": "card",
-                "status": RefundStatus.PENDING.value,
-                "created_at": iso(c.ago(1)),
-                "completed_at": None,
-                "rma_number": "RMA-100021",
-            }
-        ]
+        o["refunds"] = [refund_record("64.05", RefundStatus.PENDING, c.ago(1), None, "RMA-100021")]
         orders.append(o)
         # SD-10022 in transit to Inverness during an active storm disruption.
         orders.append(
@@ -1500,26 +1508,24 @@ class _Builder:
                 rma = f"RMA-{int(number[3:]) + 200000:06d}"
                 amount = Decimal(str(first["unit_price"])) * int(first["quantity"])
                 o["returns"] = [
-                    {
-                        "rma_number": rma,
-                        "reason": ReturnReason.DOES_NOT_FIT.value,
-                        "status": ReturnStatus.REFUNDED.value,
-                        "instructions": "Drop-off label emailed",
-                        "created_at": iso(created),
-                        "idempotency_key": None,
-                        "lines": [{"sku": first["sku"], "quantity": first["quantity"]}],
-                    }
+                    return_record(
+                        rma,
+                        ReturnReason.DOES_NOT_FIT,
+                        ReturnStatus.REFUNDED,
+                        "Drop-off label emailed",
+                        created,
+                        [(first["sku"], first["quantity"])],
+                    )
                 ]
                 o["refunds"] = [
-                    {
-                        "amount": money(amount),
-                        "currency": CURRENCY,
-                        "method": method,
-                        "status": RefundStatus.COMPLETED.value,
-                        "created_at": iso(created + timedelta(days=1)),
-                        "completed_at": iso(created + timedelta(days=2)),
-                        "rma_number": rma,
-                    }
+                    refund_record(
+                        money(amount),
+                        RefundStatus.COMPLETED,
+                        created + timedelta(days=1),
+                        created + timedelta(days=2),
+                        rma,
+                        method,
+                    )
                 ]
                 if len(lines) == 1:
                     o["status"] = OrderStatus.RETURNED.value
@@ -1582,15 +1588,13 @@ class _Builder:
             payment_method=method,
         )
         o["refunds"] = [
-            {
-                "amount": o["total"],
-                "currency": CURRENCY,
-                "method": method,
-                "status": RefundStatus.COMPLETED.value,
-                "created_at": iso(placed_at + timedelta(hours=5)),
-                "completed_at": iso(placed_at + timedelta(days=2)),
-                "rma_number": None,
-            }
+            refund_record(
+                o["total"],
+                RefundStatus.COMPLETED,
+                placed_at + timedelta(hours=5),
+                placed_at + timedelta(days=2),
+                method=method,
+            )
         ]
         return o
 
