@@ -18,6 +18,8 @@ from bot.model import NotAllowed, ReturnReason
 
 logger = logging.getLogger(__name__)
 
+HOW_TO_SEND_CLAUSE = "returns.how_to_send"  # the returns document's section on sending a parcel back
+
 _CLEAR = [SlotSet(names.AWAITING_CONFIRMATION, False), SlotSet(names.CONFIRMATION_SUBJECT, None)]
 
 
@@ -40,16 +42,17 @@ class ActionConfirm(Action):
         try:
             if kind == names.SUBJECT_RETURN:
                 _number, ids, reason = rest.split("|")
+                how_to_send = context.cite(HOW_TO_SEND_CLAUSE)
                 created = context.shop.start_return(
                     order,
                     [int(i) for i in ids.split(",")],
                     ReturnReason(reason),
                     # the same conversation confirming the same return twice gets the same RMA
                     idempotency_key=f"{tracker.sender_id}|{subject}",
+                    instructions=how_to_send.text if how_to_send else None,
                 )
-                dispatcher.utter_message(
-                    text=replies.return_created(order, created, context.shop.policy).text
-                )
+                source = how_to_send.source if how_to_send else None
+                dispatcher.utter_message(text=replies.return_created(order, created, source).text)
             elif kind == names.SUBJECT_CANCEL:
                 cancelled = context.shop.cancel(order)
                 source = cite_words(context)("cancellation.allowed")

@@ -167,12 +167,13 @@ def return_eligibility(order: Order, decisions: Sequence[LineEligibility], cite:
     return Reply("\n".join(lines))
 
 
-def return_created(order: Order, created: Return, policy: Policy) -> Reply:
+def return_created(order: Order, created: Return, source: str | None = None) -> Reply:
     names = ", ".join(order.line(rl.line_id).name for rl in created.lines)
-    return Reply(
-        f"Your return {created.rma_number} for {names} from order {order.number} is registered. "
+    text = (
+        f"Your return {created.rma_number} for {names} from order {order.number} is registered.\n"
         f"{created.instructions}"
     )
+    return Reply(f"{text}\n(Source: {source})" if source else text)
 
 
 def cancellation(order: Order, decision: CancellationDecision, cite: Cite = no_citation) -> Reply:

@@ -90,8 +90,12 @@ class ShopService:
         line_ids: list[int],
         reason: ReturnReason,
         idempotency_key: str,
+        instructions: str | None = None,
     ) -> Return:
-        """Create the return for the eligible lines asked for; the same key never creates a second one."""
+        """Create the return for the eligible lines asked for; the same key never creates a second one.
+
+        ``instructions`` are the shop's own words on sending a return back (its returns document); without
+        them, a sentence built from the policy's numbers is stored instead."""
         with self._sessions() as session:
             earlier = OrderRepository(session).return_for_key(order.number, idempotency_key)
         if earlier is not None:
@@ -105,7 +109,7 @@ class ShopService:
             lines.append(ReturnLine(line_id=line_id, quantity=decision.returnable_quantity))
         if not lines:
             raise NotAllowed("no item was chosen to return")
-        instructions = self.return_instructions(reason)
+        instructions = instructions or self.return_instructions(reason)
         with self._sessions() as session, session.begin():
             created = OrderRepository(session).add_return(
                 order.number, lines, reason, instructions, self.now(), idempotency_key

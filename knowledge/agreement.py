@@ -32,6 +32,7 @@ REQUIRED_CLAUSES: tuple[str, ...] = (
     "returns.holiday_extension",
     "returns.damaged_or_wrong",
     "returns.order_cancelled",
+    "returns.how_to_send",
     "shipping.on_time",
     "shipping.late",
     "shipping.stalled",

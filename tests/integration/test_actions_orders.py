@@ -234,6 +234,11 @@ def test_starting_a_return_asks_first_and_confirming_twice_creates_one_return(
     case = CASES["delivered_5_days_ago"]
     order = action_context.shop.verify(case.number, case.email)
     assert [r.rma_number for r in order.returns] == [rma]
+    how_to_send = action_context.cite("returns.how_to_send")
+    assert how_to_send is not None
+    assert order.returns[0].instructions == how_to_send.text  # the shop's own words, stored with the return
+    assert how_to_send.text in first[0]["text"]
+    assert f"(Source: {how_to_send.source})" in first[0]["text"]
 
 
 def test_no_at_the_confirmation_creates_nothing(action_context: ActionContext) -> None:
