@@ -73,6 +73,11 @@ def hash_token(token: str) -> str:
 _DUMMY_HASH = hash_password("not a real password", salt=b"\0" * 16)
 
 
+def _username(text: str) -> str:
+    """Usernames are compared trimmed and in lower case: "Sam " logs in as "sam"."""
+    return text.strip().lower()
+
+
 def _agent(row: AgentRow) -> Agent:
     return Agent(row.id, row.username, row.display_name)
 
@@ -83,7 +88,7 @@ class AgentDirectory:
         self._clock = clock
 
     def create(self, username: str, password: str, display_name: str | None = None) -> Agent:
-        username = username.strip().lower()
+        username = _username(username)
         if not username or not username.replace(".", "").replace("-", "").replace("_", "").isalnum():
             raise AgentError("a username is letters, digits, dots, dashes or underscores")
         if len(password) < MIN_PASSWORD_LENGTH:
@@ -106,7 +111,7 @@ class AgentDirectory:
         if len(password) < MIN_PASSWORD_LENGTH:
             raise AgentError(f"a password needs at least {MIN_PASSWORD_LENGTH} characters")
         with self._sessions.begin() as session:
-            row = session.scalar(select(AgentRow).where(AgentRow.username == username.strip().lower()))
+            row = session.scalar(select(AgentRow).where(AgentRow.username == _username(username)))
             if row is None:
                 raise AgentError(f"no agent called {username!r}")
             row.password_hash = hash_password(password)
@@ -115,7 +120,7 @@ class AgentDirectory:
     def log_in(self, username: str, password: str) -> tuple[Agent, str]:
         """A new session token for the agent; raises ``LoginFailed`` for any wrong detail."""
         with self._sessions.begin() as session:
-            row = session.scalar(select(AgentRow).where(AgentRow.username == username.strip().lower()))
+            row = session.scalar(select(AgentRow).where(AgentRow.username == _username(username)))
             if row is None or row.disabled_at is not None:
                 password_matches(password, _DUMMY_HASH)
                 raise LoginFailed("wrong username or password")

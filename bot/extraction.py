@@ -8,7 +8,6 @@ without the space.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
@@ -16,6 +15,7 @@ from typing import Any
 import spacy
 from spacy.language import Language
 
+from bot.contact_details import email_from_text, normalise_postcode
 from bot.order_numbers import find_order_number
 
 _ORDER_DIGITS = r"\d{5,6}"
@@ -95,15 +95,6 @@ def _pipeline() -> Language:
     return nlp
 
 
-def normalise_postcode(text: str) -> str:
-    """Upper case with single spaces removed, the form postcodes are compared in: "sw1a 1aa" -> "SW1A1AA"."""
-    return re.sub(r"\s+", "", text).upper()
-
-
-def normalise_email(text: str) -> str:
-    return text.strip().strip(".,;:<>()[]").lower()
-
-
 def extract(text: str) -> Extracted:
     """Every order number, email, postcode and date in ``text``, normalised, in order of appearance."""
     doc = _pipeline()(text)
@@ -112,7 +103,7 @@ def extract(text: str) -> Extracted:
         if ent.label_ == "ORDER_NUMBER":
             value = find_order_number(ent.text)
         elif ent.label_ == "EMAIL":
-            value = normalise_email(ent.text)
+            value = email_from_text(ent.text)
         elif ent.label_ == "POSTCODE":
             value = normalise_postcode(ent.text)
         else:

@@ -34,6 +34,7 @@ from pydantic_core import ErrorDetails
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session, selectinload
 
+from bot.contact_details import normalise_email
 from bot.model import (
     OrderStatus,
     RefundStatus,
@@ -77,7 +78,7 @@ class ImportValidationError(ShopdeskError):
 
 
 def _email(value: str) -> str:
-    value = value.strip().lower()
+    value = normalise_email(value)
     local, _, domain = value.partition("@")
     if not local or "." not in domain or " " in value or domain.startswith(".") or domain.endswith("."):
         raise ValueError("must be an email address")

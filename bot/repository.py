@@ -18,6 +18,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 from sqlalchemy.orm.strategy_options import _AbstractLoad
 
+from bot.contact_details import normalise_email
 from bot.model import (
     Address,
     Customer,
@@ -183,10 +184,6 @@ def to_disruption(row: DisruptionRow) -> Disruption:
         extra_days=row.extra_days,
         explanation=row.explanation,
     )
-
-
-def normalise_email(email: str) -> str:
-    return email.strip().lower()
 
 
 def new_rma_number() -> str:

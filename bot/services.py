@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot import cancellation, returns, shipping
 from bot.clock import Clock
-from bot.extraction import normalise_email, normalise_postcode
+from bot.contact_details import email_from_text, normalise_email, normalise_postcode
 from bot.formatting import format_money
 from bot.model import NotAllowed, Order, Return, ReturnLine, ReturnReason, VerificationFailed
 from bot.order_numbers import normalise_order_number
@@ -28,7 +28,7 @@ logger = logging.getLogger(__name__)
 def contact_matches(order: Order, contact: str) -> bool:
     """True when ``contact`` is the order's customer email or a postcode on it (customer or delivery)."""
     if "@" in contact:
-        return hmac.compare_digest(normalise_email(contact), normalise_email(order.customer.email))
+        return hmac.compare_digest(email_from_text(contact), normalise_email(order.customer.email))
     given = normalise_postcode(contact)
     return bool(given) and given in {
         normalise_postcode(order.customer.postcode),

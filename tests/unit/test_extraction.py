@@ -1,6 +1,7 @@
 import pytest
 
-from bot.extraction import extract, normalise_postcode
+from bot.contact_details import normalise_postcode
+from bot.extraction import extract
 from bot.order_numbers import find_order_number
 
 
