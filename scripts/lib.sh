@@ -54,7 +54,7 @@ ensure_model() {
     local start=$SECONDS
     (cd "$SHOPDESK_ROOT" && "$rasa_env/bin/rasa" train --quiet --num-threads 2 \
         --config config.yml --domain domain.yml --data data \
-        --out "$dir" --fixed-model-name "shopdesk-$fp.partial" >&2) || die "rasa train failed"
+        --out "$dir" --fixed-model-name "shopdesk-$fp.partial.tar.gz" >&2) || die "rasa train failed"
     mv "$dir/shopdesk-$fp.partial.tar.gz" "$model"
     log "trained in $((SECONDS - start)) s"
   fi
