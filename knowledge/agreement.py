@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from bot.formatting import format_month_day
-from knowledge.chunking import CLAUSE_RE
+from knowledge.chunking import CLAUSE_RE, without_asked
 
 # The business-rule clauses the assistant cites; each must be marked exactly once across the documents.
 REQUIRED_CLAUSES: tuple[str, ...] = (
@@ -93,7 +93,10 @@ class Documents:
 
     @classmethod
     def load(cls, docs_dir: Path) -> Documents:
-        return cls({p.name: p.read_text(encoding="utf-8") for p in sorted(docs_dir.glob("*.md"))})
+        """The documents as shoppers read them: hidden ``asked`` lines are not policy text."""
+        return cls(
+            {p.name: without_asked(p.read_text(encoding="utf-8")) for p in sorted(docs_dir.glob("*.md"))}
+        )
 
     def all_text(self) -> str:
         return "\n".join(self.texts.values())

@@ -13,6 +13,12 @@ question can match the one sentence that answers it without the rest of the sect
 vector. The retriever scores a section by its best vector. The text shown to a shopper is always the
 passage's own words (``Chunk.text``).
 
+A section may also list, in a hidden ``<!-- asked: ... -->`` block (one line each), how shoppers ask for
+what it says ("do i pay postage", "tags cut off can i still send it back"). Those lines are the shop's
+own words about its own policy, never shown to anyone: each is embedded as one more vector of the
+section's first passage (``Chunk.asked``), so a question worded like a shopper's finds the section whose
+policy text uses other words. Documents without them work as before.
+
 Files that cannot be read as UTF-8 text, hold binary data or are empty raise ``DocumentError``;
 ``read_document`` callers report and skip them.
 """
@@ -26,12 +32,15 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+from knowledge.wording import normalise_query
+
 # Bump when the chunking changes, so an incremental build re-chunks every document.
-CHUNKER_VERSION = "2"  # 2: sentence-level embedding texts with the heading in front
+CHUNKER_VERSION = "3"  # 2: sentence-level embedding texts with the heading in front; 3: asked lines
 DEFAULT_MAX_WORDS = 120
 SUPPORTED_SUFFIXES = (".md", ".markdown", ".txt")
 
 CLAUSE_RE = re.compile(r"<!--\s*clause:\s*([\w.]+)\s*-->")
+ASKED_RE = re.compile(r"<!--\s*asked:(.*?)-->", re.S)
 _COMMENT_RE = re.compile(r"<!--.*?-->", re.S)
 _TABLE_RULE_RE = re.compile(r"^\|?\s*:?-{3,}")
 _SENTENCE_END_RE = re.compile(r"(?<=[.!?])\s+(?=[A-Z\"“(])")
@@ -50,6 +59,7 @@ class Chunk:
     section: str  # the heading without "## ", e.g. "2. Return windows"; "" for an untitled part
     text: str  # the document's own words, clause comments removed
     clauses: tuple[str, ...] = ()
+    asked: tuple[str, ...] = ()  # how shoppers ask for this section (first passage of a section only)
 
     @property
     def source(self) -> str:
@@ -69,8 +79,8 @@ class Chunk:
                 pieces += [s for s in _SENTENCE_END_RE.split(plain(para)) if s.strip()]
         return pieces
 
-    def embedding_texts(self) -> list[str]:
-        """What gets embedded: the whole passage, then each unit with "title — heading: " in front.
+    def passage_texts(self) -> list[str]:
+        """The passage's own embedding texts: whole, then each unit with "title — heading: " in front.
 
         The first text is ``search_text()``; a passage of a single unit gets only that one vector.
         """
@@ -81,6 +91,11 @@ class Chunk:
         prefix = f"{self.doc_title} — {heading}: " if heading else f"{self.doc_title}: "
         return [self.search_text(), *(prefix + unit for unit in units)]
 
+    def embedding_texts(self) -> list[str]:
+        """What gets embedded, in this order: ``passage_texts()``, then the ``asked`` lines in the
+        documents' words (``normalise_query``, as a question is before it is ranked)."""
+        return [*self.passage_texts(), *(normalise_query(line) for line in self.asked)]
+
     def to_json(self) -> dict[str, Any]:
         return {
             "id": self.id,
@@ -89,6 +104,7 @@ class Chunk:
             "section": self.section,
             "text": self.text,
             "clauses": list(self.clauses),
+            "asked": list(self.asked),
         }
 
     @classmethod
@@ -100,6 +116,7 @@ class Chunk:
             section=data["section"],
             text=data["text"],
             clauses=tuple(data.get("clauses", ())),
+            asked=tuple(data.get("asked", ())),
         )
 
 
@@ -193,11 +210,25 @@ def _section_chunks(
     source: SourceFile, title: str, number: int, heading: str, body: str, max_words: int
 ) -> list[Chunk]:
     clauses = tuple(CLAUSE_RE.findall(body))
+    asked = asked_lines(body)
     text = _COMMENT_RE.sub("", body).strip()
     return [
-        Chunk(f"{source.name}#{number}.{i}", source.name, title, heading, part, clauses)
+        Chunk(
+            f"{source.name}#{number}.{i}", source.name, title, heading, part, clauses, asked if i == 0 else ()
+        )
         for i, part in enumerate(split_passage(text, max_words))
     ]
+
+
+def asked_lines(body: str) -> tuple[str, ...]:
+    """The non-empty lines of a section's ``<!-- asked: ... -->`` blocks, duplicates dropped."""
+    lines = (ln.strip() for block in ASKED_RE.findall(body) for ln in block.splitlines())
+    return tuple(dict.fromkeys(ln for ln in lines if ln))
+
+
+def without_asked(text: str) -> str:
+    """``text`` with its ``<!-- asked: ... -->`` blocks removed (clause markers stay)."""
+    return ASKED_RE.sub("", text)
 
 
 def chunk_markdown(source: SourceFile, max_words: int = DEFAULT_MAX_WORDS) -> list[Chunk]:

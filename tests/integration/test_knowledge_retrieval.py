@@ -100,3 +100,32 @@ def test_words_the_documents_never_use_lower_the_confidence(retriever: Retriever
     off_topic = retriever.answer("how long is the warranty on zorbing balloons")
     assert on_topic.answered
     assert off_topic.score < on_topic.score
+
+
+def test_a_section_is_found_by_how_shoppers_ask_and_answered_in_its_own_words(
+    tmp_path: Path, embedder: Embedder
+) -> None:
+    """The policy says "the original packaging"; the shopper asks about the box. Without those asked
+    lines the condition section is not the answer; with them it is, and the answer is still policy text."""
+    question = "do i need to keep the original box to return it"
+    docs = tmp_path / "docs"
+    shutil.copytree(DOCS, docs)
+    returns = docs / "returns.md"
+    with_asked = returns.read_text(encoding="utf-8")
+    target = ("returns.md", "4. Condition of returned items")
+
+    returns.write_text(
+        with_asked.replace("threw away the packaging\n", "").replace("do i need the original box\n", ""),
+        encoding="utf-8",
+    )
+    build_index(docs, tmp_path / "without", embedder)
+    stripped = Retriever(load_index(tmp_path / "without"), embedder).search(question, k=1)[0]
+
+    returns.write_text(with_asked, encoding="utf-8")
+    build_index(docs, tmp_path / "with", embedder)
+    answer = Retriever(load_index(tmp_path / "with"), embedder).answer(question)
+
+    assert (stripped.doc_file, stripped.section) != target
+    assert answer.answered and answer.source == "Returns policy, section 4. Condition of returned items"
+    assert answer.text.startswith("Return items unused, unwashed and unworn")
+    assert "threw away" not in answer.text

@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from knowledge.chunking import (
+    Chunk,
     DocumentError,
     chunk_document,
     read_document,
@@ -124,3 +125,42 @@ def test_a_passage_is_embedded_whole_and_sentence_by_sentence_with_its_heading(t
 def test_a_one_sentence_passage_is_embedded_once(tmp_path: Path) -> None:
     chunk = chunk_document(read_document(_write(tmp_path, "returns.md", DOC)))[0]
     assert chunk.embedding_texts() == [chunk.search_text()]
+
+
+ASKED_DOC = DOC.replace(
+    "<!-- clause: returns.window -->\n",
+    "<!-- clause: returns.window -->\n<!-- asked:\nhow long do i have to send it back\n\n"
+    "got it 3 weeks ago too late?\nhow long do i have to send it back\n-->\n",
+)
+
+
+def test_asked_lines_are_embedded_after_the_passage_and_never_shown(tmp_path: Path) -> None:
+    chunks = chunk_document(read_document(_write(tmp_path, "returns.md", ASKED_DOC)))
+    window = chunks[1]
+    assert window.asked == ("how long do i have to send it back", "got it 3 weeks ago too late?")
+    assert window.embedding_texts() == [*window.passage_texts(), *window.asked]
+    assert window.text == "You can return most items within 30 days of delivery."
+    assert "asked" not in window.search_text() and "3 weeks" not in window.search_text()
+    assert window.clauses == ("returns.window",)
+    assert chunks[0].asked == ()
+
+
+def test_asked_lines_are_embedded_in_the_documents_words(tmp_path: Path) -> None:
+    doc = ASKED_DOC.replace("got it 3 weeks ago too late?", "do i pay postage on a 20 quid order")
+    window = chunk_document(read_document(_write(tmp_path, "returns.md", doc)))[1]
+    assert window.asked[1] == "do i pay postage on a 20 quid order"  # kept as the shop wrote it
+    assert window.embedding_texts()[-1] == "do i pay delivery charge on a £20 order"
+
+
+def test_asked_lines_go_with_the_first_passage_of_a_long_section(tmp_path: Path) -> None:
+    long_body = "\n\n".join(f"Paragraph {i} says something about returns." for i in range(40))
+    doc = ASKED_DOC.replace("You can return most items within 30 days of delivery.", long_body)
+    parts = [c for c in chunk_document(read_document(_write(tmp_path, "returns.md", doc))) if c.section]
+    window = [c for c in parts if c.section == "2. Return windows"]
+    assert len(window) > 1
+    assert window[0].asked and all(not c.asked for c in window[1:])
+
+
+def test_asked_lines_survive_the_index_round_trip(tmp_path: Path) -> None:
+    chunk = chunk_document(read_document(_write(tmp_path, "returns.md", ASKED_DOC)))[1]
+    assert Chunk.from_json(chunk.to_json()) == chunk

@@ -116,3 +116,14 @@ def test_a_clause_marked_twice_is_reported(docs_copy: Path, policy: dict[str, An
         "## 3. How much is refunded\n<!-- clause: refunds.timing -->\n",
     )
     assert any("refunds.timing is marked 2 times" in p for p in check_documents(docs_copy, policy))
+
+
+def test_shoppers_asked_lines_are_not_policy_text(docs_copy: Path, policy: dict[str, Any]) -> None:
+    """A shopper's "got it 45 days ago, too late?" in a hidden asked block states no policy."""
+    _edit(
+        docs_copy / "returns.md",
+        "## 4. Condition of returned items\n",
+        "## 4. Condition of returned items\n"
+        "<!-- asked:\ngot it 45 days ago, too late?\nis £7.50 the fee\n-->\n",
+    )
+    assert check_documents(docs_copy, policy) == []

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from knowledge.retriever import normalise_query
+from knowledge.wording import normalise_query
 
 
 @pytest.mark.parametrize(

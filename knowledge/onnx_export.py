@@ -1,0 +1,95 @@
+"""Export the sentence-embedding model to ONNX once, into a cache outside the work tree.
+
+The exported graph is the whole sentence-transformers pipeline after tokenising: the transformer, mean
+pooling over the attention mask and L2 normalisation, so ONNX Runtime's output is the final vector. The
+file is keyed by the model's weights and the exporter, so a new model or a new torch exports again:
+``$SHOPDESK_CACHE/onnx/<key>/model.onnx`` (``SHOPDESK_CACHE`` defaults to ``~/.cache/shopdesk``, as in
+scripts/lib.sh). Nothing is downloaded; export takes ~2 s on the 2-core machine.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import tempfile
+import warnings
+from pathlib import Path
+from typing import Any
+
+log = logging.getLogger(__name__)
+
+EXPORT_VERSION = "1"  # bump when the exported graph changes
+OPSET = 17
+INPUTS = ("input_ids", "attention_mask", "token_type_ids")
+
+
+def cache_root() -> Path:
+    return Path(os.environ.get("SHOPDESK_CACHE") or Path.home() / ".cache" / "shopdesk") / "onnx"
+
+
+def model_key(model_path: Path) -> str:
+    """A hash of the model's files and of the exporter that turns them into ONNX."""
+    import torch
+
+    digest = hashlib.sha256(f"{EXPORT_VERSION}:{OPSET}:{torch.__version__}".encode())
+    for file in sorted(p for p in model_path.rglob("*") if p.is_file()):
+        digest.update(file.relative_to(model_path).as_posix().encode())
+        with open(file, "rb") as fh:
+            for block in iter(lambda: fh.read(1 << 20), b""):
+                digest.update(block)
+    return digest.hexdigest()[:16]
+
+
+def exported_model(model: Any, model_path: Path, root: Path | None = None) -> Path:
+    """The ONNX file for ``model`` (a loaded SentenceTransformer from ``model_path``), exported if missing."""
+    target = (root or cache_root()) / model_key(model_path) / "model.onnx"
+    if target.is_file():
+        return target
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=target.parent, suffix=".onnx.partial")
+    os.close(fd)
+    try:
+        _export(model, Path(tmp))
+        os.replace(tmp, target)  # atomic: a concurrent export just writes the same file again
+    finally:
+        Path(tmp).unlink(missing_ok=True)
+    log.info("exported the embedding model to %s", target)
+    return target
+
+
+def _export(model: Any, out: Path) -> None:
+    import torch
+
+    transformer = model[0].auto_model
+
+    class SentenceEmbedding(torch.nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.transformer = transformer
+
+        def forward(self, input_ids: Any, attention_mask: Any, token_type_ids: Any) -> Any:
+            tokens = self.transformer(
+                input_ids=input_ids, attention_mask=attention_mask, token_type_ids=token_type_ids
+            ).last_hidden_state
+            mask = attention_mask.unsqueeze(-1).to(tokens.dtype)
+            pooled = (tokens * mask).sum(1) / mask.sum(1).clamp(min=1e-9)
+            return torch.nn.functional.normalize(pooled, dim=1)
+
+    example = model.tokenizer(["an example sentence"], return_tensors="pt")
+    # The TorchScript exporter needs only the onnx package (the newer one also needs onnxscript). It warns
+    # that it is deprecated and that tracing fixes Python-side shapes (the dynamic axes cover those);
+    # silenced, because a warnings-as-errors policy would otherwise abort the export half way.
+    with warnings.catch_warnings(), torch.no_grad():
+        warnings.simplefilter("ignore")
+        torch.onnx.export(
+            SentenceEmbedding().eval(),
+            tuple(example[name] for name in INPUTS),
+            str(out),
+            input_names=list(INPUTS),
+            output_names=["sentence_embedding"],
+            dynamic_axes={name: {0: "batch", 1: "tokens"} for name in INPUTS}
+            | {"sentence_embedding": {0: "batch"}},
+            opset_version=OPSET,
+            dynamo=False,
+        )

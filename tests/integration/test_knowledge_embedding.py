@@ -1,0 +1,81 @@
+"""Both embedding backends run the same model offline and give the same vectors."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from knowledge.embedding import Embedder, load_embedder
+from knowledge.onnx_export import cache_root
+
+TEXTS = [
+    "how long until I get my refund?",
+    "Returns policy — Return windows: Electronics have 14 days.",
+    "a much longer text " * 30,  # padded against the short ones in one batch
+]
+
+
+@pytest.fixture(scope="module")
+def torch_embedder() -> Iterator[Embedder]:
+    yield load_embedder(threads=2, backend="torch")
+
+
+@pytest.fixture
+def cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.setenv("SHOPDESK_CACHE", str(tmp_path))
+    monkeypatch.delenv("SHOPDESK_EMBEDDING_BACKEND", raising=False)
+    return tmp_path / "onnx"
+
+
+def test_onnx_is_the_default_and_agrees_with_pytorch(cache: Path, torch_embedder: Embedder) -> None:
+    onnx = load_embedder(threads=2)
+    assert onnx.backend == "onnx" and torch_embedder.backend == "torch"
+    assert onnx.name == torch_embedder.name and onnx.dimension == torch_embedder.dimension == 384
+    together = onnx.encode(TEXTS)
+    np.testing.assert_allclose(together, torch_embedder.encode(TEXTS), atol=1e-5)
+    np.testing.assert_allclose(onnx.encode_one(TEXTS[0]), together[:1], atol=1e-5)  # padding changes nothing
+    np.testing.assert_allclose(np.linalg.norm(together, axis=1), 1.0, atol=1e-5)
+    assert onnx.encode([]).shape == (0, 384)
+    assert cache_root() == cache and len(list(cache.glob("*/model.onnx"))) == 1
+
+
+def test_the_export_is_reused_and_a_damaged_one_replaced(cache: Path) -> None:
+    load_embedder(threads=2)
+    (exported,) = cache.glob("*/model.onnx")
+    stamp = exported.stat().st_mtime_ns
+    load_embedder(threads=2)
+    assert exported.stat().st_mtime_ns == stamp  # not exported again
+
+    exported.write_bytes(b"not a model")
+    assert load_embedder(threads=2).backend == "onnx"
+    assert exported.stat().st_size > 1_000_000
+
+
+def test_the_backend_is_chosen_by_the_environment(
+    cache: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    monkeypatch.setenv("SHOPDESK_EMBEDDING_BACKEND", "torch")
+    assert load_embedder(threads=2).backend == "torch"
+    assert not cache.exists()  # nothing exported for the torch backend
+    monkeypatch.setenv("SHOPDESK_EMBEDDING_BACKEND", "tensorflow")
+    with pytest.raises(ValueError, match="SHOPDESK_EMBEDDING_BACKEND"):
+        load_embedder(threads=2)
+
+
+def test_pytorch_takes_over_when_onnx_runtime_cannot_run(
+    cache: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    import onnxruntime
+
+    def broken(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("no CPU provider")
+
+    monkeypatch.setattr(onnxruntime, "InferenceSession", broken)
+    with caplog.at_level(logging.WARNING, logger="knowledge.embedding"):
+        embedder = load_embedder(threads=2)
+    assert embedder.backend == "torch"
+    assert "embedding with PyTorch" in caplog.text
