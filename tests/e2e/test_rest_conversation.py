@@ -55,7 +55,15 @@ def test_a_wrong_email_reveals_nothing_and_a_follow_up_needs_no_new_verification
 
 def test_a_policy_question_is_answered_from_the_documents(stack: Stack) -> None:
     answer = texts(stack.say(new_sender(), "how long until I get my refund?"))
-    assert "(Source: Refunds" in answer
+    assert "(Source: Refunds policy, section 2. How long a refund takes)" in answer
+
+
+def test_a_question_the_documents_do_not_answer_gets_an_honest_no_and_a_person(stack: Stack) -> None:
+    reply = stack.say(new_sender(), "what's your policy on student discounts?")
+    assert "I don't have that in our policies" in texts(reply)
+    assert "(Source:" not in texts(reply)
+    buttons = [b for m in reply for b in m.get("buttons") or []]
+    assert any("handoff" in b["payload"] for b in buttons), buttons
 
 
 def test_a_return_is_started_only_after_yes_and_lands_in_the_order_system(stack: Stack) -> None:
