@@ -32,10 +32,10 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from knowledge.wording import normalise_query
+from knowledge.wording import normalise_money
 
 # Bump when the chunking changes, so an incremental build re-chunks every document.
-CHUNKER_VERSION = "3"  # 2: sentence-level embedding texts with the heading in front; 3: asked lines
+CHUNKER_VERSION = "4"  # 2: sentence-level embedding texts with the heading in front; 3, 4: asked lines
 DEFAULT_MAX_WORDS = 120
 SUPPORTED_SUFFIXES = (".md", ".markdown", ".txt")
 
@@ -92,9 +92,9 @@ class Chunk:
         return [self.search_text(), *(prefix + unit for unit in units)]
 
     def embedding_texts(self) -> list[str]:
-        """What gets embedded, in this order: ``passage_texts()``, then the ``asked`` lines in the
-        documents' words (``normalise_query``, as a question is before it is ranked)."""
-        return [*self.passage_texts(), *(normalise_query(line) for line in self.asked)]
+        """What gets embedded, in this order: ``passage_texts()``, then the ``asked`` lines with amounts
+        written the documents' way (``normalise_money``, as in a question)."""
+        return [*self.passage_texts(), *(normalise_money(line) for line in self.asked)]
 
     def to_json(self) -> dict[str, Any]:
         return {

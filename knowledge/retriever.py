@@ -65,18 +65,18 @@ who had seen no other question, no asked line and no result, never used for anyt
 were written from the documents alone too, by someone who had not seen any question set. ans.ok = top
 passage right and answered; abst.R = share of unanswerable questions declined.
             R@1    R@3    MRR    ans.ok abst.R   (dev / test / calib / fresh)
-  dense   .921   .980   .951   .901   .964  /  .892 .980 .941 .833 .963  /  .911 .989 .944 .878 .889
-          / .892 .969 .932 .823 .925   threshold 0.592
+  dense   .931   .980   .954   .911   .964  /  .902 .980 .946 .843 .963  /  .900 .989 .939 .867 .889
+          / .877 .969 .924 .808 .925   threshold 0.592
   bm25    .653   .832   .756   .327   .964  /  .598 .775 .709 .343 .963  /  .578 .789 .708 .433 .889
           / .554 .785 .683 .408 .925   threshold 6.320
-  hybrid  .941   .990   .962   .931  1.000  /  .902 1.000 .949 .873 1.000 /  .933 .989 .957 .900 .878
-          / .900 .985 .938 .838 .850   threshold 0.671
+  hybrid  .950   .990   .967   .941  1.000  /  .912 1.000 .954 .882 1.000 /  .922 .989 .952 .889 .878
+          / .885 .985 .931 .823 .850   threshold 0.671
 Before the asked lines, hybrid had R@3 .980 / .931 / - / .938 and declined .929 / .815 / - / .825 of
 the unanswerable questions (threshold 0.450 from dev alone). The misses left are mostly near misses the
 documents brush against (gift messages and wrapping next to gift cards, a VAT invoice next to "prices
 include VAT"); bm25 alone declines well but answers under half correctly; it is not the default.
 Latency of ``answer``, query embedding included, all 628 questions, ONNX Runtime backend: 2 threads p50
-8.5 ms, p95 11.2 ms; 1 thread p50 11.4 ms, p95 15.1 ms. The same run with the PyTorch backend, which
+8.4 ms, p95 12.2 ms; 1 thread p50 11.4 ms, p95 15.1 ms. The same run with the PyTorch backend, which
 embeds the same vectors, took p50 25 ms / p95 32 ms on 1 thread that day (the machine ran the old code at
 p50 24 ms too: it was ~2.7x slower than in the session that measured p50 8.9 ms with PyTorch).
 """

@@ -28,3 +28,9 @@ def test_return_postage_keeps_its_own_meaning() -> None:
 
 def test_a_question_without_shoppers_slang_is_unchanged() -> None:
     assert normalise_query("how long until I get my refund?") == "how long until I get my refund?"
+
+
+def test_asked_lines_get_only_the_money_rewrite() -> None:
+    from knowledge.wording import normalise_money
+
+    assert normalise_money("do i pay postage on a 45 quid order") == "do i pay postage on a £45 order"
