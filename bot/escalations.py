@@ -237,10 +237,17 @@ class EscalationBook:
         return self._update(escalation_id, _check=check, state=state.value, closed_at=self._clock())
 
     def to_email(self, escalation_id: int, email: str | None = None) -> Escalation:
+        """Nobody can take it now: the team replies by email. Only a queued escalation can go; one an agent
+        claimed meanwhile (or another gateway process already moved) raises ``EscalationError``."""
+
+        def check(row: EscalationRow) -> None:
+            if row.state != EscalationState.QUEUED.value:
+                raise EscalationError(f"this escalation is no longer waiting ({row.state})")
+
         changes: dict[str, Any] = {"state": EscalationState.EMAIL.value}
         if email:
             changes["customer_email"] = email
-        return self._update(escalation_id, **changes)
+        return self._update(escalation_id, _check=check, **changes)
 
     def set_email(self, escalation_id: int, email: str) -> Escalation:
         return self._update(escalation_id, customer_email=email)

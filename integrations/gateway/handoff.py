@@ -258,8 +258,11 @@ class HandoffService:
         """Nobody claimed it in time: offer email follow-up and let the assistant take back what it can."""
         cutoff = self.clock() - timedelta(minutes=self.policy.handoff_unclaimed_after_minutes)
         expired = []
-        for escalation in await run_in_threadpool(self.book.unclaimed_since, cutoff):
-            escalation = await run_in_threadpool(self.book.to_email, escalation.id)
+        for waiting in await run_in_threadpool(self.book.unclaimed_since, cutoff):
+            try:
+                escalation = await run_in_threadpool(self.book.to_email, waiting.id)
+            except EscalationError:  # claimed since the queue was read: the agent keeps it
+                continue
             email = escalation.customer_email
             to = f" to {email}" if email else ""
             ask = "" if email else " What email address should they use?"
