@@ -10,18 +10,29 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions import names
-from actions.support import button, handoff_button
+from actions.policy_answer import POLICY_PASSAGE, answer_from_documents
+from actions.support import SHOPDESK_KEY, button, handoff_button
 from bot.handoff import Trigger
 
 
+def _quoted_the_documents(event: dict[str, Any]) -> bool:
+    facts = (((event.get("data") or {}).get("custom") or {}).get(SHOPDESK_KEY) or {}).get("facts") or []
+    return any(fact.get("kind") == POLICY_PASSAGE for fact in facts)
+
+
 def consecutive_misunderstandings(events: list[dict[str, Any]]) -> int:
-    """How many of the shopper's latest messages in a row the assistant did not understand."""
+    """How many of the shopper's latest messages in a row the assistant did not understand. A message the
+    NLU could not place but the documents answered (see ``ActionFallback``) was understood."""
     count = 0
+    answered = False  # did the assistant quote the documents after the user message being looked at?
     for event in reversed(events):
+        if event.get("event") == "bot":
+            answered = answered or _quoted_the_documents(event)
+            continue
         if event.get("event") != "user":
             continue
         intent = (event.get("parse_data") or {}).get("intent") or {}
-        if intent.get("name") != names.NLU_FALLBACK:
+        if intent.get("name") != names.NLU_FALLBACK or answered:
             break
         count += 1
     return count
@@ -34,6 +45,10 @@ class ActionFallback(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
+        # Shoppers word policy questions in ways the NLU has not seen; the documents get a say first,
+        # and only a passage that passes the retriever's calibrated threshold is quoted.
+        if answer_from_documents(dispatcher, tracker).answered:
+            return []
         if consecutive_misunderstandings(tracker.events) >= names.MISUNDERSTANDINGS_BEFORE_OFFER:
             dispatcher.utter_message(
                 text="Sorry, I'm still not understanding. Would you like to talk to a person?",

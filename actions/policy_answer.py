@@ -12,8 +12,24 @@ from rasa_sdk.types import DomainDict
 from actions.context import current
 from actions.support import handoff_button, latest_text, record_fact
 from bot.handoff import Trigger
+from knowledge.retriever import Answer
 
 logger = logging.getLogger(__name__)
+
+
+POLICY_PASSAGE = "policy_passage"  # the fact kind of an answer quoted from the documents
+
+
+def answer_from_documents(dispatcher: CollectingDispatcher, tracker: Tracker) -> Answer:
+    """Quote the documents' passage for the shopper's latest message, with its source, when one passes
+    the threshold (``Answer.answered``); say nothing otherwise."""
+    answer = current().ask(latest_text(tracker))
+    if not answer.answered:
+        logger.info("no policy passage for the message (best score %.3f)", answer.score)
+        return answer
+    dispatcher.utter_message(text=f"{answer.text}\n(Source: {answer.source})")
+    record_fact(dispatcher, POLICY_PASSAGE, f"{answer.source}: {answer.text}", answer.score)
+    return answer
 
 
 class ActionAnswerPolicy(Action):
@@ -23,16 +39,32 @@ class ActionAnswerPolicy(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
-        answer = current().ask(latest_text(tracker))
-        if answer.answered:
-            dispatcher.utter_message(text=f"{answer.text}\n(Source: {answer.source})")
-            record_fact(dispatcher, "policy_passage", f"{answer.source}: {answer.text}", answer.score)
-        else:
-            logger.info("policy question abstained (best score %.3f)", answer.score)
+        answer = answer_from_documents(dispatcher, tracker)
+        if not answer.answered:
             dispatcher.utter_message(
                 text="I don't have that in our policies, so I'd rather not guess. "
                 "One of our team can answer it.",
                 buttons=[handoff_button(Trigger.UNANSWERED)],
             )
             record_fact(dispatcher, "policy_unanswered", "no passage passed the threshold", answer.score)
+        return []
+
+
+class ActionOutOfScope(Action):
+    """The NLU read the message as out of scope; the documents get a say first, since shoppers ask about
+    policy in words the NLU has never seen ("will i get hit with import duty ordering to germany?").
+    Only a passage that passes the retriever's calibrated threshold is quoted; otherwise the usual
+    out-of-scope answer."""
+
+    def name(self) -> str:
+        return "action_out_of_scope"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        if not answer_from_documents(dispatcher, tracker).answered:
+            dispatcher.utter_message(
+                text="Sorry, that's not something I can help with. I can help with your orders, "
+                "deliveries, returns, refunds and our shop policies."
+            )
         return []

@@ -18,7 +18,7 @@ from actions.context import ActionContext
 from actions.conversation import ActionFallback, ActionStopRequest
 from actions.handoff import ActionHandoff
 from actions.order_answers import ActionAnswerRequest
-from actions.policy_answer import ActionAnswerPolicy
+from actions.policy_answer import ActionAnswerPolicy, ActionOutOfScope
 from actions.verification import ActionRememberRequest, ValidateVerifyOrderForm
 from bot.demo_data import SHOWCASE
 from bot.model import OrderStatus
@@ -358,6 +358,46 @@ def test_two_misunderstandings_in_a_row_offer_a_person(
     )
     messages, _ = run_action(ActionFallback(), tracker)
     assert (offered_handoff(messages) == "misunderstood") is offers_person
+
+
+def test_a_message_the_nlu_could_not_place_is_answered_when_the_documents_answer_it(
+    action_context: ActionContext,
+) -> None:
+    tracker = make_tracker(text="will i get hit with import duty ordering to germany?", intent="nlu_fallback")
+    messages, _ = run_action(ActionFallback(), tracker)
+    assert "(Source: International shipping and customs policy, section 3." in messages[0]["text"]
+    assert messages[1]["custom"]["shopdesk"]["facts"][0]["kind"] == "policy_passage"
+
+    gibberish, _ = run_action(
+        ActionFallback(), make_tracker(text="flibber the grobnitz", intent="nlu_fallback")
+    )
+    assert gibberish[0]["text"].startswith("Sorry, I didn't understand that.")
+
+
+def test_a_fallback_the_documents_answered_is_not_a_misunderstanding(action_context: ActionContext) -> None:
+    fallback = {"event": "user", "text": "zzz", "parse_data": {"intent": {"name": "nlu_fallback"}}}
+    quoted = {"event": "bot", "data": {"custom": {"shopdesk": {"facts": [{"kind": "policy_passage"}]}}}}
+    tracker = make_tracker(text="zzz", intent="nlu_fallback", events=[fallback, quoted, fallback])
+    messages, _ = run_action(ActionFallback(), tracker)
+    assert offered_handoff(messages) is None  # one misunderstanding in a row, not two
+
+
+@pytest.mark.parametrize(
+    ("text", "source"),
+    [
+        ("what's the weather like in paris", None),
+        ("can you write it down as a gift on the customs form so i dont get charged tax", "International"),
+    ],
+)
+def test_out_of_scope_messages_get_the_documents_first(
+    action_context: ActionContext, text: str, source: str | None
+) -> None:
+    messages, _ = run_action(ActionOutOfScope(), make_tracker(text=text, intent="out_of_scope"))
+    if source is None:
+        assert len(messages) == 1
+        assert messages[0]["text"].startswith("Sorry, that's not something I can help with.")
+    else:
+        assert f"(Source: {source}" in messages[0]["text"]
 
 
 # --- requests, handoff and changes of mind -------------------------------------------------------------
