@@ -15,6 +15,7 @@ from actions.support import cite_words, handoff_button, verified_order
 from bot import replies
 from bot.handoff import Trigger
 from bot.model import NotAllowed, ReturnReason
+from knowledge.rendering import for_chat
 
 logger = logging.getLogger(__name__)
 
@@ -49,7 +50,7 @@ class ActionConfirm(Action):
                     ReturnReason(reason),
                     # the same conversation confirming the same return twice gets the same RMA
                     idempotency_key=f"{tracker.sender_id}|{subject}",
-                    instructions=how_to_send.text if how_to_send else None,
+                    instructions=for_chat(how_to_send.text) if how_to_send else None,
                 )
                 source = how_to_send.source if how_to_send else None
                 dispatcher.utter_message(text=replies.return_created(order, created, source).text)

@@ -12,6 +12,7 @@ from rasa_sdk.types import DomainDict
 from actions.context import current
 from actions.support import handoff_button, latest_text, record_fact
 from bot.handoff import Trigger
+from knowledge.rendering import for_chat
 from knowledge.retriever import Answer
 
 logger = logging.getLogger(__name__)
@@ -27,7 +28,7 @@ def answer_from_documents(dispatcher: CollectingDispatcher, tracker: Tracker) ->
     if not answer.answered:
         logger.info("no policy passage for the message (best score %.3f)", answer.score)
         return answer
-    dispatcher.utter_message(text=f"{answer.text}\n(Source: {answer.source})")
+    dispatcher.utter_message(text=f"{for_chat(answer.text)}\n(Source: {answer.source})")
     record_fact(dispatcher, POLICY_PASSAGE, f"{answer.source}: {answer.text}", answer.score)
     return answer
 

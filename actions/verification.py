@@ -22,6 +22,7 @@ from actions.support import latest_intent, latest_text, record_fact, verified_or
 from bot.extraction import extract
 from bot.model import VerificationFailed
 from bot.order_numbers import find_order_number, normalise_order_number
+from knowledge.rendering import for_chat
 
 logger = logging.getLogger(__name__)
 
@@ -48,8 +49,8 @@ class ActionRememberRequest(Action):
             timing = current().cite(REFUND_TIMING_CLAUSE)
             if timing is not None:
                 dispatcher.utter_message(
-                    text=f"{timing.text}\n(Source: {timing.source})\nTo check the refund on your order, "
-                    "I need to find the order first."
+                    text=f"{for_chat(timing.text)}\n(Source: {timing.source})\n"
+                    "To check the refund on your order, I need to find the order first."
                 )
                 record_fact(dispatcher, "policy_passage", f"{timing.source}: {timing.text}")
         if intent in names.ORDER_REQUESTS:

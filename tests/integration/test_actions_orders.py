@@ -22,6 +22,7 @@ from actions.policy_answer import ActionAnswerPolicy, ActionOutOfScope
 from actions.verification import ActionRememberRequest, ValidateVerifyOrderForm
 from bot.demo_data import SHOWCASE
 from bot.model import OrderStatus
+from knowledge.rendering import for_chat
 from tests.integration.conftest import DOMAIN, ROOT, make_tracker, run_action
 
 CASES = {case.kind: case for case in SHOWCASE}
@@ -236,8 +237,9 @@ def test_starting_a_return_asks_first_and_confirming_twice_creates_one_return(
     assert [r.rma_number for r in order.returns] == [rma]
     how_to_send = action_context.cite("returns.how_to_send")
     assert how_to_send is not None
-    assert order.returns[0].instructions == how_to_send.text  # the shop's own words, stored with the return
-    assert how_to_send.text in first[0]["text"]
+    instructions = for_chat(how_to_send.text)  # the shop's own words, laid out for a chat window
+    assert order.returns[0].instructions == instructions  # stored with the return
+    assert instructions in first[0]["text"]
     assert f"(Source: {how_to_send.source})" in first[0]["text"]
 
 
@@ -345,6 +347,16 @@ def test_a_question_the_documents_do_not_answer_gets_an_honest_no_and_a_person(
     )
     assert "don't have that" in messages[0]["text"]
     assert offered_handoff(messages) == "unanswered"
+
+
+def test_a_policy_answer_shows_a_table_as_lines_not_markdown(action_context: ActionContext) -> None:
+    messages, _ = run_action(
+        ActionAnswerPolicy(), make_tracker(text="how much does delivery cost?", intent="policy_question")
+    )
+    text = messages[0]["text"]
+    assert "(Source: Delivery policy, section 1. Delivery methods and costs)" in text
+    assert "Standard delivery — delivery time after dispatch: 3–5 business days; cost: £3.95" in text
+    assert "|" not in text and "---" not in text
 
 
 @pytest.mark.parametrize(("misunderstood", "offers_person"), [(1, False), (2, True)])
