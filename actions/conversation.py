@@ -10,8 +10,8 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions import names
-from actions.policy_answer import POLICY_PASSAGE, answer_from_documents
-from actions.support import SHOPDESK_KEY, button, handoff_button
+from actions.policy_answer import answer_from_documents
+from actions.support import POLICY_PASSAGE, SHOPDESK_KEY, button, handoff_button
 from bot.handoff import Trigger
 
 

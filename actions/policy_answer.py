@@ -10,15 +10,11 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.context import current
-from actions.support import handoff_button, latest_text, record_fact
+from actions.support import handoff_button, latest_text, quote_passage, record_fact
 from bot.handoff import Trigger
-from knowledge.rendering import for_chat
 from knowledge.retriever import Answer
 
 logger = logging.getLogger(__name__)
-
-
-POLICY_PASSAGE = "policy_passage"  # the fact kind of an answer quoted from the documents
 
 
 def answer_from_documents(dispatcher: CollectingDispatcher, tracker: Tracker) -> Answer:
@@ -28,8 +24,7 @@ def answer_from_documents(dispatcher: CollectingDispatcher, tracker: Tracker) ->
     if not answer.answered:
         logger.info("no policy passage for the message (best score %.3f)", answer.score)
         return answer
-    dispatcher.utter_message(text=f"{for_chat(answer.text)}\n(Source: {answer.source})")
-    record_fact(dispatcher, POLICY_PASSAGE, f"{answer.source}: {answer.text}", answer.score)
+    quote_passage(dispatcher, answer.text, answer.source, answer.score)
     return answer
 
 

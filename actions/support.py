@@ -13,6 +13,7 @@ from actions.context import ActionContext
 from bot.handoff import Trigger
 from bot.model import Order, VerificationFailed
 from bot.order_numbers import normalise_order_number
+from knowledge.rendering import for_chat
 
 Button = dict[str, str]
 
@@ -71,3 +72,20 @@ def record_fact(dispatcher: CollectingDispatcher, kind: str, text: str, score: f
     """Tell the gateway what the assistant just told the shopper, for the escalation record."""
     fact = {"kind": kind, "text": " ".join(text.split())[:400], "score": score}
     dispatcher.utter_message(json_message={SHOPDESK_KEY: {"facts": [fact]}})
+
+
+POLICY_PASSAGE = "policy_passage"  # the fact kind of a passage quoted from the documents
+
+
+def quote_passage(
+    dispatcher: CollectingDispatcher,
+    text: str,
+    source: str,
+    score: float | None = None,
+    follow_up: str | None = None,
+) -> None:
+    """Say a passage of the policy documents in their own words, laid out for a chat window, with its
+    source (and ``follow_up`` in the same message), and record it for the escalation record."""
+    message = f"{for_chat(text)}\n(Source: {source})"
+    dispatcher.utter_message(text=f"{message}\n{follow_up}" if follow_up else message)
+    record_fact(dispatcher, POLICY_PASSAGE, f"{source}: {text}", score)

@@ -18,11 +18,10 @@ from rasa_sdk.types import DomainDict
 
 from actions import names
 from actions.context import current
-from actions.support import latest_intent, latest_text, record_fact, verified_order
+from actions.support import latest_intent, latest_text, quote_passage, verified_order
 from bot.extraction import extract
 from bot.model import VerificationFailed
 from bot.order_numbers import find_order_number, normalise_order_number
-from knowledge.rendering import for_chat
 
 logger = logging.getLogger(__name__)
 
@@ -48,11 +47,12 @@ class ActionRememberRequest(Action):
         if intent == names.REFUND_STATUS and verified_order(current(), tracker) is None:
             timing = current().cite(REFUND_TIMING_CLAUSE)
             if timing is not None:
-                dispatcher.utter_message(
-                    text=f"{for_chat(timing.text)}\n(Source: {timing.source})\n"
-                    "To check the refund on your order, I need to find the order first."
+                quote_passage(
+                    dispatcher,
+                    timing.text,
+                    timing.source,
+                    follow_up="To check the refund on your order, I need to find the order first.",
                 )
-                record_fact(dispatcher, "policy_passage", f"{timing.source}: {timing.text}")
         if intent in names.ORDER_REQUESTS:
             return [SlotSet(names.PENDING_REQUEST, intent)]
         if not tracker.get_slot(names.PENDING_REQUEST):
