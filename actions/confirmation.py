@@ -12,9 +12,9 @@ from rasa_sdk.types import DomainDict
 from actions import names
 from actions.context import current
 from actions.support import cite_words, handoff_button, verified_order
-from bot import replies
-from bot.handoff import Trigger
-from bot.model import NotAllowed, ReturnReason
+from bot.desk.handoff import Trigger
+from bot.orders import replies
+from bot.orders.model import NotAllowed, ReturnReason
 from knowledge.rendering import for_chat
 
 logger = logging.getLogger(__name__)

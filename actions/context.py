@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from bot.services import ShopService
+from bot.orders.services import ShopService
 from knowledge.retriever import Answer, Citation
 
 Ask = Callable[[str], Answer]

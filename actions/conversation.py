@@ -12,7 +12,7 @@ from rasa_sdk.types import DomainDict
 from actions import names
 from actions.policy_answer import answer_from_documents
 from actions.support import POLICY_PASSAGE, SHOPDESK_KEY, button, handoff_button
-from bot.handoff import Trigger
+from bot.desk.handoff import Trigger
 
 
 def _quoted_the_documents(event: dict[str, Any]) -> bool:

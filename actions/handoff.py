@@ -10,7 +10,7 @@ from rasa_sdk.types import DomainDict
 
 from actions import names
 from actions.support import SHOPDESK_KEY
-from bot.handoff import Trigger
+from bot.desk.handoff import Trigger
 
 
 def trigger_of(tracker: Tracker) -> Trigger:

@@ -24,13 +24,13 @@ from actions.support import (
     record_fact,
     verified_order,
 )
-from bot import replies
-from bot.formatting import format_day
-from bot.handoff import Trigger
-from bot.item_matching import ALL_ITEMS, match_lines
-from bot.model import Order, OrderStatus
-from bot.return_reasons import reason_from_text
-from bot.returns import eligible_lines, local_date
+from bot.desk.handoff import Trigger
+from bot.language.formatting import format_day
+from bot.language.item_matching import ALL_ITEMS, match_lines
+from bot.language.return_reasons import reason_from_text
+from bot.orders import replies
+from bot.orders.model import Order, OrderStatus
+from bot.orders.rules.returns import eligible_lines, local_date
 
 logger = logging.getLogger(__name__)
 

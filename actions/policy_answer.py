@@ -11,7 +11,7 @@ from rasa_sdk.types import DomainDict
 
 from actions.context import current
 from actions.support import handoff_button, latest_text, quote_passage, record_fact
-from bot.handoff import Trigger
+from bot.desk.handoff import Trigger
 from knowledge.retriever import Answer
 
 logger = logging.getLogger(__name__)

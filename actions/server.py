@@ -15,7 +15,7 @@ from sanic import Sanic
 
 from actions.context import ActionContext, configure
 from bot.db import make_engine, make_session_factory
-from bot.services import ShopService
+from bot.orders.services import ShopService
 from bot.settings import Settings
 
 logger = logging.getLogger(__name__)

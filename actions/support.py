@@ -10,9 +10,9 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions import names
 from actions.context import ActionContext
-from bot.handoff import Trigger
-from bot.model import Order, VerificationFailed
-from bot.order_numbers import normalise_order_number
+from bot.desk.handoff import Trigger
+from bot.language.order_numbers import normalise_order_number
+from bot.orders.model import Order, VerificationFailed
 from knowledge.rendering import for_chat
 
 Button = dict[str, str]

@@ -19,9 +19,9 @@ from rasa_sdk.types import DomainDict
 from actions import names
 from actions.context import current
 from actions.support import latest_intent, latest_text, quote_passage, verified_order
-from bot.extraction import extract
-from bot.model import VerificationFailed
-from bot.order_numbers import find_order_number, normalise_order_number
+from bot.language.extraction import extract
+from bot.language.order_numbers import find_order_number, normalise_order_number
+from bot.orders.model import VerificationFailed
 
 logger = logging.getLogger(__name__)
 

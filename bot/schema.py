@@ -1,10 +1,14 @@
-"""Every table of the app database on one metadata: the order system, conversations, escalations.
+"""Every table of the app database on one metadata: orders, conversations, escalations, agents.
 
 Alembic's env and the schema tests import this, so a table module can't be forgotten.
 """
 
-from bot import conversation_orm, escalation_orm, orm
+from bot.desk.agents import tables as agent_tables
+from bot.desk.conversations import tables as conversation_tables
+from bot.desk.escalations import tables as escalation_tables
+from bot.orders import tables as order_tables
+from bot.tables import Base
 
-metadata = orm.Base.metadata
+metadata = Base.metadata
 
-__all__ = ["conversation_orm", "escalation_orm", "metadata", "orm"]
+__all__ = ["agent_tables", "conversation_tables", "escalation_tables", "metadata", "order_tables"]

@@ -18,7 +18,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from bot.formatting import format_month_day
+from bot.language.formatting import format_month_day
 from knowledge.chunking import CLAUSE_RE, without_asked
 
 # The business-rule clauses the assistant cites; each must be marked exactly once across the documents.

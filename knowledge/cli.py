@@ -1,6 +1,6 @@
 """``knowledge build`` and ``knowledge ask``: build the passage index and query it from a terminal.
 
-``bot/cli.py`` calls ``register(subparsers)`` to add the ``knowledge`` command; each leaf parser sets
+``bot/ops/cli.py`` calls ``register(subparsers)`` to add the ``knowledge`` command; each leaf parser sets
 ``func`` to a handler taking the parsed arguments and returning an exit code. For tests and scripts,
 ``python -m knowledge.cli build|ask`` runs the same handlers without the bot's CLI.
 """

@@ -21,7 +21,7 @@ export SHOPDESK_ACTION_SERVER_URL="http://127.0.0.1:$ACTIONS_PORT"
 export SHOPDESK_RASA_TRACKER_DB=${SHOPDESK_RASA_TRACKER_DB:-"$SHOPDESK_ROOT/var/rasa-tracker.db"}
 mkdir -p var/logs
 
-shopdesk() { "$APP/bin/python" -m bot.cli "$@"; }
+shopdesk() { "$APP/bin/python" -m bot.ops.cli "$@"; }
 shopdesk db upgrade
 shopdesk demo seed --if-empty
 shopdesk knowledge build

@@ -14,7 +14,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.db import make_engine, make_session_factory, upgrade
-from bot.demo_data import DEMO_NOW, load_demo
+from bot.ops.demo_data import DEMO_NOW, load_demo
 from tests.stack import Stack, run_stack
 
 DEFAULT_POSTGRES_URL = "postgresql://postgres@127.0.0.1:5432/postgres"

@@ -25,12 +25,13 @@ import httpx
 import pytest
 from sqlalchemy.orm import Session
 
-from bot.agents import AgentDirectory, AgentError
 from bot.clock import system_clock
 from bot.db import make_engine, make_session_factory
-from bot.demo_data import DEMO_NOW
-from bot.model import Order
-from bot.repository import OrderRepository
+from bot.desk.agents.model import AgentError
+from bot.desk.agents.store import AgentDirectory
+from bot.ops.demo_data import DEMO_NOW
+from bot.orders.model import Order
+from bot.orders.repository import OrderRepository
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -150,7 +151,7 @@ def run_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
         "SHOPDESK_ACTION_ENDPOINT": f"http://127.0.0.1:{actions_port}/webhook",
         "SHOPDESK_RASA_TRACKER_DB": str(work / "rasa-tracker.db"),
     }
-    cli = [sys.executable, "-m", "bot.cli"]
+    cli = [sys.executable, "-m", "bot.ops.cli"]
     for command in (["demo", "seed"], ["knowledge", "build"]):
         done = subprocess.run([*cli, *command], env=env, cwd=ROOT, capture_output=True, text=True)
         assert done.returncode == 0, f"shopdesk {' '.join(command)} failed:\n{done.stdout}\n{done.stderr}"

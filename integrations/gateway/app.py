@@ -22,11 +22,11 @@ from fastapi import FastAPI, Request
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse
 
-from bot.agents import AgentDirectory
 from bot.clock import system_clock
-from bot.conversations import ConversationStore
 from bot.db import make_engine, make_session_factory
-from bot.escalations import EscalationBook
+from bot.desk.agents.store import AgentDirectory
+from bot.desk.conversations.store import ConversationStore
+from bot.desk.escalations.store import EscalationBook
 from bot.settings import Settings
 from integrations.gateway.chat import ChatService, CustomHook, MessageHook
 from integrations.gateway.config import gateway_settings

@@ -20,15 +20,8 @@ from typing import Any
 
 from starlette.concurrency import run_in_threadpool
 
-from bot.conversations import (
-    Author,
-    Button,
-    Conversation,
-    ConversationStore,
-    Message,
-    NewMessage,
-    Status,
-)
+from bot.desk.conversations.model import Author, Button, Conversation, Message, NewMessage, Status
+from bot.desk.conversations.store import ConversationStore
 from integrations.gateway.hub import Hub
 from integrations.gateway.metrics import Metrics
 from integrations.gateway.rasa import RasaClient, RasaReply, RasaUnavailable

@@ -11,7 +11,8 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.orm import Session, sessionmaker
 from starlette.concurrency import run_in_threadpool
 
-from bot.conversations import Conversation, ConversationNotFound, ConversationStore, InvalidToken
+from bot.desk.conversations.model import Conversation, ConversationNotFound, InvalidToken
+from bot.desk.conversations.store import ConversationStore
 from integrations.gateway.chat import ChatService
 from integrations.gateway.config import GatewaySettings
 from integrations.gateway.hub import Hub

@@ -24,16 +24,25 @@ from typing import Any
 from sqlalchemy.orm import Session, sessionmaker
 from starlette.concurrency import run_in_threadpool
 
-from bot.agents import Agent
 from bot.clock import Clock
-from bot.conversations import Author, Button, Conversation, Message, NewMessage, Status
-from bot.escalations import Escalation, EscalationBook, EscalationError, EscalationState, NewEscalation
-from bot.extraction import extract
-from bot.handoff import EscalationFacts, Fact, Trigger, detect_trigger, priority_for, queue_notice, summarize
-from bot.model import Order
+from bot.desk.agents.model import Agent
+from bot.desk.conversations.model import Author, Button, Conversation, Message, NewMessage, Status
+from bot.desk.escalations.model import Escalation, EscalationError, EscalationState, NewEscalation
+from bot.desk.escalations.store import EscalationBook
+from bot.desk.handoff import (
+    EscalationFacts,
+    Fact,
+    Trigger,
+    detect_trigger,
+    priority_for,
+    queue_notice,
+    summarize,
+)
+from bot.desk.support_hours import agents_online, next_opening
+from bot.language.extraction import extract
+from bot.orders.model import Order
+from bot.orders.repository import OrderRepository
 from bot.policy import Policy
-from bot.repository import OrderRepository
-from bot.support_hours import agents_online, next_opening
 from integrations.gateway.chat import ChatService
 from integrations.gateway.rasa import RasaClient, RasaUnavailable
 

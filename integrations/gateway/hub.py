@@ -15,7 +15,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Literal
 
-from bot.conversations import Message, Status
+from bot.desk.conversations.model import Message, Status
 
 log = logging.getLogger(__name__)
 

@@ -9,7 +9,7 @@ from typing import Any
 
 import httpx
 
-from bot.conversations import Button
+from bot.desk.conversations.model import Button
 from integrations.gateway.metrics import Metrics
 
 log = logging.getLogger(__name__)

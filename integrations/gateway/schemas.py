@@ -7,7 +7,7 @@ from typing import Literal
 
 from pydantic import BaseModel, Field, field_validator
 
-from bot.conversations import Conversation, Message
+from bot.desk.conversations.model import Conversation, Message
 
 MAX_TEXT = 2000
 

@@ -46,8 +46,7 @@ from telegram.ext import (
     filters,
 )
 
-from bot.conversations import (
-    OPEN_STATUSES,
+from bot.desk.conversations.model import (
     Author,
     Button,
     Channel,
@@ -56,6 +55,7 @@ from bot.conversations import (
     ConversationNotFound,
     Message,
 )
+from bot.desk.conversations.store import OPEN_STATUSES
 from integrations.gateway.chat import ChatService
 from integrations.gateway.hub import Hub
 from integrations.gateway.metrics import Metrics

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.demo_data import SHOWCASE
+from bot.ops.demo_data import SHOWCASE
 from tests.stack import Stack, new_sender, texts
 
 pytestmark = pytest.mark.rasa

@@ -22,7 +22,7 @@ import pytest
 import uvicorn
 from fastapi import FastAPI
 
-from bot.demo_data import DEMO_NOW
+from bot.ops.demo_data import DEMO_NOW
 from bot.settings import Settings
 from integrations.gateway.app import create_app
 from integrations.gateway.config import GatewaySettings

@@ -11,8 +11,9 @@ from websockets.exceptions import ConnectionClosed
 from websockets.sync.client import connect
 
 from bot.clock import system_clock
-from bot.conversations import Author, ConversationStore, Status
 from bot.db import make_engine, make_session_factory
+from bot.desk.conversations.model import Author, Status
+from bot.desk.conversations.store import ConversationStore
 from integrations.gateway.chat import ASSISTANT_UNAVAILABLE
 from tests.gateway.conftest import FakeRasa, ServedApp, Shopper, start
 

@@ -10,21 +10,21 @@ from alembic.migration import MigrationContext
 from sqlalchemy import inspect
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot import conversation_orm
 from bot.clock import system_clock
-from bot.conversations import (
+from bot.db import make_engine
+from bot.desk.conversations import tables as conversation_orm
+from bot.desk.conversations.model import (
     Author,
     Button,
     Channel,
     ConversationClosed,
     ConversationNotFound,
-    ConversationStore,
     InvalidToken,
     NewMessage,
     Status,
 )
-from bot.db import make_engine
-from bot.orm import Base
+from bot.desk.conversations.store import ConversationStore
+from bot.tables import Base
 
 
 @pytest.fixture

@@ -15,10 +15,10 @@ import httpx
 import pytest
 import yaml
 
-from bot.agents import AgentDirectory
 from bot.clock import system_clock
 from bot.db import make_engine, make_session_factory
-from bot.demo_data import DEMO_NOW, SHOWCASE, load_demo
+from bot.desk.agents.store import AgentDirectory
+from bot.ops.demo_data import DEMO_NOW, SHOWCASE, load_demo
 from bot.settings import Settings
 from integrations.gateway.app import create_app
 from tests.gateway.conftest import ACTIONS_URL, RASA_URL, FakeRasa, ServedApp, Shopper, serve, start

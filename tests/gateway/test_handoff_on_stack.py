@@ -14,7 +14,7 @@ from typing import Any
 import httpx
 import pytest
 
-from bot.demo_data import SHOWCASE
+from bot.ops.demo_data import SHOWCASE
 from tests.gateway.conftest import ServedApp, Shopper, start
 from tests.stack import Stack
 

@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from bot.demo_data import SHOWCASE
+from bot.ops.demo_data import SHOWCASE
 from tests.gateway.conftest import ServedApp
 from tests.stack import Stack
 

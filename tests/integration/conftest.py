@@ -15,9 +15,9 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions.context import ActionContext, configure
 from bot.clock import fixed_clock
 from bot.db import make_engine, make_session_factory, upgrade
-from bot.demo_data import DEMO_NOW, load_demo
+from bot.ops.demo_data import DEMO_NOW, load_demo
+from bot.orders.services import ShopService
 from bot.policy import load_policy
-from bot.services import ShopService
 
 ROOT = Path(__file__).resolve().parents[2]
 

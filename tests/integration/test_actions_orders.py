@@ -20,8 +20,8 @@ from actions.handoff import ActionHandoff
 from actions.order_answers import ActionAnswerRequest
 from actions.policy_answer import ActionAnswerPolicy, ActionOutOfScope
 from actions.verification import ActionRememberRequest, ValidateVerifyOrderForm
-from bot.demo_data import SHOWCASE
-from bot.model import OrderStatus
+from bot.ops.demo_data import SHOWCASE
+from bot.orders.model import OrderStatus
 from knowledge.rendering import for_chat
 from tests.integration.conftest import DOMAIN, ROOT, make_tracker, run_action
 

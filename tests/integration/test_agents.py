@@ -8,10 +8,12 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import select
 
-from bot.agents import AgentDirectory, AgentError, LoginFailed, SessionExpired, password_matches
-from bot.cli import main
 from bot.db import make_engine, make_session_factory
-from bot.escalation_orm import AgentRow
+from bot.desk.agents.model import AgentError, LoginFailed, SessionExpired
+from bot.desk.agents.passwords import password_matches
+from bot.desk.agents.store import AgentDirectory
+from bot.desk.agents.tables import AgentRow
+from bot.ops.cli import main
 
 PASSWORD = "a strong password"
 

@@ -6,10 +6,10 @@ from decimal import Decimal
 import pytest
 from sqlalchemy.orm import Session
 
-from bot.demo_data import DEMO_NOW, SHOWCASE, generate
-from bot.model import Order, OrderStatus, RefundStatus, ReturnStatus, TrackingCode
+from bot.ops.demo_data import DEMO_NOW, SHOWCASE, generate
+from bot.orders.model import Order, OrderStatus, RefundStatus, ReturnStatus, TrackingCode
+from bot.orders.repository import OrderRepository
 from bot.policy import load_policy
-from bot.repository import OrderRepository
 
 POLICY = load_policy()
 TODAY = DEMO_NOW.astimezone(POLICY.timezone).date()
@@ -125,7 +125,7 @@ def check(kind: str, order: Order) -> None:
 def test_each_showcase_order_is_in_the_state_it_claims(
     case: object, showcase_orders: dict[str, Order]
 ) -> None:
-    from bot.demo_data import ShowcaseCase
+    from bot.ops.demo_data import ShowcaseCase
 
     assert isinstance(case, ShowcaseCase)
     order = showcase_orders[case.number]

@@ -7,10 +7,12 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.agents import AgentDirectory
-from bot.conversations import Channel, ConversationStore
-from bot.escalations import EscalationBook, EscalationError, EscalationState, NewEscalation
-from bot.handoff import Priority, Trigger
+from bot.desk.agents.store import AgentDirectory
+from bot.desk.conversations.model import Channel
+from bot.desk.conversations.store import ConversationStore
+from bot.desk.escalations.model import EscalationError, EscalationState, NewEscalation
+from bot.desk.escalations.store import EscalationBook
+from bot.desk.handoff import Priority, Trigger
 
 NOW = datetime(2026, 10, 15, 10, 0, tzinfo=UTC)
 

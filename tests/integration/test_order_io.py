@@ -9,10 +9,10 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.cli import main
-from bot.demo_data import DEMO_NOW, generate
-from bot.order_io import ImportValidationError, export_all, import_data, read_file
-from bot.orm import Base
+from bot.ops.cli import main
+from bot.ops.demo_data import DEMO_NOW, generate
+from bot.ops.order_io import ImportValidationError, export_all, import_data, read_file
+from bot.tables import Base
 
 SAMPLE = Path(__file__).resolve().parents[2] / "docs" / "sample-orders.json"
 

@@ -7,8 +7,8 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.demo_data import DEMO_NOW, load_demo
-from bot.model import (
+from bot.ops.demo_data import DEMO_NOW, load_demo
+from bot.orders.model import (
     NotAllowed,
     OrderNotFound,
     OrderStatus,
@@ -17,8 +17,8 @@ from bot.model import (
     ReturnReason,
     ReturnStatus,
 )
-from bot.orm import ReturnRow
-from bot.repository import OrderRepository
+from bot.orders.repository import OrderRepository
+from bot.orders.tables import ReturnRow
 
 
 @pytest.fixture

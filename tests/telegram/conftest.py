@@ -15,8 +15,9 @@ from fastapi import APIRouter, FastAPI, Request
 from pydantic import BaseModel
 
 from bot.clock import system_clock
-from bot.conversations import Author, Channel, Conversation, ConversationStore, Status
 from bot.db import make_engine, make_session_factory
+from bot.desk.conversations.model import Author, Channel, Conversation, Status
+from bot.desk.conversations.store import ConversationStore
 from bot.settings import Settings
 from integrations.gateway.app import create_app
 from integrations.gateway.chat import ChatService

@@ -7,7 +7,8 @@ from typing import Any
 
 import httpx
 
-from bot.conversations import Author, ConversationStore, Status
+from bot.desk.conversations.model import Author, Status
+from bot.desk.conversations.store import ConversationStore
 from integrations.gateway.chat import ChatService
 from integrations.gateway.metrics import Metrics
 from integrations.telegram.bridge import HELP, UNSUPPORTED
@@ -202,7 +203,7 @@ def test_a_notice_posted_during_a_turn_arrives_once_after_the_turns_replies(
     chat: ChatService = gateway.app.state.chat
 
     async def queued_notice(conversation: Any, payload: dict[str, Any]) -> None:
-        from bot.conversations import NewMessage
+        from bot.desk.conversations.model import NewMessage
 
         await chat.post(conversation.id, [NewMessage(Author.SYSTEM, "You're next in the queue.")])
 

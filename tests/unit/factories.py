@@ -10,7 +10,7 @@ from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from bot.model import (
+from bot.orders.model import (
     Address,
     Customer,
     Disruption,

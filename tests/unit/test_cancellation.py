@@ -6,8 +6,8 @@ from dataclasses import replace
 
 import pytest
 
-from bot import cancellation
-from bot.model import OrderStatus
+from bot.orders.model import OrderStatus
+from bot.orders.rules import cancellation
 from bot.policy import load_policy
 from tests.unit.factories import make_line, make_order, make_shipment, utc
 

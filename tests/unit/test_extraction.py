@@ -1,8 +1,8 @@
 import pytest
 
-from bot.contact_details import normalise_postcode
-from bot.extraction import extract
-from bot.order_numbers import find_order_number
+from bot.language.contact_details import normalise_postcode
+from bot.language.extraction import extract
+from bot.language.order_numbers import find_order_number
 
 
 @pytest.mark.parametrize(

@@ -5,7 +5,7 @@ from decimal import Decimal
 
 import pytest
 
-from bot.formatting import format_day, format_money
+from bot.language.formatting import format_day, format_money
 
 
 def test_day_is_written_with_the_month_in_words_and_no_leading_zero() -> None:

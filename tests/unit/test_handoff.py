@@ -2,7 +2,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from bot.handoff import (
+from bot.desk.handoff import (
     EscalationFacts,
     Fact,
     Priority,

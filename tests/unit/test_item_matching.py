@@ -1,4 +1,4 @@
-from bot.item_matching import match_lines
+from bot.language.item_matching import match_lines
 from tests.unit.factories import make_line
 
 

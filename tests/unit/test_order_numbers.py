@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.order_numbers import normalise_order_number
+from bot.language.order_numbers import normalise_order_number
 
 
 @pytest.mark.parametrize(

@@ -1,8 +1,8 @@
 from datetime import date
 
-from bot import replies
+from bot.orders import replies
+from bot.orders.rules.shipping import DelayAssessment, DelayKind
 from bot.policy import load_policy
-from bot.shipping import DelayAssessment, DelayKind
 from tests.unit.factories import make_order, make_shipment
 
 POLICY = load_policy()

@@ -1,7 +1,7 @@
 import pytest
 
-from bot.model import ReturnReason
-from bot.return_reasons import reason_from_text
+from bot.language.return_reasons import reason_from_text
+from bot.orders.model import ReturnReason
 
 
 @pytest.mark.parametrize(

@@ -7,8 +7,8 @@ from datetime import date, datetime
 
 import pytest
 
-from bot import returns
-from bot.model import Order, OrderLine, OrderStatus, ReturnReason, ReturnStatus, TrackingCode
+from bot.orders.model import Order, OrderLine, OrderStatus, ReturnReason, ReturnStatus, TrackingCode
+from bot.orders.rules import returns
 from bot.policy import Policy, load_policy
 from tests.unit.factories import (
     make_delivered_shipment,

@@ -10,10 +10,10 @@ from datetime import date, datetime
 
 import pytest
 
-from bot import shipping
-from bot.model import Disruption, Order, OrderStatus, Shipment, TrackingCode
+from bot.orders.model import Disruption, Order, OrderStatus, Shipment, TrackingCode
+from bot.orders.rules import shipping
+from bot.orders.rules.shipping import DelayKind, add_business_days
 from bot.policy import load_policy
-from bot.shipping import DelayKind, add_business_days
 from tests.unit.factories import (
     make_address,
     make_disruption,

@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import time
 
+from bot.desk.support_hours import agents_online, next_opening
 from bot.policy import SupportHours, load_policy
-from bot.support_hours import agents_online, next_opening
 from tests.unit.factories import utc
 
 POLICY = load_policy()

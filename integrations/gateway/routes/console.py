@@ -19,9 +19,10 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
-from bot.agents import Agent, AgentDirectory, LoginFailed, SessionExpired
-from bot.conversations import Author, Message
-from bot.escalations import Escalation, EscalationNotFound
+from bot.desk.agents.model import Agent, LoginFailed, SessionExpired
+from bot.desk.agents.store import AgentDirectory
+from bot.desk.conversations.model import Author, Message
+from bot.desk.escalations.model import Escalation, EscalationNotFound
 from integrations.gateway.handoff import HandoffError, HandoffService, waiting_seconds
 from integrations.gateway.hub import Event
 from integrations.gateway.ratelimit import Limit, RateLimiter, client_address

@@ -12,15 +12,15 @@ from uuid import UUID
 from fastapi import APIRouter, HTTPException, Query, Request, WebSocket, WebSocketDisconnect, status
 from starlette.concurrency import run_in_threadpool
 
-from bot.conversations import (
+from bot.desk.conversations.model import (
     Channel,
     Conversation,
     ConversationClosed,
     ConversationNotFound,
-    ConversationStore,
     InvalidToken,
     Message,
 )
+from bot.desk.conversations.store import ConversationStore
 from integrations.gateway.chat import ChatService
 from integrations.gateway.deps import ChatDep, SettingsDep, ShopperConversation, StoreDep
 from integrations.gateway.hub import Event

@@ -8,8 +8,6 @@ raised outside support hours: the team follows up by email. Only one escalation 
 
 from __future__ import annotations
 
-import enum
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -17,71 +15,19 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.clock import Clock
-from bot.conversation_orm import ConversationRow
-from bot.escalation_orm import EscalationRow
-from bot.handoff import Priority, Trigger
-from bot.model import ShopdeskError
-
-
-class EscalationState(enum.StrEnum):
-    QUEUED = "queued"
-    CLAIMED = "claimed"
-    EMAIL = "email"
-    HANDED_BACK = "handed_back"
-    RESOLVED = "resolved"
-
-
-OPEN_STATES = (EscalationState.QUEUED, EscalationState.CLAIMED, EscalationState.EMAIL)
-
-
-class EscalationError(ShopdeskError):
-    pass
-
-
-class EscalationNotFound(EscalationError):
-    pass
-
-
-class AlreadyClaimed(EscalationError):
-    pass
-
-
-@dataclass(frozen=True)
-class Escalation:
-    id: int
-    conversation_id: str  # the conversation's public id
-    state: EscalationState
-    trigger: Trigger
-    topic: str | None
-    priority: Priority
-    summary: str
-    verified_order: str | None
-    customer_email: str | None
-    intents: list[str]
-    entities: list[dict[str, Any]]
-    facts: list[dict[str, Any]]
-    created_at: datetime
-    claimed_at: datetime | None
-    claimed_by: int | None
-    closed_at: datetime | None
-    satisfaction: int | None
-
-    @property
-    def is_open(self) -> bool:
-        return self.state in OPEN_STATES
-
-
-@dataclass(frozen=True)
-class NewEscalation:
-    trigger: Trigger
-    topic: str | None
-    priority: Priority
-    summary: str
-    verified_order: str | None
-    customer_email: str | None
-    intents: list[str]
-    entities: list[dict[str, Any]]
-    facts: list[dict[str, Any]]
+from bot.desk.conversations.tables import ConversationRow
+from bot.desk.escalations.model import (
+    OPEN_STATES,
+    AlreadyClaimed,
+    Escalation,
+    EscalationError,
+    EscalationNotFound,
+    EscalationState,
+    NewEscalation,
+    queue_order,
+)
+from bot.desk.escalations.tables import EscalationRow
+from bot.desk.handoff import Priority, Trigger
 
 
 def _escalation(row: EscalationRow, conversation_public_id: str) -> Escalation:
@@ -104,12 +50,6 @@ def _escalation(row: EscalationRow, conversation_public_id: str) -> Escalation:
         closed_at=row.closed_at,
         satisfaction=row.satisfaction,
     )
-
-
-def queue_order(escalations: list[Escalation]) -> list[Escalation]:
-    """Waiting ones first, most urgent first, then longest waiting; claimed and email ones after."""
-    rank = {EscalationState.QUEUED: 0, EscalationState.CLAIMED: 1, EscalationState.EMAIL: 2}
-    return sorted(escalations, key=lambda e: (rank.get(e.state, 3), -e.priority, e.created_at, e.id))
 
 
 class EscalationBook:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from bot.model import Order, OrderStatus
+from bot.orders.model import Order, OrderStatus
 from bot.policy import Policy
 
 CLAUSE_ALLOWED = "cancellation.allowed"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from bot.model import ReturnReason
+from bot.orders.model import ReturnReason
 
 _PATTERNS: tuple[tuple[ReturnReason, re.Pattern[str]], ...] = (
     (

@@ -15,8 +15,8 @@ from typing import Any
 import spacy
 from spacy.language import Language
 
-from bot.contact_details import email_from_text, normalise_postcode
-from bot.order_numbers import find_order_number
+from bot.language.contact_details import email_from_text, normalise_postcode
+from bot.language.order_numbers import find_order_number
 
 _ORDER_DIGITS = r"\d{5,6}"
 

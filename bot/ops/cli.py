@@ -1,4 +1,4 @@
-"""``shopdesk``: the operator's command line (``python -m bot.cli`` or the ``shopdesk`` script).
+"""``shopdesk``: the operator's command line (``python -m bot.ops.cli`` or the ``shopdesk`` script).
 
     shopdesk db upgrade
     shopdesk demo seed [--seed N] [--now ISO] [--reset] [--if-empty]
@@ -6,14 +6,13 @@
     shopdesk orders export [FILE]
     shopdesk orders show NUMBER
 
-Other packages add their own commands: after its own, the CLI calls ``register(subparsers)`` in each of
-``EXTENSION_MODULES`` that exists. A handler is ``func(args) -> int`` set with ``set_defaults(func=...)``.
+The agents' commands (``bot.ops.agents_cli``) and the policy index's (``knowledge.cli``) are added
+openly by ``build_parser``. A handler is ``func(args) -> int`` set with ``set_defaults(func=...)``.
 """
 
 from __future__ import annotations
 
 import argparse
-import importlib
 import logging
 import sys
 import time
@@ -23,12 +22,13 @@ from datetime import datetime
 from sqlalchemy.exc import OperationalError
 
 from bot.clock import parse_instant
-from bot.model import Order, ShopdeskError
+from bot.errors import ShopdeskError
+from bot.ops import agents_cli
+from bot.orders.model import Order
 from bot.settings import Settings
+from knowledge import cli as knowledge_cli
 
 log = logging.getLogger("shopdesk.cli")
-
-EXTENSION_MODULES = ("knowledge.cli", "integrations.console.cli")
 
 Handler = Callable[[argparse.Namespace], int]
 
@@ -60,7 +60,7 @@ def cmd_db_upgrade(args: argparse.Namespace) -> int:
 
 def demo_now(text: str | None, settings: Settings) -> datetime:
     """``--now``, else ``SHOPDESK_NOW``, else the demo's fixed instant."""
-    from bot.demo_data import DEMO_NOW
+    from bot.ops.demo_data import DEMO_NOW
 
     if text:
         return parse_instant(text)
@@ -73,9 +73,9 @@ def cmd_demo_seed(args: argparse.Namespace) -> int:
     from sqlalchemy import func, select
 
     from bot.db import upgrade
-    from bot.demo_data import load_demo
-    from bot.order_io import delete_all
-    from bot.orm import OrderRow
+    from bot.ops.demo_data import load_demo
+    from bot.ops.order_io import delete_all
+    from bot.orders.tables import OrderRow
 
     settings = _settings()
     try:
@@ -99,7 +99,7 @@ def cmd_demo_seed(args: argparse.Namespace) -> int:
 
 
 def cmd_orders_import(args: argparse.Namespace) -> int:
-    from bot.order_io import import_data, read_file
+    from bot.ops.order_io import import_data, read_file
 
     data = read_file(args.file)
     with _session_factory(_settings().database_url).begin() as session:
@@ -109,7 +109,7 @@ def cmd_orders_import(args: argparse.Namespace) -> int:
 
 
 def cmd_orders_export(args: argparse.Namespace) -> int:
-    from bot.order_io import export_all, write_json
+    from bot.ops.order_io import export_all, write_json
 
     with _session_factory(_settings().database_url)() as session:
         data = export_all(session)
@@ -171,7 +171,7 @@ def format_order(order: Order) -> str:
 
 
 def cmd_orders_show(args: argparse.Namespace) -> int:
-    from bot.repository import OrderRepository
+    from bot.orders.repository import OrderRepository
 
     with _session_factory(_settings().database_url)() as session:
         order = OrderRepository(session).get_order(args.number)
@@ -182,25 +182,6 @@ def cmd_orders_show(args: argparse.Namespace) -> int:
 
 
 # --- the parser ------------------------------------------------------------------------------------------
-
-
-def register_extensions(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> list[str]:
-    """Call ``register(subparsers)`` of every extension module present; returns the ones found.
-
-    Only the absence of the module itself (or of its package) is tolerated; an import error inside an
-    extension is a bug and propagates.
-    """
-    found = []
-    for name in EXTENSION_MODULES:
-        try:
-            module = importlib.import_module(name)
-        except ModuleNotFoundError as exc:
-            if exc.name is not None and (exc.name == name or name.startswith(exc.name + ".")):
-                continue
-            raise
-        module.register(subparsers)
-        found.append(name)
-    return found
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -232,7 +213,8 @@ def build_parser() -> argparse.ArgumentParser:
     show.add_argument("number")
     show.set_defaults(func=cmd_orders_show)
 
-    register_extensions(sub)
+    agents_cli.register(sub)
+    knowledge_cli.register(sub)
     return parser
 
 

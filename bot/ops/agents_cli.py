@@ -14,10 +14,10 @@ import getpass
 import sys
 from typing import Any
 
-from bot.agents import AgentDirectory
 from bot.clock import system_clock
 from bot.db import make_engine, make_session_factory, upgrade
-from bot.model import ShopdeskError
+from bot.desk.agents.store import AgentDirectory
+from bot.errors import ShopdeskError
 from bot.settings import Settings
 
 

@@ -34,18 +34,11 @@ from pydantic_core import ErrorDetails
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session, selectinload
 
-from bot.contact_details import normalise_email
-from bot.model import (
-    OrderStatus,
-    RefundStatus,
-    ReturnReason,
-    ReturnStatus,
-    ShopdeskError,
-    TrackingCode,
-)
-from bot.order_numbers import normalise_order_number
-from bot.orm import (
-    Base,
+from bot.errors import ShopdeskError
+from bot.language.contact_details import normalise_email
+from bot.language.order_numbers import normalise_order_number
+from bot.orders.model import OrderStatus, RefundStatus, ReturnReason, ReturnStatus, TrackingCode
+from bot.orders.tables import (
     CustomerRow,
     DisruptionRow,
     OrderLineRow,
@@ -58,6 +51,7 @@ from bot.orm import (
     join_codes,
     split_codes,
 )
+from bot.tables import Base
 
 log = logging.getLogger(__name__)
 

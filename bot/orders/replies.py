@@ -11,12 +11,12 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from bot.cancellation import CancellationDecision
-from bot.formatting import format_day, format_money
-from bot.model import Order, OrderStatus, Refund, RefundStatus, Return
+from bot.language.formatting import format_day, format_money
+from bot.orders.model import Order, OrderStatus, Refund, RefundStatus, Return
+from bot.orders.rules.cancellation import CancellationDecision
+from bot.orders.rules.returns import LineEligibility, local_date
+from bot.orders.rules.shipping import DelayAssessment, DelayKind
 from bot.policy import Policy
-from bot.returns import LineEligibility, local_date
-from bot.shipping import DelayAssessment, DelayKind
 
 Cite = Callable[[str], str | None]  # clause id -> "Returns policy, 2. Return windows"
 

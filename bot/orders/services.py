@@ -13,14 +13,14 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot import cancellation, returns, shipping
 from bot.clock import Clock
-from bot.contact_details import email_from_text, normalise_email, normalise_postcode
-from bot.formatting import format_money
-from bot.model import NotAllowed, Order, Return, ReturnLine, ReturnReason, VerificationFailed
-from bot.order_numbers import normalise_order_number
+from bot.language.contact_details import email_from_text, normalise_email, normalise_postcode
+from bot.language.formatting import format_money
+from bot.language.order_numbers import normalise_order_number
+from bot.orders.model import NotAllowed, Order, Return, ReturnLine, ReturnReason, VerificationFailed
+from bot.orders.repository import OrderRepository
+from bot.orders.rules import cancellation, returns, shipping
 from bot.policy import Policy
-from bot.repository import OrderRepository
 
 logger = logging.getLogger(__name__)
 

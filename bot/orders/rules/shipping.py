@@ -36,18 +36,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from bot.formatting import format_day
-from bot.model import (
-    Address,
-    Disruption,
-    Order,
-    OrderStatus,
-    Shipment,
-    TrackingCode,
-    TrackingEvent,
-)
+from bot.language.formatting import format_day
+from bot.orders.model import Address, Disruption, Order, OrderStatus, Shipment, TrackingCode, TrackingEvent
+from bot.orders.rules.returns import delivered_at, local_date
 from bot.policy import Policy, ShippingMethod
-from bot.returns import delivered_at, local_date
 
 CLAUSE_ON_TIME = "shipping.on_time"
 CLAUSE_LATE = "shipping.late"

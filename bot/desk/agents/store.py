@@ -6,68 +6,22 @@ SHA-256, so a leaked database does not let anyone act as an agent.
 
 from __future__ import annotations
 
-import base64
-import hashlib
-import hmac
 import secrets
-from dataclasses import dataclass
-from datetime import timedelta
 
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.clock import Clock
-from bot.escalation_orm import AgentRow, AgentSessionRow
-from bot.model import ShopdeskError
-
-SESSION_LIFETIME = timedelta(hours=12)
-_SCRYPT_N, _SCRYPT_R, _SCRYPT_P = 2**14, 8, 1
-MIN_PASSWORD_LENGTH = 10
-
-
-class AgentError(ShopdeskError):
-    pass
-
-
-class LoginFailed(AgentError):
-    """Wrong username or password (deliberately not saying which)."""
-
-
-class SessionExpired(AgentError):
-    pass
-
-
-@dataclass(frozen=True)
-class Agent:
-    id: int
-    username: str
-    display_name: str
-
-
-def hash_password(password: str, *, salt: bytes | None = None) -> str:
-    salt = salt or secrets.token_bytes(16)
-    digest = hashlib.scrypt(password.encode(), salt=salt, n=_SCRYPT_N, r=_SCRYPT_R, p=_SCRYPT_P, dklen=32)
-    b64 = base64.b64encode
-    return f"scrypt${_SCRYPT_N}${_SCRYPT_R}${_SCRYPT_P}${b64(salt).decode()}${b64(digest).decode()}"
-
-
-def password_matches(password: str, stored: str) -> bool:
-    try:
-        scheme, n, r, p, salt, digest = stored.split("$")
-    except ValueError:
-        return False
-    if scheme != "scrypt":
-        return False
-    expected = base64.b64decode(digest)
-    actual = hashlib.scrypt(
-        password.encode(), salt=base64.b64decode(salt), n=int(n), r=int(r), p=int(p), dklen=len(expected)
-    )
-    return hmac.compare_digest(actual, expected)
-
-
-def hash_token(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
-
+from bot.desk.agents.model import (
+    MIN_PASSWORD_LENGTH,
+    SESSION_LIFETIME,
+    Agent,
+    AgentError,
+    LoginFailed,
+    SessionExpired,
+)
+from bot.desk.agents.passwords import hash_password, hash_token, password_matches
+from bot.desk.agents.tables import AgentRow, AgentSessionRow
 
 # computed once so a login for an unknown username costs as much as one for a known username
 _DUMMY_HASH = hash_password("not a real password", salt=b"\0" * 16)

@@ -30,8 +30,8 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from bot.formatting import format_day, format_month_day
-from bot.model import Order, OrderLine, OrderStatus, ReturnReason, Shipment, TrackingCode
+from bot.language.formatting import format_day, format_month_day
+from bot.orders.model import Order, OrderLine, OrderStatus, ReturnReason, Shipment, TrackingCode
 from bot.policy import HolidayExtension, Policy
 
 CLAUSE_WINDOW = "returns.window"

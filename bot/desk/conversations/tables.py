@@ -1,6 +1,6 @@
 """SQLAlchemy tables for chat conversations (web widget, Telegram) and their messages.
 
-Registered on ``bot.orm.Base`` so one metadata (and one Alembic history) covers the whole app database.
+Registered on ``bot.tables.Base`` so one metadata (and one Alembic history) covers the whole app database.
 ``bot.conversations`` turns these rows into dataclasses; nothing else should need them.
 
 ``messages.id`` is the reconnect cursor: it only grows (``sqlite_autoincrement`` stops SQLite from reusing
@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from bot.orm import LAZY, Base
+from bot.tables import LAZY, Base
 
 
 class ConversationRow(Base):

@@ -19,12 +19,12 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
-from bot.model import OrderStatus, RefundStatus, ReturnReason, ReturnStatus, TrackingCode
+from bot.orders.model import OrderStatus, RefundStatus, ReturnReason, ReturnStatus, TrackingCode
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
-    from bot.order_io import ImportSummary
+    from bot.ops.order_io import ImportSummary
 
 DEMO_NOW = datetime(2026, 10, 15, 10, 0, tzinfo=UTC)
 SHOP_TZ = ZoneInfo("Europe/London")  # the policy's shop time zone (knowledge/policy.yml)
@@ -1618,6 +1618,6 @@ def generate(seed: int = 7, now: datetime = DEMO_NOW) -> DemoData:
 
 def load_demo(session: Session, seed: int = 7, now: datetime = DEMO_NOW) -> ImportSummary:
     """Generate the demo shop and import it through ``bot.order_io`` (the caller commits)."""
-    from bot.order_io import import_data
+    from bot.ops.order_io import import_data
 
     return import_data(session, generate(seed, now).as_import())

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from bot.model import OrderLine
+from bot.orders.model import OrderLine
 
 ALL_ITEMS = "all"
 _ALL_WORDS = frozenset({"all", "everything", "both", "all of them", "the lot", "whole order", "all items"})

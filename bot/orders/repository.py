@@ -1,7 +1,7 @@
-"""The repository in front of the order database: rows in, frozen ``bot.model`` dataclasses out.
+"""The repository in front of the order database: rows in, frozen ``bot.orders.model`` dataclasses out.
 
 Every query eager-loads what the dataclasses need (``selectinload``); relationships are declared
-``lazy="raise_on_sql"`` in ``bot.orm`` so a forgotten load fails in tests instead of at 2 a.m.
+``lazy="raise_on_sql"`` in ``bot.orders.tables`` so a forgotten load fails in tests instead of at 2 a.m.
 The repository flushes but never commits: the caller owns the transaction.
 """
 
@@ -18,8 +18,9 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 from sqlalchemy.orm.strategy_options import _AbstractLoad
 
-from bot.contact_details import normalise_email
-from bot.model import (
+from bot.language.contact_details import normalise_email
+from bot.language.order_numbers import normalise_order_number
+from bot.orders.model import (
     Address,
     Customer,
     Disruption,
@@ -38,8 +39,7 @@ from bot.model import (
     TrackingCode,
     TrackingEvent,
 )
-from bot.order_numbers import normalise_order_number
-from bot.orm import (
+from bot.orders.tables import (
     CustomerRow,
     DisruptionRow,
     OrderRow,

@@ -12,9 +12,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
 
-
-class ShopdeskError(Exception):
-    """Base class for domain errors the assistant can explain to a shopper or an operator."""
+from bot.errors import ShopdeskError
 
 
 class OrderNotFound(ShopdeskError):

@@ -1,6 +1,6 @@
 """SQLAlchemy tables for the human side: agents, their login sessions, and escalations.
 
-Registered on ``bot.orm.Base``; ``bot.agents`` and ``bot.escalations`` turn rows into dataclasses.
+Registered on ``bot.tables.Base``; the stores turn rows into dataclasses.
 """
 
 from __future__ import annotations
@@ -11,28 +11,7 @@ from typing import Any
 from sqlalchemy import JSON, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from bot.orm import Base
-
-
-class AgentRow(Base):
-    __tablename__ = "agents"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    username: Mapped[str] = mapped_column(String(64), unique=True)
-    display_name: Mapped[str] = mapped_column(String(128))
-    password_hash: Mapped[str] = mapped_column(String(256))  # scrypt, "scrypt$n$r$p$salt$hash"
-    created_at: Mapped[datetime]
-    disabled_at: Mapped[datetime | None]
-
-
-class AgentSessionRow(Base):
-    __tablename__ = "agent_sessions"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    token_hash: Mapped[str] = mapped_column(String(64), unique=True)  # sha256 hex; the token is never stored
-    agent_id: Mapped[int] = mapped_column(ForeignKey("agents.id", ondelete="CASCADE"), index=True)
-    created_at: Mapped[datetime]
-    expires_at: Mapped[datetime]
+from bot.tables import Base
 
 
 class EscalationRow(Base):

@@ -1,0 +1,1 @@
+"""The support desk: conversations, escalations, agents, and the handoff rules."""

@@ -1,0 +1,1 @@
+"""Support agents and their login sessions."""

@@ -1,0 +1,1 @@
+"""Escalations: a conversation waiting for, or with, a person."""

@@ -1,0 +1,1 @@
+"""Reading shoppers' words and writing ours: extraction, order numbers, contact details, formatting."""

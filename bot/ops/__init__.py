@@ -1,0 +1,1 @@
+"""Operator tools: the ``shopdesk`` command, demo data, order import and export."""

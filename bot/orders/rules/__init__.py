@@ -1,0 +1,1 @@
+"""The shop's rules as pure functions of (order, policy, now): returns, shipping, cancellation."""
