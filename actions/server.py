@@ -25,7 +25,13 @@ def build_context(settings: Settings) -> ActionContext:
     from knowledge.retriever import Citation, UnknownClause, load_retriever
 
     engine = make_engine(settings.database_url)
-    shop = ShopService(make_session_factory(engine), settings.policy, settings.clock)
+    shop = ShopService(
+        make_session_factory(engine),
+        settings.policy,
+        settings.clock,
+        secret=settings.secret_key.encode(),
+        limits=settings.verification_limits,
+    )
     retriever = load_retriever(settings.index_dir)
 
     def cite(clause: str) -> Citation | None:

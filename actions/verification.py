@@ -30,6 +30,13 @@ REFUND_TIMING_CLAUSE = "refunds.timing"
 _BARE_NUMBER = re.compile(r"^\s*#?\s*(sd)?[\s-]?\d{5,6}\s*[.!]?\s*$", re.IGNORECASE)
 
 
+def client_of(tracker: Tracker) -> str | None:
+    """Where the message came from (web address, Telegram chat), as the gateway put it in the metadata."""
+    metadata = tracker.latest_message.get("metadata") or {}
+    client = metadata.get("client") if isinstance(metadata, dict) else None
+    return str(client) if client else None
+
+
 class ActionRememberRequest(Action):
     """Keep what the shopper asked for, to answer it once the order is verified.
 
@@ -143,7 +150,7 @@ class ValidateVerifyOrderForm(FormValidationAction):
         self, number: str, contact: str, dispatcher: CollectingDispatcher, tracker: Tracker
     ) -> dict[str, Any]:
         try:
-            current().shop.verify(number, contact)
+            current().shop.verify(number, contact, client=client_of(tracker))
         except VerificationFailed:
             attempts = int(tracker.get_slot(names.VERIFICATION_ATTEMPTS) or 0) + 1
             if attempts >= names.MAX_VERIFICATION_ATTEMPTS:

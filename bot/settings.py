@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from functools import cached_property
 from pathlib import Path
 
@@ -9,6 +10,7 @@ from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from bot.clock import Clock, clock_from
+from bot.orders.rules.lockout import VerificationLimits
 from bot.policy import DEFAULT_POLICY_FILE, Policy, load_policy
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -28,6 +30,21 @@ class Settings(BaseSettings):
     index_dir: Path = PROJECT_ROOT / "var" / "index"
     rasa_url: str = "http://127.0.0.1:5005"
     action_server_url: str = "http://127.0.0.1:5055"
+    # Keys the hashes of verification subjects (and other server-side secrets); set it in production.
+    secret_key: str = "shopdesk-development-key-not-secret"
+    verify_window_hours: int = Field(default=24, ge=1)
+    verify_max_failures_per_order: int = Field(default=5, ge=1)
+    verify_max_failures_per_contact: int = Field(default=5, ge=1)
+    verify_max_failures_per_client: int = Field(default=10, ge=1)
+
+    @property
+    def verification_limits(self) -> VerificationLimits:
+        return VerificationLimits(
+            window=timedelta(hours=self.verify_window_hours),
+            per_order=self.verify_max_failures_per_order,
+            per_contact=self.verify_max_failures_per_contact,
+            per_client=self.verify_max_failures_per_client,
+        )
 
     @cached_property
     def clock(self) -> Clock:

@@ -17,9 +17,10 @@ from bot.clock import Clock
 from bot.language.contact_details import email_from_text, normalise_email, normalise_postcode
 from bot.language.formatting import format_money
 from bot.language.order_numbers import normalise_order_number
+from bot.orders.attempts import VerificationAttempts
 from bot.orders.model import NotAllowed, Order, Return, ReturnLine, ReturnReason, VerificationFailed
 from bot.orders.repository import OrderRepository
-from bot.orders.rules import cancellation, returns, shipping
+from bot.orders.rules import cancellation, lockout, returns, shipping
 from bot.policy import Policy
 
 logger = logging.getLogger(__name__)
@@ -49,27 +50,54 @@ class ReturnsReport:
 
 
 class ShopService:
-    def __init__(self, sessions: sessionmaker[Session], policy: Policy, clock: Clock) -> None:
+    def __init__(
+        self,
+        sessions: sessionmaker[Session],
+        policy: Policy,
+        clock: Clock,
+        *,
+        secret: bytes,
+        limits: lockout.VerificationLimits | None = None,
+    ) -> None:
         self._sessions = sessions
         self.policy = policy
         self.clock = clock
+        self._secret = secret
+        self._limits = limits or lockout.VerificationLimits()
 
     def now(self) -> datetime:
         return self.clock()
 
-    def verify(self, order_number: str, contact: str) -> Order:
+    def verify(self, order_number: str, contact: str, client: str | None = None) -> Order:
         """The order, when ``contact`` (email or postcode) belongs to it.
 
-        Raises ``VerificationFailed`` alike for an unknown order and a wrong contact, so the answer never
-        tells a stranger whether an order number exists.
+        Raises ``VerificationFailed`` alike for an unknown order, a wrong contact and a locked-out
+        subject, so the answer never tells a stranger whether an order number exists or is being guessed.
+        Each failure counts against the order number, the contact and the ``client`` (the web address or
+        Telegram chat the attempt came from), in the database: see ``rules.lockout``.
         """
         number = normalise_order_number(order_number)
-        with self._sessions() as session:
+        keys = self._attempt_keys(number or order_number.strip().upper(), contact, client)
+        now = self.now()
+        with self._sessions.begin() as session:
+            attempts = VerificationAttempts(session)
+            failures = attempts.failures_since(keys, now - self._limits.window)
             order = OrderRepository(session).get_order(number) if number else None
-        if order is None or not contact_matches(order, contact):
-            logger.info("order verification failed")
-            raise VerificationFailed("order number and contact do not match")
-        return order
+            if lockout.locked_out(failures, self._limits):
+                logger.warning("order verification refused: too many failed attempts")
+                order = None
+            elif order is not None and contact_matches(order, contact):
+                return order
+            attempts.record_failure(keys, now)
+        logger.info("order verification failed")
+        raise VerificationFailed("order number and contact do not match")
+
+    def _attempt_keys(self, number: str, contact: str, client: str | None) -> dict[lockout.Subject, str]:
+        given = email_from_text(contact) if "@" in contact else normalise_postcode(contact)
+        subjects = {lockout.Subject.ORDER: number, lockout.Subject.CONTACT: given or contact.strip().lower()}
+        if client:
+            subjects[lockout.Subject.CLIENT] = client
+        return {s: lockout.subject_key(self._secret, s, value) for s, value in subjects.items()}
 
     def customer_orders(self, verified: Order, limit: int = 5) -> list[Order]:
         """The verified customer's orders, newest first (for "my last order" and order buttons)."""

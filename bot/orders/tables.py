@@ -15,6 +15,7 @@ from sqlalchemy import (
     CheckConstraint,
     Column,
     ForeignKey,
+    Index,
     Integer,
     String,
     Table,
@@ -195,6 +196,18 @@ class DisruptionRow(Base):
     ends_at: Mapped[datetime | None]
     extra_days: Mapped[int] = mapped_column(Integer, default=0)
     explanation: Mapped[str] = mapped_column(Text)
+
+
+class VerificationFailureRow(Base):
+    """One failed verification attempt on one subject (order, contact or client), keyed by a hash."""
+
+    __tablename__ = "verification_failures"
+    __table_args__ = (Index("ix_verification_failures_subject", "subject", "subject_key", "at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    subject: Mapped[str] = mapped_column(String(16))
+    subject_key: Mapped[str] = mapped_column(String(64))
+    at: Mapped[datetime]
 
 
 def split_codes(text: str) -> tuple[str, ...]:

@@ -348,12 +348,20 @@ class TelegramBridge:
             async with self._typing(chat_id):
                 try:
                     turn = await self.chat.shopper_says(
-                        conversation, text, client_message_id=client_message_id, payload=payload
+                        conversation,
+                        text,
+                        client_message_id=client_message_id,
+                        payload=payload,
+                        metadata={"client": f"telegram:{chat_id}"},
                     )
                 except ConversationClosed:  # closed by an agent a moment ago: the shopper starts anew
                     conversation = await self._conversation(chat_id)
                     turn = await self.chat.shopper_says(
-                        conversation, text, client_message_id=client_message_id, payload=payload
+                        conversation,
+                        text,
+                        client_message_id=client_message_id,
+                        payload=payload,
+                        metadata={"client": f"telegram:{chat_id}"},
                     )
             fresh = self._claim(turn.replies)
             if turn.duplicate:

@@ -62,7 +62,7 @@ def shop_db_url(seeded_demo_file: Path, tmp_path: Path) -> str:
 @pytest.fixture
 def shop(shop_db_url: str) -> Iterator[ShopService]:
     engine = make_engine(shop_db_url)
-    yield ShopService(make_session_factory(engine), load_policy(), fixed_clock(DEMO_NOW))
+    yield ShopService(make_session_factory(engine), load_policy(), fixed_clock(DEMO_NOW), secret=b"test")
     engine.dispose()
 
 

@@ -86,7 +86,11 @@ async def send_message(
     limiter.check(f"messages:{conversation.id}", Limit(settings.limit_messages, 60), "messages")
     try:
         turn = await chat.shopper_says(
-            conversation, body.text, client_message_id=body.client_message_id, payload=body.payload
+            conversation,
+            body.text,
+            client_message_id=body.client_message_id,
+            payload=body.payload,
+            metadata={"client": f"web:{client_address(request)}"},
         )
         current = await run_in_threadpool(chat.store.get, conversation.id)
     except ConversationClosed:
