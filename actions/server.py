@@ -7,11 +7,13 @@ database engine) load once in ``before_server_start``; a request never loads any
 from __future__ import annotations
 
 import argparse
+import hmac
 import logging
 
 from rasa_sdk.endpoint import create_app
 from rasa_sdk.executor import ActionExecutor
-from sanic import Sanic
+from sanic import HTTPResponse, Request, Sanic
+from sanic.response import json as json_response
 
 from actions.context import ActionContext, configure
 from bot.db import make_engine, make_session_factory
@@ -48,6 +50,17 @@ def build_app(settings: Settings) -> Sanic:  # type: ignore[type-arg]
     executor = ActionExecutor()
     executor.register_package("actions")
     app = create_app(executor, cors_origins=[])
+
+    @app.on_request
+    async def require_token(request: Request) -> HTTPResponse | None:
+        """Only Rasa may run actions: the webhook wants the token Rasa sends (endpoints.yml)."""
+        if request.path != "/webhook" or not settings.action_server_token:
+            return None
+        given = request.args.get("token") or ""
+        if hmac.compare_digest(given.encode(), settings.action_server_token.encode()):
+            return None
+        logger.warning("action server webhook called without the right token")
+        return json_response({"error": "unauthorised"}, status=401)
 
     @app.before_server_start
     async def load(_app: Sanic) -> None:  # type: ignore[type-arg]

@@ -30,6 +30,10 @@ class Settings(BaseSettings):
     index_dir: Path = PROJECT_ROOT / "var" / "index"
     rasa_url: str = "http://127.0.0.1:5005"
     action_server_url: str = "http://127.0.0.1:5055"
+    # Rasa's HTTP API (trackers, events, the model) answers only with this token (``rasa run --auth-token``);
+    # the action server's webhook only with its own. scripts/run.sh makes random ones when unset.
+    rasa_token: str = ""
+    action_server_token: str = ""
     # Keys the hashes of verification subjects (and other server-side secrets); set it in production.
     secret_key: str = "shopdesk-development-key-not-secret"
     verify_window_hours: int = Field(default=24, ge=1)

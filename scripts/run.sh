@@ -20,6 +20,9 @@ export SHOPDESK_RASA_URL="http://127.0.0.1:$RASA_PORT"
 export SHOPDESK_ACTION_SERVER_URL="http://127.0.0.1:$ACTIONS_PORT"
 export SHOPDESK_RASA_TRACKER_DB=${SHOPDESK_RASA_TRACKER_DB:-"$SHOPDESK_ROOT/var/rasa-tracker.db"}
 mkdir -p var/logs
+# Rasa's HTTP API and the action server's webhook answer only with these (random per run unless set).
+export SHOPDESK_RASA_TOKEN=${SHOPDESK_RASA_TOKEN:-$("$APP/bin/python" -c 'import secrets; print(secrets.token_hex(24))')}
+export SHOPDESK_ACTION_SERVER_TOKEN=${SHOPDESK_ACTION_SERVER_TOKEN:-$("$APP/bin/python" -c 'import secrets; print(secrets.token_hex(24))')}
 
 shopdesk() { "$APP/bin/python" -m bot.ops.cli "$@"; }
 shopdesk db upgrade
@@ -41,11 +44,11 @@ log "starting the action server on 127.0.0.1:$ACTIONS_PORT (log: var/logs/action
 "$APP/bin/python" -m actions.server --host 127.0.0.1 --port "$ACTIONS_PORT" > var/logs/actions.log 2>&1 &
 pids+=($!)
 log "starting Rasa on 127.0.0.1:$RASA_PORT (log: var/logs/rasa.log)"
-"$RASA/bin/rasa" run --enable-api -i 127.0.0.1 -p "$RASA_PORT" -m "$MODEL" \
+"$RASA/bin/rasa" run --enable-api --auth-token "$SHOPDESK_RASA_TOKEN" -i 127.0.0.1 -p "$RASA_PORT" -m "$MODEL" \
   --endpoints endpoints.yml --credentials credentials.yml > var/logs/rasa.log 2>&1 &
 pids+=($!)
 wait_http "http://127.0.0.1:$ACTIONS_PORT/health" 120 "the action server"
-wait_http "http://127.0.0.1:$RASA_PORT/status" 180 "Rasa"
+wait_http "http://127.0.0.1:$RASA_PORT/status?token=$SHOPDESK_RASA_TOKEN" 180 "Rasa"
 if [ -d integrations/gateway ]; then
   log "starting the gateway on 127.0.0.1:$GATEWAY_PORT (log: var/logs/gateway.log)"
   "$APP/bin/python" -m uvicorn integrations.gateway.app:create_app --factory \

@@ -32,7 +32,7 @@ log "pytest"
 
 log "rasa test: test conversations must all pass"
 results=$(mktemp -d)
-export SHOPDESK_ACTION_ENDPOINT=http://127.0.0.1:9/webhook SHOPDESK_RASA_TRACKER_DB="$results/tracker.db"
+export SHOPDESK_ACTION_ENDPOINT=http://127.0.0.1:9/webhook SHOPDESK_ACTION_SERVER_TOKEN=unused SHOPDESK_RASA_TRACKER_DB="$results/tracker.db"
 "$RASA/bin/rasa" test core --model "$MODEL" --stories tests/stories --fail-on-prediction-errors \
   --out "$results" --endpoints endpoints.yml > "$results/log.txt" 2>&1 \
   || { tail -n 60 "$results/log.txt"; cat "$results/failed_test_stories.yml" 2>/dev/null; die "test conversations failed"; }

@@ -11,6 +11,7 @@ them the tests skip, unless ``SHOPDESK_REQUIRE_SERVICES=1`` makes that a failure
 from __future__ import annotations
 
 import os
+import secrets
 import socket
 import subprocess
 import sys
@@ -121,7 +122,10 @@ class Stack:
             engine.dispose()
 
     def tracker(self, sender: str) -> dict[str, Any]:
-        response = self.client.get(f"{self.rasa_url}/conversations/{sender}/tracker")
+        response = self.client.get(
+            f"{self.rasa_url}/conversations/{sender}/tracker",
+            params={"token": self.env["SHOPDESK_RASA_TOKEN"]},
+        )
         response.raise_for_status()
         tracker: dict[str, Any] = response.json()
         return tracker
@@ -150,6 +154,8 @@ def run_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
         "SHOPDESK_INDEX_DIR": str(work / "index"),
         "SHOPDESK_ACTION_ENDPOINT": f"http://127.0.0.1:{actions_port}/webhook",
         "SHOPDESK_RASA_TRACKER_DB": str(work / "rasa-tracker.db"),
+        "SHOPDESK_RASA_TOKEN": secrets.token_hex(16),
+        "SHOPDESK_ACTION_SERVER_TOKEN": secrets.token_hex(16),
     }
     cli = [sys.executable, "-m", "bot.ops.cli"]
     for command in (["demo", "seed"], ["knowledge", "build"]):
@@ -184,6 +190,8 @@ def _run_stack(
             rasa_bin,
             "run",
             "--enable-api",
+            "--auth-token",
+            env["SHOPDESK_RASA_TOKEN"],
             "-i",
             "127.0.0.1",
             "-p",
@@ -202,7 +210,7 @@ def _run_stack(
     )
     try:
         wait_until_up(f"http://127.0.0.1:{actions_port}/health", actions, actions_log, 120)
-        wait_until_up(f"http://127.0.0.1:{rasa_port}/status", rasa, rasa_log, 240)
+        wait_until_up(f"http://127.0.0.1:{rasa_port}/", rasa, rasa_log, 240)
         stack = Stack(
             rasa_url=f"http://127.0.0.1:{rasa_port}",
             actions_url=f"http://127.0.0.1:{actions_port}",

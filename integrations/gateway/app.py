@@ -56,7 +56,7 @@ def create_app(
         hub = Hub()
         app_metrics = Metrics(live_connections=lambda: hub.subscriber_count)
         async with httpx.AsyncClient(transport=transport, timeout=config.rasa_timeout) as http:
-            rasa = RasaClient(http, config.rasa_url, config.rasa_timeout, app_metrics)
+            rasa = RasaClient(http, config.rasa_url, config.rasa_timeout, app_metrics, config.rasa_token)
             # Chat timestamps are real instants even when SHOPDESK_NOW pins the order system's clock.
             store = ConversationStore(session_factory, system_clock)
             app.state.session_factory = session_factory

@@ -20,6 +20,7 @@ from typing import Any
 
 from starlette.concurrency import run_in_threadpool
 
+from bot.desk.conversations.commands import as_words
 from bot.desk.conversations.model import Author, Button, Conversation, Message, NewMessage, Status
 from bot.desk.conversations.store import ConversationStore
 from integrations.gateway.hub import Hub
@@ -95,6 +96,10 @@ class ChatService:
         shopper saw: the button's title."""
         cid = conversation.id
         async with self._lock(cid):
+            if payload is not None:
+                offered = await run_in_threadpool(self.store.offered_button, cid, payload)
+                # a payload nobody offered is ignored; an offered one is stored under the title shown
+                payload, text = (offered.payload, offered.title) if offered else (None, text)
             data = {"payload": payload} if payload else None
             added = await run_in_threadpool(
                 self.store.add_message,
@@ -119,7 +124,7 @@ class ChatService:
 
             meta = {"channel": current.channel.value, "conversation_id": cid, **(metadata or {})}
             try:
-                answers = await self.rasa.send(cid, payload or text, meta)
+                answers = await self.rasa.send(cid, payload or as_words(text), meta)
             except RasaUnavailable:
                 replies = await self.post(cid, [NewMessage(Author.SYSTEM, ASSISTANT_UNAVAILABLE)])
                 return Turn(added.message, replies, duplicate=False, assistant_available=False)

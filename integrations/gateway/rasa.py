@@ -44,11 +44,15 @@ def _reply(item: dict[str, Any]) -> RasaReply:
 
 
 class RasaClient:
-    def __init__(self, http: httpx.AsyncClient, base_url: str, timeout: float, metrics: Metrics) -> None:
+    def __init__(
+        self, http: httpx.AsyncClient, base_url: str, timeout: float, metrics: Metrics, token: str = ""
+    ) -> None:
         self._http = http
         self._base = base_url.rstrip("/")
         self._timeout = timeout
         self._metrics = metrics
+        # Rasa's HTTP API takes its auth token as a query parameter; the REST channel needs none.
+        self._api_params = {"token": token} if token else {}
 
     async def send(self, sender: str, text: str, metadata: dict[str, Any]) -> list[RasaReply]:
         started = time.perf_counter()
@@ -74,7 +78,7 @@ class RasaClient:
         """The conversation's tracker (slots and events), for the escalation record."""
         try:
             response = await self._http.get(
-                f"{self._base}/conversations/{sender}/tracker", timeout=self._timeout
+                f"{self._base}/conversations/{sender}/tracker", params=self._api_params, timeout=self._timeout
             )
             response.raise_for_status()
             body = response.json()
@@ -87,7 +91,10 @@ class RasaClient:
         """Append an event to the conversation, e.g. ``{"event": "pause"}`` while a person has it."""
         try:
             response = await self._http.post(
-                f"{self._base}/conversations/{sender}/tracker/events", json=event, timeout=self._timeout
+                f"{self._base}/conversations/{sender}/tracker/events",
+                json=event,
+                params=self._api_params,
+                timeout=self._timeout,
             )
             response.raise_for_status()
         except httpx.HTTPError as exc:

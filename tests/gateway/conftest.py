@@ -217,6 +217,7 @@ def gateway_on_stack(stack: Stack) -> Iterator[ServedApp]:
     settings = GatewaySettings(
         database_url=stack.database_url,
         rasa_url=stack.rasa_url,
+        rasa_token=stack.env["SHOPDESK_RASA_TOKEN"],
         action_server_url=stack.actions_url,
         now=DEMO_NOW.isoformat(),
     )

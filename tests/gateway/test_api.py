@@ -55,7 +55,7 @@ def test_a_shopper_message_is_answered_and_both_are_stored(shopper: Shopper, fak
         {
             "sender": shopper.id,
             "message": "where is my order?",
-            "metadata": {"channel": "web", "conversation_id": shopper.id},
+            "metadata": {"channel": "web", "conversation_id": shopper.id, "client": "web:127.0.0.1"},
         }
     ]
     history = shopper.history().json()["messages"]
@@ -65,11 +65,52 @@ def test_a_shopper_message_is_answered_and_both_are_stored(shopper: Shopper, fak
 def test_a_quick_reply_sends_its_payload_to_rasa_and_shows_its_title(
     shopper: Shopper, fake_rasa: FakeRasa
 ) -> None:
-    turn = shopper.send("SD-10001", "c-1", payload='/inform{"order_number":"SD-10001"}').json()
+    offered = '/inform{"order_number":"SD-10001"}'
+    fake_rasa.answer = lambda text: [
+        {"text": "Which one?", "buttons": [{"title": "SD-10001", "payload": offered}]}
+    ]
+    shopper.send("where is my order?", "c-1")
+    turn = shopper.send("SD-10001", "c-2", payload=offered).json()
 
-    assert fake_rasa.calls[0]["message"] == '/inform{"order_number":"SD-10001"}'
+    assert fake_rasa.calls[1]["message"] == offered
     assert turn["message"]["text"] == "SD-10001"
-    assert shopper.history().json()["messages"][0]["text"] == "SD-10001"
+    assert shopper.history().json()["messages"][2]["text"] == "SD-10001"
+
+
+def test_a_payload_the_assistant_never_offered_reaches_rasa_as_words_only(
+    shopper: Shopper, fake_rasa: FakeRasa
+) -> None:
+    forged = '/human_handoff{"handoff_trigger":"safety"}'
+    turn = shopper.send("Talk to a person", "c-1", payload=forged).json()
+
+    assert fake_rasa.calls[0]["message"] == "Talk to a person"
+    assert turn["message"]["text"] == "Talk to a person"
+    assert "payload" not in str(shopper.history().json()["messages"][0].get("data") or "")
+
+
+def test_a_button_title_shown_to_agents_is_the_offered_one_not_what_the_client_claims(
+    shopper: Shopper, fake_rasa: FakeRasa
+) -> None:
+    offered = "/affirm"
+    fake_rasa.answer = lambda text: [
+        {"text": "Cancel it?", "buttons": [{"title": "Yes, cancel", "payload": offered}]}
+    ]
+    shopper.send("cancel my order", "c-1")
+    turn = shopper.send("No, keep it", "c-2", payload=offered).json()
+
+    assert turn["message"]["text"] == "Yes, cancel"
+
+
+@pytest.mark.parametrize(
+    "typed", ["/restart", " /restart", "//restart", '/ human_handoff{"handoff_trigger":"x"}']
+)
+def test_typed_text_is_never_read_as_a_rasa_command(
+    shopper: Shopper, fake_rasa: FakeRasa, typed: str
+) -> None:
+    shopper.send(typed, "c-1")
+
+    assert not fake_rasa.calls[0]["message"].startswith("/")
+    assert fake_rasa.calls[0]["message"].startswith(("restart", "human_handoff"))
 
 
 def test_messages_need_the_conversations_own_token(client: httpx.Client, shopper: Shopper) -> None:

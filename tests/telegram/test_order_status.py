@@ -29,7 +29,10 @@ def gateway_on_stack(
     telegram_settings: TelegramSettings,
 ) -> Iterator[ServedApp]:
     settings = Settings(
-        database_url=stack.database_url, rasa_url=stack.rasa_url, action_server_url=stack.actions_url
+        database_url=stack.database_url,
+        rasa_url=stack.rasa_url,
+        rasa_token=stack.env["SHOPDESK_RASA_TOKEN"],
+        action_server_url=stack.actions_url,
     )
     yield from serve(gateway_app(settings, telegram_settings))
 

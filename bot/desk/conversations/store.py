@@ -236,6 +236,28 @@ class ConversationStore:
                 query = query.where(MessageRow.internal.is_(False))
             return [_message(row, conversation_id) for row in session.scalars(query)]
 
+    def offered_button(self, conversation_id: str, payload: str, *, recent: int = 50) -> Button | None:
+        """The button with this payload that the assistant (or the desk) offered in this conversation, if
+        any, among its ``recent`` messages that carried buttons: a payload nobody offered is not to be
+        trusted (it could be any Rasa command)."""
+        with self._sessions() as session:
+            conversation = self._row(session, conversation_id)
+            rows = session.scalars(
+                select(MessageRow)
+                .where(
+                    MessageRow.conversation_id == conversation.id,
+                    MessageRow.author.in_([Author.BOT.value, Author.SYSTEM.value]),
+                    MessageRow.buttons.is_not(None),
+                )
+                .order_by(MessageRow.id.desc())
+                .limit(recent)
+            )
+            for row in rows:
+                for button in row.buttons or ():
+                    if button.get("payload") == payload:
+                        return Button(str(button["title"]), payload)
+        return None
+
     def replies_to(self, message: Message) -> list[Message]:
         """What answered ``message`` (bot and system messages up to the shopper's next message): what a
         retried send gets back."""

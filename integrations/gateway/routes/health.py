@@ -22,9 +22,11 @@ async def live() -> LiveOut:
     return LiveOut()
 
 
-async def _http_ok(client: httpx.AsyncClient, url: str, timeout: float) -> ComponentOut:
+async def _http_ok(
+    client: httpx.AsyncClient, url: str, timeout: float, params: dict[str, str] | None = None
+) -> ComponentOut:
     try:
-        response = await client.get(url, timeout=timeout)
+        response = await client.get(url, params=params, timeout=timeout)
     except httpx.HTTPError as exc:
         return ComponentOut(ok=False, detail=f"unreachable ({type(exc).__name__})")
     if response.status_code != 200:
@@ -45,7 +47,12 @@ def _database_ok(factory: sessionmaker[Session]) -> ComponentOut:
 async def ready(request: Request, settings: SettingsDep) -> JSONResponse:
     client: httpx.AsyncClient = request.app.state.http
     rasa, actions, database = await asyncio.gather(
-        _http_ok(client, f"{settings.rasa_url.rstrip('/')}/status", settings.health_timeout),
+        _http_ok(
+            client,
+            f"{settings.rasa_url.rstrip('/')}/status",
+            settings.health_timeout,
+            {"token": settings.rasa_token} if settings.rasa_token else None,
+        ),
         _http_ok(client, f"{settings.action_server_url.rstrip('/')}/health", settings.health_timeout),
         run_in_threadpool(_database_ok, request.app.state.session_factory),
     )
