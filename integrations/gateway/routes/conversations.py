@@ -88,7 +88,6 @@ async def send_message(
         turn = await chat.shopper_says(
             conversation, body.text, client_message_id=body.client_message_id, payload=body.payload
         )
-        current = await run_in_threadpool(chat.store.get, conversation.id)
     except ConversationClosed:
         raise HTTPException(
             status.HTTP_409_CONFLICT, "This conversation is closed; start a new one."
@@ -98,7 +97,7 @@ async def send_message(
         replies=[MessageOut.of(m) for m in turn.replies],
         duplicate=turn.duplicate,
         assistant_available=turn.assistant_available,
-        status=current.status.value,
+        status=turn.status.value,
     )
 
 
