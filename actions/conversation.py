@@ -11,13 +11,14 @@ from rasa_sdk.types import DomainDict
 
 from actions import names
 from actions.policy_answer import answer_from_documents
-from actions.support import POLICY_PASSAGE, SHOPDESK_KEY, button, handoff_button
+from actions.support import POLICY_PASSAGE, button, handoff_button
 from bot.desk.handoff import Trigger
+from bot.payload import AssistantPayload
 
 
 def _quoted_the_documents(event: dict[str, Any]) -> bool:
-    facts = (((event.get("data") or {}).get("custom") or {}).get(SHOPDESK_KEY) or {}).get("facts") or []
-    return any(fact.get("kind") == POLICY_PASSAGE for fact in facts)
+    said = AssistantPayload.from_custom((event.get("data") or {}).get("custom"))
+    return said is not None and any(fact.kind == POLICY_PASSAGE for fact in said.facts)
 
 
 def consecutive_misunderstandings(events: list[dict[str, Any]]) -> int:

@@ -9,8 +9,8 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions import names
-from actions.support import SHOPDESK_KEY
 from bot.desk.handoff import Trigger
+from bot.payload import AssistantPayload, HandoffRequest
 
 
 def trigger_of(tracker: Tracker) -> Trigger:
@@ -29,9 +29,9 @@ class ActionHandoff(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
-        handoff = {
-            "trigger": trigger_of(tracker).value,
-            "verified_order": tracker.get_slot(names.VERIFIED_ORDER),
-        }
-        dispatcher.utter_message(json_message={SHOPDESK_KEY: {"handoff": handoff}})
+        request = AssistantPayload(
+            handoff=HandoffRequest(trigger=trigger_of(tracker)),
+            verified_order=tracker.get_slot(names.VERIFIED_ORDER) or None,
+        )
+        dispatcher.utter_message(json_message=request.to_custom())
         return [SlotSet(names.HANDOFF_TRIGGER, None)]

@@ -193,5 +193,5 @@ class ActionAnswerRequest(Action):
         answer = ANSWERS.get(request, _status)
         text, buttons, events = answer(context, order, tracker)
         dispatcher.utter_message(text=text, buttons=buttons or None)
-        record_fact(dispatcher, request, text)
+        record_fact(dispatcher, request, text, verified_order=order.number)
         return [*cleanup, *events]

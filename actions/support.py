@@ -13,6 +13,7 @@ from actions.context import ActionContext
 from bot.desk.handoff import Trigger
 from bot.language.order_numbers import normalise_order_number
 from bot.orders.model import Order, VerificationFailed
+from bot.payload import AssistantPayload, fact
 from knowledge.rendering import for_chat
 
 Button = dict[str, str]
@@ -65,13 +66,18 @@ def verified_order(context: ActionContext, tracker: Tracker) -> Order | None:
         return None
 
 
-SHOPDESK_KEY = "shopdesk"  # custom payloads under this key are for the gateway, never shown to shoppers
-
-
-def record_fact(dispatcher: CollectingDispatcher, kind: str, text: str, score: float | None = None) -> None:
-    """Tell the gateway what the assistant just told the shopper, for the escalation record."""
-    fact = {"kind": kind, "text": " ".join(text.split())[:400], "score": score}
-    dispatcher.utter_message(json_message={SHOPDESK_KEY: {"facts": [fact]}})
+def record_fact(
+    dispatcher: CollectingDispatcher,
+    kind: str,
+    text: str,
+    score: float | None = None,
+    *,
+    verified_order: str | None = None,
+) -> None:
+    """Tell the gateway what the assistant just told the shopper (and about which verified order), for the
+    escalation record."""
+    said = AssistantPayload(facts=(fact(kind, text, score),), verified_order=verified_order)
+    dispatcher.utter_message(json_message=said.to_custom())
 
 
 POLICY_PASSAGE = "policy_passage"  # the fact kind of a passage quoted from the documents

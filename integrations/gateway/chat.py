@@ -15,13 +15,21 @@ import inspect
 import logging
 import weakref
 from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from starlette.concurrency import run_in_threadpool
 
 from bot.desk.conversations.commands import as_words
-from bot.desk.conversations.model import Author, Button, Conversation, Message, NewMessage, Status
+from bot.desk.conversations.model import (
+    AddedMessage,
+    Author,
+    Button,
+    Conversation,
+    Message,
+    NewMessage,
+    Status,
+)
 from bot.desk.conversations.store import ConversationStore
 from integrations.gateway.hub import Hub
 from integrations.gateway.metrics import Metrics
@@ -42,6 +50,7 @@ class Turn:
     message: Message  # the shopper's message as stored
     replies: list[Message]  # what answered it (empty while a person owns the conversation)
     duplicate: bool  # the client_message_id had been seen: nothing new was stored or sent
+    status: Status  # the conversation's status once the turn is over (a hook may have escalated it)
     assistant_available: bool = True
 
 
@@ -73,6 +82,7 @@ class ChatService:
         self.custom_hooks = custom_hooks
         self.message_hooks: list[MessageHook] = message_hooks if message_hooks is not None else []
         self._locks: weakref.WeakValueDictionary[str, asyncio.Lock] = weakref.WeakValueDictionary()
+        self._turn_status: dict[str, Status] = {}  # conversations in a turn -> their latest status
 
     def _lock(self, conversation_id: str) -> asyncio.Lock:
         """One turn at a time per conversation, so replies are stored in the order they were asked."""
@@ -93,7 +103,11 @@ class ChatService:
     ) -> Turn:
         """Store the shopper's message; while the assistant owns the conversation, ask Rasa and store the
         replies. ``payload`` (a quick-reply button's) goes to Rasa in place of ``text``, which is what the
-        shopper saw: the button's title."""
+        shopper saw: the button's title.
+
+        The conversation is not read again: storing the message reports its status (under the lock that
+        serialises writers), and a status changed during the turn (an escalation) goes through
+        ``set_status``, which keeps the turn's record of it."""
         cid = conversation.id
         async with self._lock(cid):
             if payload is not None:
@@ -109,54 +123,79 @@ class ChatService:
                 data=data,
                 client_message_id=client_message_id,
             )
-            if not added.created:
-                replies = await run_in_threadpool(self.store.replies_to, added.message)
-                return Turn(added.message, replies, duplicate=True)
-            self._published([added.message])
-
-            current = await run_in_threadpool(self.store.get, cid)
-            for message_hook in list(self.message_hooks):
-                handled = await message_hook(current, text, payload)
-                if handled is not None:
-                    return Turn(added.message, handled, duplicate=False)
-            if not current.assistant_answers:
-                return Turn(added.message, [], duplicate=False)
-
-            meta = {"channel": current.channel.value, "conversation_id": cid, **(metadata or {})}
+            self._turn_status[cid] = added.status
             try:
-                answers = await self.rasa.send(cid, payload or as_words(text), meta)
-            except RasaUnavailable:
-                replies = await self.post(cid, [NewMessage(Author.SYSTEM, ASSISTANT_UNAVAILABLE)])
-                return Turn(added.message, replies, duplicate=False, assistant_available=False)
+                replies, available = await self._answer(
+                    replace(conversation, status=added.status), added, text, payload, metadata
+                )
+            finally:
+                status = self._turn_status.pop(cid)
+            return Turn(added.message, replies, not added.created, status, available)
 
-            stored = await run_in_threadpool(self.store.add_messages, cid, [_bot_message(a) for a in answers])
-            messages = [s.message for s in stored]
-            self._published(messages)
-            await self._run_custom_hooks(current, answers)
-            return Turn(added.message, [m for m in messages if not m.internal], duplicate=False)
+    async def _answer(
+        self,
+        current: Conversation,
+        added: AddedMessage,
+        text: str,
+        payload: str | None,
+        metadata: dict[str, Any] | None,
+    ) -> tuple[list[Message], bool]:
+        """The replies to a stored shopper message, and whether the assistant could be asked."""
+        if not added.created:
+            return await run_in_threadpool(self.store.replies_to, added.message), True
+        cid = current.id
+        self._published([added.message])
+        for message_hook in list(self.message_hooks):
+            handled = await message_hook(current, text, payload)
+            if handled is not None:
+                return handled, True
+        if not current.assistant_answers:
+            return [], True
+
+        meta = {"channel": current.channel.value, "conversation_id": cid, **(metadata or {})}
+        try:
+            answers = await self.rasa.send(cid, payload or as_words(text), meta)
+        except RasaUnavailable:
+            return await self.post(cid, [NewMessage(Author.SYSTEM, ASSISTANT_UNAVAILABLE)]), False
+
+        messages = await self._store(cid, [_bot_message(a) for a in answers])
+        await self._run_custom_hooks(current, answers)
+        return [m for m in messages if not m.internal], True
 
     async def post(self, conversation_id: str, messages: Sequence[NewMessage]) -> list[Message]:
         """Store messages from anyone (agent, system, bot) and deliver them live. Returns the visible ones."""
-        stored = await run_in_threadpool(self.store.add_messages, conversation_id, list(messages))
-        created = [s.message for s in stored if s.created]
-        self._published(created)
-        return [m for m in created if not m.internal]
+        return [m for m in await self._store(conversation_id, messages) if not m.internal]
 
     async def say(
-        self, conversation_id: str, author: Author, text: str, buttons: Sequence[Button] = ()
+        self,
+        conversation_id: str,
+        author: Author,
+        text: str,
+        buttons: Sequence[Button] = (),
+        *,
+        data: dict[str, Any] | None = None,
+        internal: bool = False,
     ) -> Message:
-        """One visible message, e.g. an agent's answer or a system notice."""
-        stored = await run_in_threadpool(
-            self.store.add_message, conversation_id, author, text, buttons=buttons
+        """One message, e.g. an agent's answer, an agent's internal note or a system notice."""
+        (message,) = await self._store(
+            conversation_id, [NewMessage(author, text, buttons, data, internal=internal)]
         )
-        self._published([stored.message])
-        return stored.message
+        return message
 
     async def set_status(self, conversation_id: str, status: Status) -> Conversation:
         conversation = await run_in_threadpool(self.store.set_status, conversation_id, status)
+        if conversation_id in self._turn_status:
+            self._turn_status[conversation_id] = conversation.status
         self.hub.publish_status(conversation_id, conversation.status)
         log.info("conversation %s is now %s", conversation_id, conversation.status.value)
         return conversation
+
+    async def _store(self, conversation_id: str, messages: Sequence[NewMessage]) -> list[Message]:
+        """Store, count and publish: the one way a message enters a conversation besides the shopper's."""
+        stored = await run_in_threadpool(self.store.add_messages, conversation_id, list(messages))
+        created = [s.message for s in stored if s.created]
+        self._published(created)
+        return created
 
     def _published(self, messages: Sequence[Message]) -> None:
         for message in messages:

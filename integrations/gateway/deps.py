@@ -1,4 +1,5 @@
-"""Dependencies of the routes, as ``Annotated`` aliases (``StoreDep``, ``ShopperConversation``, ...)."""
+"""Dependencies of the routes, as ``Annotated`` aliases (``StoreDep``, ``ShopperConversation``, ``AgentDep``,
+...). The getters that take an ``HTTPConnection`` serve WebSocket routes as well as HTTP ones."""
 
 from __future__ import annotations
 
@@ -7,14 +8,18 @@ from typing import Annotated
 from uuid import UUID
 
 from fastapi import Depends, HTTPException, Request, status
+from fastapi.requests import HTTPConnection
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.orm import Session, sessionmaker
 from starlette.concurrency import run_in_threadpool
 
+from bot.desk.agents.model import Agent, SessionExpired
+from bot.desk.agents.store import AgentDirectory
 from bot.desk.conversations.model import Conversation, ConversationNotFound, InvalidToken
 from bot.desk.conversations.store import ConversationStore
 from integrations.gateway.chat import ChatService
 from integrations.gateway.config import GatewaySettings
+from integrations.gateway.handoff import HandoffService
 from integrations.gateway.hub import Hub
 from integrations.gateway.metrics import Metrics
 
@@ -39,8 +44,8 @@ def get_store(request: Request) -> ConversationStore:
     return get_chat(request).store
 
 
-def get_hub(request: Request) -> Hub:
-    hub: Hub = request.app.state.hub
+def get_hub(connection: HTTPConnection) -> Hub:
+    hub: Hub = connection.app.state.hub
     return hub
 
 
@@ -54,6 +59,7 @@ SessionDep = Annotated[Session, Depends(get_session)]
 ChatDep = Annotated[ChatService, Depends(get_chat)]
 StoreDep = Annotated[ConversationStore, Depends(get_store)]
 MetricsDep = Annotated[Metrics, Depends(get_metrics)]
+HubDep = Annotated[Hub, Depends(get_hub)]
 
 bearer = HTTPBearer(auto_error=False, description="The token returned by POST /api/conversations.")
 
@@ -81,3 +87,38 @@ async def shopper_conversation(
 
 
 ShopperConversation = Annotated[Conversation, Depends(shopper_conversation)]
+
+
+# --- the agent console --------------------------------------------------------------------------------
+
+
+def get_directory(connection: HTTPConnection) -> AgentDirectory:
+    directory: AgentDirectory = connection.app.state.agents
+    return directory
+
+
+def get_handoff(connection: HTTPConnection) -> HandoffService:
+    handoff: HandoffService = connection.app.state.handoff
+    return handoff
+
+
+DirectoryDep = Annotated[AgentDirectory, Depends(get_directory)]
+HandoffDep = Annotated[HandoffService, Depends(get_handoff)]
+
+agent_bearer = HTTPBearer(auto_error=False, description="The session token from POST /api/agent/login.")
+AgentCredentials = Annotated[HTTPAuthorizationCredentials | None, Depends(agent_bearer)]
+
+
+async def current_agent(directory: DirectoryDep, credentials: AgentCredentials) -> Agent:
+    """The agent whose session token the request carries."""
+    try:
+        return await run_in_threadpool(
+            directory.authenticate, credentials.credentials if credentials else None
+        )
+    except SessionExpired as exc:
+        raise HTTPException(
+            status.HTTP_401_UNAUTHORIZED, str(exc), headers={"WWW-Authenticate": "Bearer"}
+        ) from None
+
+
+AgentDep = Annotated[Agent, Depends(current_agent)]

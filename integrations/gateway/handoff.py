@@ -6,7 +6,11 @@
   misunderstandings or a rule (a lost parcel) was pressed.
 - Escalating records why, the verified order and customer, the intents and entities seen, the facts the
   assistant gave (with retrieval scores) and a summary; pauses the Rasa conversation; and tells the
-  shopper their place in the queue — or, outside support hours, that the team replies by email.
+  shopper their place in the queue — or, outside support hours, that the team replies by email. The facts
+  and the verified order come from the assistant's payloads (``bot.payload``) kept with the transcript,
+  read once; the order itself is re-read from the order system. Only the intents and entities the NLU saw
+  come from Rasa's tracker, which alone knows them.
+- The console's routes call this service (and ``ChatService`` through it), never the stores.
 - While a person has the conversation its status is ``queued``/``agent``: the chat service stores and
   relays messages without asking Rasa, and Rasa's own pause guards the same.
 - Handing back or resolving resumes the Rasa conversation with its slots (the verified order) intact.
@@ -16,8 +20,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable
-from dataclasses import asdict
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -27,7 +31,13 @@ from starlette.concurrency import run_in_threadpool
 from bot.clock import Clock
 from bot.desk.agents.model import Agent
 from bot.desk.conversations.model import Author, Button, Conversation, Message, NewMessage, Status
-from bot.desk.escalations.model import Escalation, EscalationError, EscalationState, NewEscalation
+from bot.desk.escalations.model import (
+    Escalation,
+    EscalationError,
+    EscalationNotFound,
+    EscalationState,
+    NewEscalation,
+)
 from bot.desk.escalations.store import EscalationBook
 from bot.desk.handoff import (
     EscalationFacts,
@@ -39,16 +49,16 @@ from bot.desk.handoff import (
     summarize,
 )
 from bot.desk.support_hours import agents_online, next_opening
-from bot.language.extraction import extract
+from bot.language.contact_details import first_email
 from bot.orders.model import Order
 from bot.orders.repository import OrderRepository
+from bot.payload import AssistantPayload
 from bot.policy import Policy
 from integrations.gateway.chat import ChatService
 from integrations.gateway.rasa import RasaClient, RasaUnavailable
 
 log = logging.getLogger(__name__)
 
-SHOPDESK_KEY = "shopdesk"
 CSAT_PREFIX = "csat:"
 SURVEY_QUESTION = "How did we do today? Please rate your experience from 1 (poor) to 5 (excellent)."
 SURVEY_BUTTONS = tuple(Button(str(n), f"{CSAT_PREFIX}{n}") for n in range(1, 6))
@@ -62,16 +72,27 @@ class HandoffError(Exception):
     """An agent action that the escalation's state does not allow; the message says why."""
 
 
-def _facts_from(messages: list[Message]) -> list[dict[str, Any]]:
-    facts: list[dict[str, Any]] = []
+@dataclass(frozen=True)
+class Transcript:
+    """What the escalation record takes from the stored conversation."""
+
+    facts: tuple[Fact, ...]  # what the assistant told the shopper, oldest first
+    verified_order: str | None  # the latest order the assistant said it verified
+    last_shopper_message: str
+
+
+def read_transcript(messages: Sequence[Message]) -> Transcript:
+    facts: list[Fact] = []
+    verified_order: str | None = None
+    last = ""
     for message in messages:
-        custom = (message.data or {}).get("custom") or {}
-        for fact in (custom.get(SHOPDESK_KEY) or {}).get("facts") or []:
-            if isinstance(fact, dict) and fact.get("text"):
-                facts.append(
-                    {"kind": str(fact.get("kind", "")), "text": str(fact["text"]), "score": fact.get("score")}
-                )
-    return facts
+        if message.author is Author.SHOPPER:
+            last = message.text
+        said = AssistantPayload.from_custom((message.data or {}).get("custom"))
+        if said is not None:
+            facts.extend(said.facts)
+            verified_order = said.verified_order or verified_order
+    return Transcript(tuple(facts), verified_order, last)
 
 
 def _seen(tracker: dict[str, Any]) -> tuple[list[str], list[dict[str, Any]]]:
@@ -123,46 +144,48 @@ class HandoffService:
             and escalation.state is EscalationState.EMAIL
             and not escalation.customer_email
         ):
-            emails = extract(text).emails
-            if emails:
-                await run_in_threadpool(self.book.set_email, escalation.id, emails[0])
+            email = first_email(text)
+            if email:
+                await run_in_threadpool(self.book.set_email, escalation.id, email)
                 return await self.chat.post(
                     conversation.id,
-                    [NewMessage(Author.SYSTEM, f"Thanks, our team will reply to {emails[0]}.")],
+                    [NewMessage(Author.SYSTEM, f"Thanks, our team will reply to {email}.")],
                 )
         if not conversation.assistant_answers or payload:
             return None
         match = detect_trigger(text, self.policy)
         if match is None:
             return None
-        return await self.escalate(conversation, match.trigger, match.topic, text)
+        return await self.escalate(conversation, match.trigger, match.topic, last_text=text)
 
-    async def on_custom(self, conversation: Conversation, payload: dict[str, Any]) -> None:
-        request = (payload.get(SHOPDESK_KEY) or {}).get("handoff")
-        if not isinstance(request, dict):
+    async def on_custom(self, conversation: Conversation, custom: dict[str, Any]) -> None:
+        """The assistant asked for a person (``actions/handoff.py``), about the order it sent, if any."""
+        said = AssistantPayload.from_custom(custom)
+        if said is None or said.handoff is None:
             return
-        try:
-            trigger = Trigger(str(request.get("trigger") or Trigger.ASKED.value))
-        except ValueError:
-            trigger = Trigger.ASKED
-        history = await run_in_threadpool(self.chat.store.history, conversation.id)
-        last = next((m.text for m in reversed(history) if m.author is Author.SHOPPER), "")
-        await self.escalate(conversation, trigger, None, last)
+        await self.escalate(conversation, said.handoff.trigger, None, verified_order=said.verified_order)
 
     async def escalate(
-        self, conversation: Conversation, trigger: Trigger, topic: str | None, last_text: str
+        self,
+        conversation: Conversation,
+        trigger: Trigger,
+        topic: str | None,
+        *,
+        last_text: str | None = None,
+        verified_order: str | None = None,
     ) -> list[Message]:
+        """Open (or find) the conversation's escalation. ``verified_order``: the order the assistant sent
+        with its request; without it, the latest one its payloads in the transcript name."""
         cid = conversation.id
+        history = await run_in_threadpool(self.chat.store.history, cid, 0, include_internal=True)
+        transcript = read_transcript(history)
+        number = verified_order or transcript.verified_order
+        order = await run_in_threadpool(self._order, number) if number else None
         try:
             tracker = await self.rasa.tracker(cid)
         except RasaUnavailable:
             tracker = {}
-        slots = tracker.get("slots") or {}
-        verified = slots.get("verified_order") or None
-        order = await run_in_threadpool(self._order, verified) if verified else None
         intents, entities = _seen(tracker)
-        history = await run_in_threadpool(self.chat.store.history, cid, 0, include_internal=True)
-        facts = _facts_from(history)
         summary = summarize(
             EscalationFacts(
                 trigger=trigger,
@@ -170,8 +193,8 @@ class HandoffService:
                 verified_order=order.number if order else None,
                 customer_name=order.customer.name if order else None,
                 intents=intents,
-                facts=[Fact(f["kind"], f["text"], f.get("score")) for f in facts],
-                last_shopper_message=last_text,
+                facts=transcript.facts,
+                last_shopper_message=transcript.last_shopper_message if last_text is None else last_text,
             )
         )
         escalation, created = await run_in_threadpool(
@@ -186,7 +209,7 @@ class HandoffService:
                 customer_email=order.customer.email if order else None,
                 intents=intents,
                 entities=entities,
-                facts=facts,
+                facts=[asdict(fact) for fact in transcript.facts],
             ),
         )
         now = self.shop_clock()
@@ -220,6 +243,20 @@ class HandoffService:
 
     # --- from the agent's side ---------------------------------------------------------------------
 
+    async def queue(self) -> list[Escalation]:
+        """Open escalations: waiting ones by priority, then waiting time; then claimed and email ones."""
+        return await run_in_threadpool(self.book.queue)
+
+    async def escalation(self, escalation_id: int) -> Escalation:
+        """The escalation, or ``EscalationNotFound``."""
+        return await run_in_threadpool(self.book.get, escalation_id)
+
+    async def transcript(self, escalation: Escalation) -> list[Message]:
+        """Everything in the escalated conversation, internal notes and machine payloads included."""
+        return await run_in_threadpool(
+            self.chat.store.history, escalation.conversation_id, 0, include_internal=True
+        )
+
     async def claim(self, escalation_id: int, agent: Agent) -> Escalation:
         before = await self._run(self.book.get, escalation_id)
         escalation = await self._run(self.book.claim, escalation_id, agent.id)
@@ -235,16 +272,13 @@ class HandoffService:
 
     async def reply(self, escalation_id: int, agent: Agent, text: str, *, internal: bool = False) -> Message:
         escalation = await self._owned(escalation_id, agent)
-        posted = await run_in_threadpool(
-            self.chat.store.add_message,
+        return await self.chat.say(
             escalation.conversation_id,
             Author.AGENT,
             text,
             data={"agent": agent.display_name, "note": internal},
             internal=internal,
         )
-        self.chat.hub.publish_message(posted.message)
-        return posted.message
 
     async def hand_back(self, escalation_id: int, agent: Agent) -> Escalation:
         escalation = await self._owned(escalation_id, agent)
@@ -314,8 +348,11 @@ class HandoffService:
         return escalation
 
     async def _run(self, func: Callable[..., Escalation], *args: Any) -> Escalation:
+        """The book's refusals as ``HandoffError``; an unknown escalation stays ``EscalationNotFound``."""
         try:
             return await run_in_threadpool(func, *args)
+        except EscalationNotFound:
+            raise
         except EscalationError as exc:
             raise HandoffError(str(exc)) from exc
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, Field, field_validator
 
@@ -117,3 +117,82 @@ class ReadyOut(BaseModel):
 
 class LiveOut(BaseModel):
     status: Literal["ok"] = "ok"
+
+
+# --- the agent console --------------------------------------------------------------------------------
+
+
+class ConsoleMessage(BaseModel):
+    """A transcript line for agents: unlike the shopper's view it includes internal notes."""
+
+    id: int
+    conversation_id: str
+    author: str
+    text: str
+    buttons: list[dict[str, str]]
+    created_at: datetime
+    internal: bool
+    agent_name: str | None = None
+
+    @classmethod
+    def of(cls, message: Message) -> ConsoleMessage:
+        data = message.data or {}
+        return cls(
+            id=message.id,
+            conversation_id=message.conversation_id,
+            author=message.author.value,
+            text=message.text,
+            buttons=[{"title": b.title, "payload": b.payload} for b in message.buttons],
+            created_at=message.created_at,
+            internal=message.internal,
+            agent_name=data.get("agent") if isinstance(data.get("agent"), str) else None,
+        )
+
+
+class LoginIn(BaseModel):
+    username: str = Field(min_length=1, max_length=64)
+    password: str = Field(min_length=1, max_length=256)
+
+
+class AgentOut(BaseModel):
+    id: int
+    username: str
+    display_name: str
+
+
+class LoginOut(BaseModel):
+    token: str
+    agent: AgentOut
+
+
+class QueueItem(BaseModel):
+    id: int
+    conversation_id: str
+    state: str
+    priority: int
+    trigger: str
+    topic: str | None
+    waiting_seconds: int
+    summary: str
+    verified_order: str | None
+    claimed_by: str | None
+    claimed_by_id: int | None = None  # the console tells "claimed by me" apart from a namesake
+
+
+class EscalationDetail(QueueItem):
+    intents: list[str]
+    entities: list[dict[str, Any]]
+    facts: list[dict[str, Any]]
+    customer_email: str | None
+    satisfaction: int | None
+    transcript: list[ConsoleMessage]
+    order: dict[str, Any] | None
+
+
+class TextIn(BaseModel):
+    text: str = Field(min_length=1, max_length=4000)
+
+
+class CannedReply(BaseModel):
+    title: str
+    text: str

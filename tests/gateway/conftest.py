@@ -83,7 +83,6 @@ class FakeRasa:
     down: bool = False
     actions_down: bool = False
     calls: list[dict[str, Any]] = field(default_factory=list)
-    slots: dict[str, dict[str, Any]] = field(default_factory=dict)  # conversation id -> tracker slots
     events: list[tuple[str, dict[str, Any]]] = field(default_factory=list)  # appended tracker events
 
     def handle(self, request: httpx.Request) -> httpx.Response:
@@ -104,9 +103,7 @@ class FakeRasa:
         if len(parts) >= 3 and parts[0] == "conversations" and parts[2] == "tracker":
             sender = parts[1]
             if request.method == "GET" and len(parts) == 3:
-                return httpx.Response(
-                    200, json={"sender_id": sender, "slots": self.slots.get(sender, {}), "events": []}
-                )
+                return httpx.Response(200, json={"sender_id": sender, "slots": {}, "events": []})
             if request.method == "POST" and parts[3:] == ["events"]:
                 self.events.append((sender, json.loads(request.content)))
                 return httpx.Response(200, json={"sender_id": sender})

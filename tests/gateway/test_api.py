@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 import httpx
 import pytest
+from sqlalchemy import Engine, event
 from websockets.exceptions import ConnectionClosed
 from websockets.sync.client import connect
 
@@ -141,6 +143,32 @@ def test_a_retried_send_with_the_same_client_message_id_is_stored_and_answered_o
     assert again["message"]["id"] == first["message"]["id"]
     assert again["replies"] == first["replies"]
     assert len(shopper.history().json()["messages"]) == 2
+
+
+def conversation_reads(engine: Engine, send: Any) -> int:
+    """How many statements read the conversations table while ``send()`` runs."""
+    statements: list[str] = []
+
+    def record(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        statements.append(statement)
+
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        assert send().status_code == 200
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+    return sum(1 for s in statements if re.search(r"^SELECT\b.*\bFROM conversations\b", s, re.S))
+
+
+def test_a_turn_reads_the_conversation_once_besides_the_writes_that_lock_it(
+    gateway: ServedApp, shopper: Shopper
+) -> None:
+    engine = gateway.app.state.session_factory.kw["bind"]
+    # Once to open it with the shopper's token; then each write (the shopper's message, the assistant's
+    # replies) locks its row. Whether the assistant answers, and the status the turn ends in, come from
+    # those: nothing reads it again.
+    assert conversation_reads(engine, lambda: shopper.send("hello")) == 1 + 2
+    assert conversation_reads(engine, lambda: shopper.send("and again")) == 1 + 2
 
 
 def test_history_after_a_cursor_has_only_the_newer_messages(shopper: Shopper) -> None:

@@ -18,12 +18,14 @@ import yaml
 from bot.clock import system_clock
 from bot.db import make_engine, make_session_factory
 from bot.desk.agents.store import AgentDirectory
+from bot.desk.handoff import Fact
 from bot.ops.demo_data import DEMO_NOW, SHOWCASE, load_demo
+from bot.payload import AssistantPayload, HandoffRequest
 from bot.settings import Settings
 from integrations.gateway.app import create_app
 from tests.gateway.conftest import ACTIONS_URL, RASA_URL, FakeRasa, ServedApp, Shopper, serve, start
 
-HANDOFF = {"custom": {"shopdesk": {"handoff": {"trigger": "asked", "verified_order": None}}}}
+HANDOFF = {"custom": AssistantPayload(handoff=HandoffRequest()).to_custom()}
 PASSWORD = "correct horse battery"
 SUNDAY_NIGHT = "2026-10-18T22:00:00+00:00"  # support hours are Monday to Saturday
 
@@ -202,43 +204,93 @@ def test_sensitive_topics_and_frustration_go_straight_to_a_person(
     assert "expected wait" in texts(shopper)[-1]
 
 
+LOST = next(c for c in SHOWCASE if c.kind == "lost")
+
+
+def tells_about_the_lost_parcel(text: str) -> list[dict[str, Any]]:
+    """The assistant as the order actions answer: the words, then the fact and the verified order."""
+    if "parcel" not in text:
+        return answer(text)
+    told = AssistantPayload(
+        facts=(Fact("shipping_delay", f"{LOST.number} is lost in transit"),), verified_order=LOST.number
+    )
+    return [{"text": "Your parcel is lost."}, {"custom": told.to_custom()}]
+
+
 def test_the_agent_sees_the_verified_order_and_a_summary_built_from_facts(
     shopper: Shopper, fake_rasa: FakeRasa, client: httpx.Client
 ) -> None:
-    case = next(c for c in SHOWCASE if c.kind == "lost")
-    fake_rasa.slots[shopper.id] = {"verified_order": case.number}
-    fake_rasa.answer = lambda text: (
-        [
-            {"text": "Your parcel is lost."},
-            {
-                "custom": {
-                    "shopdesk": {
-                        "facts": [
-                            {
-                                "kind": "shipping_delay",
-                                "text": f"{case.number} is lost in transit",
-                                "score": None,
-                            }
-                        ]
-                    }
-                }
-            },
-        ]
-        if "parcel" in text
-        else answer(text)
-    )
+    fake_rasa.answer = tells_about_the_lost_parcel
     shopper.send("where is my parcel")
     escalate(shopper)
     sam = Agent(client, "sam")
     detail = sam.get(f"/escalations/{sam.queue()[0]['id']}").json()
-    assert detail["order"]["number"] == case.number
-    assert detail["order"]["customer"]["email"] == case.email
-    assert detail["verified_order"] == case.number
-    assert f"Verified order: {case.number}" in detail["summary"]
-    assert f"Told: {case.number} is lost in transit" in detail["summary"]
+    assert detail["order"]["number"] == LOST.number
+    assert detail["order"]["customer"]["email"] == LOST.email
+    assert detail["verified_order"] == LOST.number
+    assert f"Verified order: {LOST.number}" in detail["summary"]
+    assert f"Told: {LOST.number} is lost in transit" in detail["summary"]
+    assert 'Last message: "I want to talk to a person"' in detail["summary"]
     assert detail["facts"] == [
-        {"kind": "shipping_delay", "text": f"{case.number} is lost in transit", "score": None}
+        {"kind": "shipping_delay", "text": f"{LOST.number} is lost in transit", "score": None}
     ]
+
+
+def test_the_order_the_assistant_sent_with_its_request_for_a_person_is_the_one_recorded(
+    shopper: Shopper, fake_rasa: FakeRasa, client: httpx.Client
+) -> None:
+    fake_rasa.answer = tells_about_the_lost_parcel
+    shopper.send("where is my parcel")
+    other = next(c for c in SHOWCASE if c.kind == "late")
+    request = AssistantPayload(handoff=HandoffRequest(), verified_order=other.number)
+    fake_rasa.answer = lambda text: [{"custom": request.to_custom()}]
+    escalate(shopper)
+    queued = Agent(client, "sam").queue()[0]
+    assert queued["verified_order"] == other.number
+
+
+def test_an_escalation_the_gateway_raises_records_the_order_the_assistant_verified(
+    shopper: Shopper, fake_rasa: FakeRasa, client: httpx.Client
+) -> None:
+    fake_rasa.answer = tells_about_the_lost_parcel
+    shopper.send("where is my parcel")
+    shopper.send("this is ridiculous, I've been waiting for weeks")
+    queued = Agent(client, "sam").queue()[0]
+    assert (queued["trigger"], queued["verified_order"]) == ("frustration", LOST.number)
+
+
+def test_a_malformed_payload_from_the_assistant_is_ignored_and_the_turn_goes_on(
+    shopper: Shopper, fake_rasa: FakeRasa, client: httpx.Client
+) -> None:
+    fake_rasa.answer = lambda text: [
+        {"text": "Here you are."},
+        {"custom": {"shopdesk": {"facts": "lost", "handoff": "now", "verified_order": 7}}},
+        {"custom": {"shopdesk": {"facts": [{"kind": "order_status"}, None], "verified_order": ["SD-10007"]}}},
+    ]
+    response = shopper.send("where is my parcel")
+    assert response.status_code == 200, response.text
+    assert [r["text"] for r in response.json()["replies"]] == ["Here you are."]
+    assert Agent(client, "sam").queue() == []  # no well-formed request for a person among them
+
+
+def test_claiming_or_answering_an_unknown_escalation_is_not_found(client: httpx.Client) -> None:
+    sam = Agent(client, "sam")
+    assert sam.post("/escalations/999999/claim").status_code == 404
+    assert sam.post("/escalations/999999/reply", text="hello").status_code == 404
+    assert sam.post("/escalations/999999/handback").status_code == 404
+    assert sam.get("/escalations/999999").status_code == 404
+
+
+def test_an_agents_replies_are_counted_like_every_other_message(
+    shopper: Shopper, client: httpx.Client
+) -> None:
+    escalate(shopper)
+    sam = Agent(client, "sam")
+    escalation = sam.queue()[0]["id"]
+    sam.post(f"/escalations/{escalation}/claim")
+    sam.post(f"/escalations/{escalation}/reply", text="Hi, I'm Sam.")
+    sam.post(f"/escalations/{escalation}/note", text="checking the depot")
+    assert 'shopdesk_gateway_messages_total{author="agent"} 2' in client.get("/metrics").text
 
 
 def test_outside_support_hours_the_shopper_is_told_the_team_replies_by_email(

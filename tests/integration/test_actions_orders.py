@@ -20,8 +20,10 @@ from actions.handoff import ActionHandoff
 from actions.order_answers import ActionAnswerRequest
 from actions.policy_answer import ActionAnswerPolicy, ActionOutOfScope
 from actions.verification import ActionRememberRequest, ValidateVerifyOrderForm
+from bot.desk.handoff import Trigger
 from bot.ops.demo_data import SHOWCASE
 from bot.orders.model import OrderStatus
+from bot.payload import AssistantPayload, HandoffRequest, fact
 from knowledge.rendering import for_chat
 from tests.integration.conftest import DOMAIN, ROOT, make_tracker, run_action
 
@@ -388,7 +390,8 @@ def test_a_message_the_nlu_could_not_place_is_answered_when_the_documents_answer
 
 def test_a_fallback_the_documents_answered_is_not_a_misunderstanding(action_context: ActionContext) -> None:
     fallback = {"event": "user", "text": "zzz", "parse_data": {"intent": {"name": "nlu_fallback"}}}
-    quoted = {"event": "bot", "data": {"custom": {"shopdesk": {"facts": [{"kind": "policy_passage"}]}}}}
+    passage = AssistantPayload(facts=(fact("policy_passage", "Returns: 30 days from delivery"),))
+    quoted = {"event": "bot", "data": {"custom": passage.to_custom()}}
     tracker = make_tracker(text="zzz", intent="nlu_fallback", events=[fallback, quoted, fallback])
     messages, _ = run_action(ActionFallback(), tracker)
     assert offered_handoff(messages) is None  # one misunderstanding in a row, not two
@@ -439,15 +442,28 @@ def test_a_refund_question_after_verification_goes_straight_to_the_order(
 def test_handoff_carries_the_trigger_of_the_button_that_offered_it() -> None:
     tracker = make_tracker({"handoff_trigger": "rules", "verified_order": "SD-10007"}, intent="human_handoff")
     messages, events = run_action(ActionHandoff(), tracker)
-    assert messages[0]["custom"] == {
-        "shopdesk": {"handoff": {"trigger": "rules", "verified_order": "SD-10007"}}
-    }
+    assert AssistantPayload.from_custom(messages[0]["custom"]) == AssistantPayload(
+        handoff=HandoffRequest(trigger=Trigger.RULES), verified_order="SD-10007"
+    )
     assert slot_values(events) == {"handoff_trigger": None}
 
 
 def test_asking_for_a_person_unprompted_is_recorded_as_asked() -> None:
     messages, _ = run_action(ActionHandoff(), make_tracker(intent="human_handoff"))
-    assert messages[0]["custom"]["shopdesk"]["handoff"]["trigger"] == "asked"
+    assert AssistantPayload.from_custom(messages[0]["custom"]) == AssistantPayload(
+        handoff=HandoffRequest(trigger=Trigger.ASKED)
+    )
+
+
+def test_an_answer_about_an_order_tells_the_gateway_the_fact_and_the_verified_order(
+    action_context: ActionContext,
+) -> None:
+    messages, _ = answer("lost", "shipping_delay")
+    said = [AssistantPayload.from_custom(m.get("custom")) for m in messages if m.get("custom")]
+    assert len(said) == 1 and said[0] is not None
+    assert said[0].verified_order == CASES["lost"].number
+    assert [f.kind for f in said[0].facts] == ["shipping_delay"]
+    assert " ".join(messages[0]["text"].split())[:400] == said[0].facts[0].text
 
 
 def test_a_change_of_mind_drops_the_request_and_leaves_the_form() -> None:

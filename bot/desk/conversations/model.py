@@ -94,6 +94,7 @@ class NewConversation:
 class AddedMessage:
     message: Message
     created: bool  # False when ``client_message_id`` had already been stored (a retried send)
+    status: Status  # the conversation's, read under the same lock that stored the message
 
 
 @dataclass(frozen=True)

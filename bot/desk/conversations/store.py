@@ -185,7 +185,8 @@ class ConversationStore:
         added: list[AddedMessage] = []
         with self._sessions.begin() as session:
             conversation = self._row(session, conversation_id, for_update=True)
-            if conversation.status == Status.CLOSED.value:
+            status = Status(conversation.status)
+            if status is Status.CLOSED:
                 raise ConversationClosed(conversation_id)
             for new in messages:
                 if new.client_message_id is not None:
@@ -196,7 +197,7 @@ class ConversationStore:
                         )
                     ).first()
                     if existing is not None:
-                        added.append(AddedMessage(_message(existing, conversation_id), created=False))
+                        added.append(AddedMessage(_message(existing, conversation_id), False, status))
                         continue
                 row = MessageRow(
                     conversation_id=conversation.id,
@@ -210,7 +211,7 @@ class ConversationStore:
                 )
                 session.add(row)
                 session.flush()
-                added.append(AddedMessage(_message(row, conversation_id), created=True))
+                added.append(AddedMessage(_message(row, conversation_id), True, status))
             if any(a.created for a in added):
                 conversation.last_activity_at = now
         return added

@@ -9,141 +9,49 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
-from datetime import datetime
+from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Any, TypeVar
 
 import yaml
-from fastapi import APIRouter, Depends, HTTPException, Request, WebSocket, WebSocketDisconnect, status
-from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
-from pydantic import BaseModel, Field
+from fastapi import APIRouter, HTTPException, Request, WebSocket, WebSocketDisconnect, status
 from starlette.concurrency import run_in_threadpool
 
 from bot.desk.agents.model import Agent, LoginFailed, SessionExpired
-from bot.desk.agents.store import AgentDirectory
 from bot.desk.conversations.model import Author, Message
 from bot.desk.escalations.model import Escalation, EscalationNotFound
+from integrations.gateway.deps import (
+    AgentCredentials,
+    AgentDep,
+    DirectoryDep,
+    HandoffDep,
+    HubDep,
+)
 from integrations.gateway.handoff import HandoffError, HandoffService, waiting_seconds
 from integrations.gateway.hub import Event
 from integrations.gateway.ratelimit import Limit, RateLimiter, client_address
+from integrations.gateway.schemas import (
+    AgentOut,
+    CannedReply,
+    ConsoleMessage,
+    EscalationDetail,
+    LoginIn,
+    LoginOut,
+    QueueItem,
+    TextIn,
+)
 
 router = APIRouter(prefix="/api/agent", tags=["agent console"])
 
 CANNED_REPLIES = Path(__file__).resolve().parents[2] / "console" / "canned_replies.yml"
 WS_AUTH_TIMEOUT = 10.0
 
-bearer = HTTPBearer(auto_error=False, description="The session token from POST /api/agent/login.")
-
-
-def get_directory(request: Request) -> AgentDirectory:
-    directory: AgentDirectory = request.app.state.agents
-    return directory
-
-
-def get_handoff(request: Request) -> HandoffService:
-    handoff: HandoffService = request.app.state.handoff
-    return handoff
-
-
-DirectoryDep = Annotated[AgentDirectory, Depends(get_directory)]
-HandoffDep = Annotated[HandoffService, Depends(get_handoff)]
-
-
-async def current_agent(
-    directory: DirectoryDep, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]
-) -> Agent:
-    try:
-        return await run_in_threadpool(
-            directory.authenticate, credentials.credentials if credentials else None
-        )
-    except SessionExpired as exc:
-        raise HTTPException(
-            status.HTTP_401_UNAUTHORIZED, str(exc), headers={"WWW-Authenticate": "Bearer"}
-        ) from None
-
-
-AgentDep = Annotated[Agent, Depends(current_agent)]
-
-
-class ConsoleMessage(BaseModel):
-    """A transcript line for agents: unlike the shopper's view it includes internal notes."""
-
-    id: int
-    conversation_id: str
-    author: str
-    text: str
-    buttons: list[dict[str, str]]
-    created_at: datetime
-    internal: bool
-    agent_name: str | None = None
-
-    @classmethod
-    def of(cls, message: Message) -> ConsoleMessage:
-        data = message.data or {}
-        return cls(
-            id=message.id,
-            conversation_id=message.conversation_id,
-            author=message.author.value,
-            text=message.text,
-            buttons=[{"title": b.title, "payload": b.payload} for b in message.buttons],
-            created_at=message.created_at,
-            internal=message.internal,
-            agent_name=data.get("agent") if isinstance(data.get("agent"), str) else None,
-        )
+T = TypeVar("T")
 
 
 def shown_to_agents(message: Message) -> bool:
     """Everything but the assistant's machine payloads (facts, handoff requests)."""
     return not (message.internal and message.author is Author.BOT)
-
-
-class LoginIn(BaseModel):
-    username: str = Field(min_length=1, max_length=64)
-    password: str = Field(min_length=1, max_length=256)
-
-
-class AgentOut(BaseModel):
-    id: int
-    username: str
-    display_name: str
-
-
-class LoginOut(BaseModel):
-    token: str
-    agent: AgentOut
-
-
-class QueueItem(BaseModel):
-    id: int
-    conversation_id: str
-    state: str
-    priority: int
-    trigger: str
-    topic: str | None
-    waiting_seconds: int
-    summary: str
-    verified_order: str | None
-    claimed_by: str | None
-    claimed_by_id: int | None = None  # the console tells "claimed by me" apart from a namesake
-
-
-class EscalationDetail(QueueItem):
-    intents: list[str]
-    entities: list[dict[str, Any]]
-    facts: list[dict[str, Any]]
-    customer_email: str | None
-    satisfaction: int | None
-    transcript: list[ConsoleMessage]
-    order: dict[str, Any] | None
-
-
-class TextIn(BaseModel):
-    text: str = Field(min_length=1, max_length=4000)
-
-
-class CannedReply(BaseModel):
-    title: str
-    text: str
 
 
 def _item(escalation: Escalation, handoff: HandoffService, names: dict[int, str]) -> QueueItem:
@@ -162,6 +70,17 @@ def _item(escalation: Escalation, handoff: HandoffService, names: dict[int, str]
     )
 
 
+async def _act(action: Callable[..., Awaitable[T]], *args: Any) -> T:
+    """Run a handoff use case, its refusals as HTTP answers: 404 for an unknown escalation, 409 for an
+    action its state does not allow."""
+    try:
+        return await action(*args)
+    except EscalationNotFound:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, "No such escalation.") from None
+    except HandoffError as exc:
+        raise HTTPException(status.HTTP_409_CONFLICT, str(exc)) from None
+
+
 @router.post("/login", response_model=LoginOut)
 async def log_in(request: Request, body: LoginIn, directory: DirectoryDep) -> LoginOut:
     limiter: RateLimiter = request.app.state.rate_limiter
@@ -177,11 +96,7 @@ async def log_in(request: Request, body: LoginIn, directory: DirectoryDep) -> Lo
 
 
 @router.post("/logout", status_code=status.HTTP_204_NO_CONTENT)
-async def log_out(
-    agent: AgentDep,
-    directory: DirectoryDep,
-    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
-) -> None:
+async def log_out(agent: AgentDep, directory: DirectoryDep, credentials: AgentCredentials) -> None:
     if credentials:
         await run_in_threadpool(directory.log_out, credentials.credentials)
 
@@ -195,21 +110,16 @@ async def me(agent: AgentDep) -> AgentOut:
 async def queue(agent: AgentDep, handoff: HandoffDep, directory: DirectoryDep) -> list[QueueItem]:
     """Open escalations: waiting ones by priority, then waiting time; then claimed and email ones."""
     names = await run_in_threadpool(directory.names)
-    return [_item(e, handoff, names) for e in await run_in_threadpool(handoff.book.queue)]
+    return [_item(e, handoff, names) for e in await handoff.queue()]
 
 
 @router.get("/escalations/{escalation_id}", response_model=EscalationDetail)
 async def escalation_detail(
     escalation_id: int, agent: AgentDep, handoff: HandoffDep, directory: DirectoryDep
 ) -> EscalationDetail:
-    try:
-        escalation = await run_in_threadpool(handoff.book.get, escalation_id)
-    except EscalationNotFound:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, "No such escalation.") from None
+    escalation = await _act(handoff.escalation, escalation_id)
     names = await run_in_threadpool(directory.names)
-    transcript = await run_in_threadpool(
-        handoff.chat.store.history, escalation.conversation_id, 0, include_internal=True
-    )
+    transcript = await handoff.transcript(escalation)
     visible = [m for m in transcript if shown_to_agents(m)]
     return EscalationDetail(
         **_item(escalation, handoff, names).model_dump(),
@@ -221,15 +131,6 @@ async def escalation_detail(
         transcript=[ConsoleMessage.of(m) for m in visible],
         order=await run_in_threadpool(handoff.order_card, escalation),
     )
-
-
-async def _act(action: Any, *args: Any) -> Any:
-    try:
-        return await action(*args)
-    except EscalationNotFound:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, "No such escalation.") from None
-    except HandoffError as exc:
-        raise HTTPException(status.HTTP_409_CONFLICT, str(exc)) from None
 
 
 @router.post("/escalations/{escalation_id}/claim", response_model=QueueItem)
@@ -282,14 +183,12 @@ async def canned_replies(agent: AgentDep) -> list[CannedReply]:
 
 
 @router.websocket("/ws")
-async def live(websocket: WebSocket) -> None:
+async def live(websocket: WebSocket, directory: DirectoryDep, handoff: HandoffDep, hub: HubDep) -> None:
     """Live events for the console: ``{"type": "message", "message": {...}}`` for every conversation
     (internal notes included), ``{"type": "status", ...}`` and ``{"type": "queue"}`` when the queue
     changes. First frame from the client: ``{"type": "auth", "token": "..."}``. After a reconnect the
     console re-reads the queue and the open transcript, so nothing sent meanwhile is lost."""
     await websocket.accept()
-    directory: AgentDirectory = websocket.app.state.agents
-    handoff: HandoffService = websocket.app.state.handoff
     try:
         first = await asyncio.wait_for(websocket.receive_json(), WS_AUTH_TIMEOUT)
         token = first.get("token") if isinstance(first, dict) else None
@@ -306,7 +205,7 @@ async def live(websocket: WebSocket) -> None:
 
     handoff.listeners.append(on_change)
     try:
-        with handoff.chat.hub.subscribe(None) as subscription:
+        with hub.subscribe(None) as subscription:
             await websocket.send_json({"type": "ready"})
             while True:
                 getter = asyncio.ensure_future(subscription.get())

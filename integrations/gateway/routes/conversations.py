@@ -92,7 +92,6 @@ async def send_message(
             payload=body.payload,
             metadata={"client": f"web:{client_address(request)}"},
         )
-        current = await run_in_threadpool(chat.store.get, conversation.id)
     except ConversationClosed:
         raise HTTPException(
             status.HTTP_409_CONFLICT, "This conversation is closed; start a new one."
@@ -102,7 +101,7 @@ async def send_message(
         replies=[MessageOut.of(m) for m in turn.replies],
         duplicate=turn.duplicate,
         assistant_available=turn.assistant_available,
-        status=current.status.value,
+        status=turn.status.value,
     )
 
 
