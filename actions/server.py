@@ -22,11 +22,12 @@ logger = logging.getLogger(__name__)
 
 
 def build_context(settings: Settings) -> ActionContext:
+    from knowledge.embedding import load_embedder
     from knowledge.retriever import Citation, UnknownClause, load_retriever
 
     engine = make_engine(settings.database_url)
     shop = ShopService(make_session_factory(engine), settings.policy, settings.clock)
-    retriever = load_retriever(settings.index_dir)
+    retriever = load_retriever(settings.index_dir, load_embedder(settings.embedding))
 
     def cite(clause: str) -> Citation | None:
         try:
