@@ -15,11 +15,10 @@ from actions.support import cite_words, handoff_button, verified_order
 from bot.desk.handoff import Trigger
 from bot.orders import replies
 from bot.orders.model import NotAllowed, ReturnReason
+from bot.orders.rules.clauses import Clause
 from knowledge.rendering import for_chat
 
 logger = logging.getLogger(__name__)
-
-HOW_TO_SEND_CLAUSE = "returns.how_to_send"  # the returns document's section on sending a parcel back
 
 _CLEAR = [SlotSet(names.AWAITING_CONFIRMATION, False), SlotSet(names.CONFIRMATION_SUBJECT, None)]
 
@@ -43,7 +42,7 @@ class ActionConfirm(Action):
         try:
             if kind == names.SUBJECT_RETURN:
                 _number, ids, reason = rest.split("|")
-                how_to_send = context.cite(HOW_TO_SEND_CLAUSE)
+                how_to_send = context.cite(Clause.RETURNS_HOW_TO_SEND)
                 created = context.shop.start_return(
                     order,
                     [int(i) for i in ids.split(",")],
@@ -56,7 +55,7 @@ class ActionConfirm(Action):
                 dispatcher.utter_message(text=replies.return_created(order, created, source).text)
             elif kind == names.SUBJECT_CANCEL:
                 cancelled = context.shop.cancel(order)
-                source = cite_words(context)("cancellation.allowed")
+                source = cite_words(context)(Clause.CANCELLATION_ALLOWED)
                 dispatcher.utter_message(
                     text=f"Order {cancelled.number} is now cancelled. Any payment is refunded to the method "
                     f"you paid with{f' ({source})' if source else ''}."

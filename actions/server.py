@@ -24,6 +24,7 @@ logger = logging.getLogger(__name__)
 
 
 def build_context(settings: Settings) -> ActionContext:
+    from knowledge.embedding import load_embedder
     from knowledge.retriever import Citation, UnknownClause, load_retriever
 
     engine = make_engine(settings.database_url)
@@ -34,7 +35,7 @@ def build_context(settings: Settings) -> ActionContext:
         secret=settings.secret_key.encode(),
         limits=settings.verification_limits,
     )
-    retriever = load_retriever(settings.index_dir)
+    retriever = load_retriever(settings.index_dir, load_embedder(settings.embedding))
 
     def cite(clause: str) -> Citation | None:
         try:

@@ -22,10 +22,9 @@ from actions.support import latest_intent, latest_text, quote_passage, verified_
 from bot.language.extraction import extract
 from bot.language.order_numbers import find_order_number, normalise_order_number
 from bot.orders.model import VerificationFailed
+from bot.orders.rules.clauses import Clause
 
 logger = logging.getLogger(__name__)
-
-REFUND_TIMING_CLAUSE = "refunds.timing"
 
 _BARE_NUMBER = re.compile(r"^\s*#?\s*(sd)?[\s-]?\d{5,6}\s*[.!]?\s*$", re.IGNORECASE)
 
@@ -52,7 +51,7 @@ class ActionRememberRequest(Action):
     ) -> list[EventType]:
         intent = latest_intent(tracker)
         if intent == names.REFUND_STATUS and verified_order(current(), tracker) is None:
-            timing = current().cite(REFUND_TIMING_CLAUSE)
+            timing = current().cite(Clause.REFUNDS_TIMING)
             if timing is not None:
                 quote_passage(
                     dispatcher,

@@ -1,4 +1,9 @@
-"""One Settings object, read from the environment (prefix ``SHOPDESK_``)."""
+"""One Settings object, read from the environment (prefix ``SHOPDESK_``).
+
+It is the application's only reader of ``SHOPDESK_*`` variables: ``knowledge`` reads none and gets its
+folders and embedding settings from here (``embedding``; ``bot/ops/cli.py`` passes them to the
+``knowledge`` command), and ``tests/unit/test_boundaries.py`` keeps it so.
+"""
 
 from __future__ import annotations
 
@@ -12,8 +17,13 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from bot.clock import Clock, clock_from
 from bot.orders.rules.lockout import VerificationLimits
 from bot.policy import DEFAULT_POLICY_FILE, Policy, load_policy
+from knowledge.embedding import DEFAULT_BACKEND, Backend, EmbeddingSettings
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+def default_cache() -> Path:
+    return Path.home() / ".cache" / "shopdesk"
 
 
 def default_database_url() -> str:
@@ -49,6 +59,14 @@ class Settings(BaseSettings):
             per_contact=self.verify_max_failures_per_contact,
             per_client=self.verify_max_failures_per_client,
         )
+
+    # onnx (ONNX Runtime) or torch: the same model and vectors; onnx falls back to torch if it cannot run
+    embedding_backend: Backend = DEFAULT_BACKEND
+    cache: Path = Field(default_factory=default_cache)  # environments, trained models, the ONNX export
+
+    @property
+    def embedding(self) -> EmbeddingSettings:
+        return EmbeddingSettings(onnx_cache=self.cache / "onnx", backend=self.embedding_backend)
 
     @cached_property
     def clock(self) -> Clock:

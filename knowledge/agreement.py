@@ -6,47 +6,21 @@ carries it: the phrase must occur at least once, and every occurrence must hold 
 Two catch-all checks then make sure no other pound amount or day/month/hour count slipped in.
 
 ``check_documents`` returns a list of human-readable disagreements (empty when all agree), so a test
-can run it on the real documents and on a deliberately broken copy.
+can run it on the real documents and on a deliberately broken copy. What the documents must carry besides
+the numbers comes from the caller (``Expected``): the clause ids the application cites, each to be marked
+exactly once, and how it writes a yearly date; ``knowledge`` knows neither.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from bot.language.formatting import format_month_day
 from knowledge.chunking import CLAUSE_RE, without_asked
-
-# The business-rule clauses the assistant cites; each must be marked exactly once across the documents.
-REQUIRED_CLAUSES: tuple[str, ...] = (
-    "returns.window",
-    "returns.category_window",
-    "returns.excluded",
-    "returns.final_sale",
-    "returns.not_delivered",
-    "returns.already_returned",
-    "returns.holiday_extension",
-    "returns.damaged_or_wrong",
-    "returns.order_cancelled",
-    "returns.how_to_send",
-    "shipping.on_time",
-    "shipping.late",
-    "shipping.stalled",
-    "shipping.exception",
-    "shipping.lost",
-    "shipping.disruption",
-    "shipping.delivered",
-    "shipping.not_shipped",
-    "cancellation.allowed",
-    "cancellation.shipped",
-    "cancellation.final_state",
-    "refunds.timing",
-    "handoff.support_hours",
-)
 
 COUNTRY_NAMES = {
     "GB": "United Kingdom",
@@ -102,16 +76,19 @@ class Documents:
         return "\n".join(self.texts.values())
 
 
+@dataclass(frozen=True)
+class Expected:
+    """What the application expects of the documents beyond the numbers in the policy mapping."""
+
+    clauses: Collection[str]  # every clause id it cites; each must be marked exactly once
+    month_day: Callable[[int, int], str]  # (11, 1) -> "1 November", as it writes a yearly date
+
+
 def _get(policy: dict[str, Any], dotted: str) -> Any:
     node: Any = policy
     for part in dotted.split("."):
         node = node[part]
     return node
-
-
-def _day_month(month_day: str) -> str:
-    month, day = (int(p) for p in str(month_day).split("-"))
-    return format_month_day(month, day)
 
 
 @dataclass(frozen=True)
@@ -225,15 +202,6 @@ PHRASES: tuple[Phrase, ...] = (
         _one("returns.return_shipping_fee", _money),
     ),
     Phrase(
-        "returns.holiday_extension",
-        "returns.md",
-        r"orders placed between (\d+ \w+) and (\d+ \w+) can be returned until (\d+ \w+)",
-        lambda p: tuple(
-            _day_month(_get(p, f"returns.holiday_extension.{k}"))
-            for k in ("placed_from", "placed_to", "return_by")
-        ),
-    ),
-    Phrase(
         "refunds.processing_business_days",
         "refunds.md",
         r"within (\d+) business days of your return arriving",
@@ -306,6 +274,24 @@ PHRASES: tuple[Phrase, ...] = (
         lambda p: (str(len(_get(p, "shipping.methods.international.countries"))),),
     ),
 )
+
+
+def _holiday_phrase(month_day: Callable[[int, int], str]) -> Phrase:
+    """The holiday extension's three yearly dates ("11-01" in policy.yml), written as ``month_day`` does."""
+
+    def written(value: Any) -> str:
+        month, day = (int(p) for p in str(value).split("-"))
+        return month_day(month, day)
+
+    return Phrase(
+        "returns.holiday_extension",
+        "returns.md",
+        r"orders placed between (\d+ \w+) and (\d+ \w+) can be returned until (\d+ \w+)",
+        lambda p: tuple(
+            written(_get(p, f"returns.holiday_extension.{k}"))
+            for k in ("placed_from", "placed_to", "return_by")
+        ),
+    )
 
 
 def _section(text: str, clause: str) -> str:
@@ -431,26 +417,28 @@ def clause_counts(docs: Documents) -> dict[str, list[str]]:
     return found
 
 
-def check_clauses(docs: Documents) -> list[str]:
+def check_clauses(docs: Documents, clauses: Collection[str]) -> list[str]:
+    """Each of ``clauses`` marked exactly once, and no marker naming anything else."""
     found = clause_counts(docs)
     problems = [
         f"clause {c} is marked {len(found.get(c, []))} times (in {found.get(c, [])}), expected once"
-        for c in REQUIRED_CLAUSES
+        for c in clauses
         if len(found.get(c, [])) != 1
     ]
-    problems += [f"clause {c} is not a known clause id" for c in found if c not in REQUIRED_CLAUSES]
+    problems += [f"clause {c} is not a known clause id" for c in found if c not in clauses]
     return problems
 
 
-def check_documents(docs_dir: Path, policy: dict[str, Any]) -> list[str]:
-    """Every disagreement between the documents in ``docs_dir`` and the parsed policy mapping."""
+def check_documents(docs_dir: Path, policy: dict[str, Any], expected: Expected) -> list[str]:
+    """Every disagreement between the documents in ``docs_dir``, the parsed policy mapping and
+    ``expected``."""
     docs = Documents.load(docs_dir)
     problems: list[str] = []
-    for phrase in PHRASES:
+    for phrase in (*PHRASES, _holiday_phrase(expected.month_day)):
         problems += phrase.check(docs, policy)
     problems += _check_lists(docs, policy)
     problems += _check_catch_all(docs, policy)
-    problems += check_clauses(docs)
+    problems += check_clauses(docs, expected.clauses)
     shop = str(policy["shop"]["name"])
     problems += [
         f"{name}: does not name the shop {shop!r}" for name, t in docs.texts.items() if shop not in t

@@ -1,10 +1,11 @@
 """Split policy documents into passages that keep their document title and section heading.
 
-A Markdown document is cut at its ``## `` headings; every chunk carries the ``# `` title and the
-section heading, so a hit can be cited as "Returns policy, section 2. Return windows". A section
-longer than ``max_words`` is split between paragraphs, and a paragraph that is itself too long is
-split between sentences (spaCy's rule-based sentencizer: no model to download). The introduction
-above the first ``##`` only summarises the document, so it is indexed only when the document has no
+A Markdown document (parsed by markdown-it-py, ``knowledge.markdown``) is cut at its level-2 headings;
+every chunk carries the level-1 title and the section heading, so a hit can be cited as "Returns policy,
+section 2. Return windows". A section longer than ``max_words`` is split between paragraphs, and a
+paragraph that is itself too long is split between sentences (spaCy's rule-based sentencizer: no model
+to download); a table, a list or a code block is never split. The introduction above the first level-2
+heading only summarises the document, so it is indexed only when the document has no
 sections. Plain-text files become one titled document split by paragraphs.
 
 A passage is embedded several times (``Chunk.embedding_texts``): once whole, with its title and heading,
@@ -32,17 +33,18 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+from knowledge.markdown import Block, blocks, headings, joined
 from knowledge.wording import normalise_money
 
 # Bump when the chunking changes, so an incremental build re-chunks every document.
-CHUNKER_VERSION = "4"  # 2: sentence-level embedding texts with the heading in front; 3, 4: asked lines
+# 2: sentence-level embedding texts with the heading in front; 3, 4: asked lines; 5: markdown-it-py
+CHUNKER_VERSION = "5"
 DEFAULT_MAX_WORDS = 120
 SUPPORTED_SUFFIXES = (".md", ".markdown", ".txt")
 
 CLAUSE_RE = re.compile(r"<!--\s*clause:\s*([\w.]+)\s*-->")
 ASKED_RE = re.compile(r"<!--\s*asked:(.*?)-->", re.S)
 _COMMENT_RE = re.compile(r"<!--.*?-->", re.S)
-_TABLE_RULE_RE = re.compile(r"^\|?\s*:?-{3,}")
 _SENTENCE_END_RE = re.compile(r"(?<=[.!?])\s+(?=[A-Z\"“(])")
 _SECTION_NUMBER_RE = re.compile(r"^\d+(?:\.\d+)*\.?\s+")
 
@@ -70,13 +72,13 @@ class Chunk:
         return f"{self.doc_title}. {self.section}.\n{plain(self.text)}"
 
     def units(self) -> list[str]:
-        """The passage's sentences, list items and table rows, as plain text."""
+        """The passage's sentences, list items, table rows and code lines, as plain text."""
         pieces: list[str] = []
-        for para in (p.strip() for p in re.split(r"\n\s*\n", self.text)):
-            if para.startswith(("|", "- ", "* ")):
-                pieces += [line for line in (plain(ln) for ln in para.splitlines()) if line]
-            elif para:
-                pieces += [s for s in _SENTENCE_END_RE.split(plain(para)) if s.strip()]
+        for block in blocks(self.text):
+            if block.kind == "paragraph":
+                pieces += [s for s in _SENTENCE_END_RE.split(_plain(block)) if s.strip()]
+            else:
+                pieces += [line for line in _plain(block).splitlines() if line.strip()]
         return pieces
 
     def passage_texts(self) -> list[str]:
@@ -127,15 +129,17 @@ class SourceFile:
     sha256: str
 
 
+def _plain(block: Block) -> str:
+    if block.kind == "table":  # "Standard delivery: 3–5 business days, £3.95"
+        return "\n".join(f"{row[0]}: {', '.join(row[1:])}" if len(row) > 1 else row[0] for row in block.rows)
+    if block.kind == "list":
+        return "\n".join(item.lstrip() for item in block.lines)
+    return block.text()
+
+
 def plain(text: str) -> str:
-    """Markdown table pipes, rules and emphasis removed; words and numbers kept."""
-    lines = []
-    for line in text.splitlines():
-        if _TABLE_RULE_RE.match(line.strip()):
-            continue
-        line = line.strip().strip("|").replace(" | ", ": ", 1).replace(" | ", ", ")
-        lines.append(line.replace("**", "").removeprefix("- "))
-    return "\n".join(lines).strip()
+    """Markdown markup (table pipes and rules, list markers, emphasis) removed; words and numbers kept."""
+    return joined([(block, _plain(block)) for block in blocks(text)]).strip()
 
 
 def read_document(path: Path, root: Path | None = None) -> SourceFile:
@@ -190,15 +194,33 @@ def split_passage(text: str, max_words: int = DEFAULT_MAX_WORDS) -> list[str]:
     if len(text.split()) <= max_words:
         return [text] if text.strip() else []
     pieces: list[str] = []
-    for para in (p.strip() for p in re.split(r"\n\s*\n", text)):
-        if not para:
-            continue
-        is_block = para.startswith(("|", "- ", "* "))  # tables and lists stay whole
-        if len(para.split()) > max_words and not is_block:
+    for para, whole in _paragraphs(text):
+        if len(para.split()) > max_words and not whole:
             pieces.extend(_pack(split_sentences(para), max_words, " "))
         else:
             pieces.append(para)
     return _pack(pieces, max_words, "\n\n")
+
+
+def _paragraphs(text: str) -> list[tuple[str, bool]]:
+    """``text`` cut at its blank lines, except those inside a block (a fenced code block may hold some);
+    each part with whether it must stay whole (it starts with a table, a list or code)."""
+    lines = text.splitlines()
+    parsed = blocks(text)
+    inside = {n for b in parsed for n in range(b.start, b.end - 1)}
+    starts = {b.start: b.kind for b in parsed}
+    parts: list[tuple[str, bool]] = []
+    current: list[int] = []
+    for n, line in enumerate([*lines, ""]):
+        if line.strip() or n in inside:
+            current.append(n)
+            continue
+        if current:
+            kind = next((starts[i] for i in current if i in starts), "paragraph")
+            part = "\n".join(lines[i] for i in current).strip()
+            parts.append((part, kind in ("table", "list", "code")))
+        current = []
+    return [(part, whole) for part, whole in parts if part]
 
 
 def _title_from_name(name: str) -> str:
@@ -233,17 +255,21 @@ def without_asked(text: str) -> str:
 
 def chunk_markdown(source: SourceFile, max_words: int = DEFAULT_MAX_WORDS) -> list[Chunk]:
     lines = source.text.splitlines()
-    title = next((ln[2:].strip() for ln in lines if ln.startswith("# ")), _title_from_name(source.name))
+    found = headings(source.text)
+    title_heading = next((h for h in found if h.level == 1), None)
+    title = title_heading.text if title_heading else _title_from_name(source.name)
+    skipped = set(range(title_heading.start, title_heading.end)) if title_heading else set()
+    starts = {h.start: h for h in found if h.level == 2}
     sections: list[tuple[str, list[str]]] = [("", [])]
-    title_seen = False
-    for line in lines:
-        if line.startswith("# ") and not title_seen:
-            title_seen = True
+    n = 0
+    while n < len(lines):
+        if n in starts:
+            sections.append((starts[n].text, []))
+            n = starts[n].end
             continue
-        if line.startswith("## "):
-            sections.append((line[3:].strip(), []))
-        else:
-            sections[-1][1].append(line)
+        if n not in skipped:
+            sections[-1][1].append(lines[n])
+        n += 1
     if len(sections) > 1:
         sections = sections[1:]  # the introduction only summarises the sections
     chunks: list[Chunk] = []
@@ -268,7 +294,5 @@ def chunk_document(source: SourceFile, max_words: int = DEFAULT_MAX_WORDS) -> li
 
 
 def document_title(source: SourceFile) -> str:
-    for line in source.text.splitlines():
-        if line.startswith("# "):
-            return line[2:].strip()
-    return _title_from_name(source.name)
+    title = next((h.text for h in headings(source.text) if h.level == 1), None)
+    return title or _title_from_name(source.name)

@@ -1,38 +1,40 @@
 """``knowledge build`` and ``knowledge ask``: build the passage index and query it from a terminal.
 
-``bot/ops/cli.py`` calls ``register(subparsers)`` to add the ``knowledge`` command; each leaf parser sets
-``func`` to a handler taking the parsed arguments and returning an exit code. For tests and scripts,
-``python -m knowledge.cli build|ask`` runs the same handlers without the bot's CLI.
+``bot/ops/cli.py`` calls ``register(subparsers, defaults)`` to add the ``knowledge`` command, with the
+folders and the embedding settings it read from the application's settings (this package reads none).
+Each leaf parser sets ``func`` to a handler taking the parsed arguments and returning an exit code.
 """
 
 from __future__ import annotations
 
 import argparse
-import logging
 import sys
-from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from knowledge.embedding import EmbeddingSettings
 
-def _defaults() -> tuple[Path, Path]:
-    from bot.settings import Settings
 
-    settings = Settings()
-    return settings.knowledge_dir, settings.index_dir
+@dataclass(frozen=True)
+class Defaults:
+    """What the commands use unless told otherwise on the command line."""
+
+    docs_dir: Path  # the policy documents
+    index_dir: Path  # where the index is written and read
+    embedding: EmbeddingSettings
 
 
 def cmd_build(args: argparse.Namespace) -> int:
     from knowledge.embedding import load_embedder
     from knowledge.index import build_index
 
-    default_docs, default_out = _defaults()
-    docs_dir: Path = args.docs or default_docs
-    out_dir: Path = args.out or default_out
+    docs_dir: Path = args.docs
+    out_dir: Path = args.out
     if not docs_dir.is_dir():
         print(f"error: {docs_dir} is not a folder", file=sys.stderr)
         return 2
-    report = build_index(docs_dir, out_dir, load_embedder())
+    report = build_index(docs_dir, out_dir, load_embedder(args.embedding))
     for item in report.skipped:
         print(f"skipped {item.file}: {item.reason}", file=sys.stderr)
     print(
@@ -46,15 +48,16 @@ def cmd_build(args: argparse.Namespace) -> int:
 
 
 def cmd_ask(args: argparse.Namespace) -> int:
-    from knowledge.index import IndexNotFound
-    from knowledge.retriever import load_retriever
+    from knowledge.embedding import load_embedder
+    from knowledge.index import IndexNotFound, load_index
+    from knowledge.retriever import Retriever
 
-    index_dir: Path = args.index or _defaults()[1]
     try:
-        retriever = load_retriever(index_dir, method=args.method)
+        index = load_index(args.index)  # before the model: a missing index is reported at once
     except IndexNotFound as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
+    retriever = Retriever(index, load_embedder(args.embedding), args.method)
     answer = retriever.answer(args.question)
     if answer.answered:
         print(f"{answer.text}\n\n— {answer.source} (score {answer.score:.2f})")
@@ -66,34 +69,30 @@ def cmd_ask(args: argparse.Namespace) -> int:
     return 0
 
 
-def _add_commands(subparsers: Any) -> None:
+def _add_commands(subparsers: Any, defaults: Defaults) -> None:
     build = subparsers.add_parser("build", help="chunk and embed the policy documents into an index")
-    build.add_argument("--docs", type=Path, help="documents folder (default: Settings.knowledge_dir)")
-    build.add_argument("--out", type=Path, help="index folder (default: Settings.index_dir)")
-    build.set_defaults(func=cmd_build)
+    build.add_argument(
+        "--docs",
+        type=Path,
+        default=defaults.docs_dir,
+        help="documents folder (default: %(default)s)",
+    )
+    build.add_argument(
+        "--out", type=Path, default=defaults.index_dir, help="index folder (default: %(default)s)"
+    )
+    build.set_defaults(func=cmd_build, embedding=defaults.embedding)
 
     ask = subparsers.add_parser("ask", help="answer a question from the index, with its source")
     ask.add_argument("question")
-    ask.add_argument("--index", type=Path, help="index folder (default: Settings.index_dir)")
+    ask.add_argument(
+        "--index", type=Path, default=defaults.index_dir, help="index folder (default: %(default)s)"
+    )
     ask.add_argument("--method", choices=("dense", "bm25", "hybrid"), default="hybrid")
     ask.add_argument("-v", "--verbose", action="store_true", help="also list the top passages")
-    ask.set_defaults(func=cmd_ask)
+    ask.set_defaults(func=cmd_ask, embedding=defaults.embedding)
 
 
-def register(subparsers: Any) -> None:
+def register(subparsers: Any, defaults: Defaults) -> None:
     """Add ``knowledge build`` and ``knowledge ask`` to another CLI's subparsers."""
     knowledge = subparsers.add_parser("knowledge", help="policy documents: build the index, ask it")
-    _add_commands(knowledge.add_subparsers(dest="knowledge_command", required=True))
-
-
-def main(argv: Sequence[str] | None = None) -> int:
-    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
-    parser = argparse.ArgumentParser(prog="python -m knowledge.cli", description=__doc__)
-    _add_commands(parser.add_subparsers(dest="command", required=True))
-    args = parser.parse_args(argv)
-    code: int = args.func(args)
-    return code
-
-
-if __name__ == "__main__":
-    sys.exit(main())
+    _add_commands(knowledge.add_subparsers(dest="knowledge_command", required=True), defaults)

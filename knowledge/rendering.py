@@ -7,26 +7,20 @@ dashes. ``for_chat`` keeps every word of the passage and only changes the layout
   ("Standard delivery — cost: £3.95; free delivery: Free on orders over £50.00"); with two columns just
   "Electronics: 12 months". The heading row and the rule under it are dropped, since every line carries
   them;
-- list items start with "• ";
-- ``**bold**`` and ``*emphasis*`` markers are removed.
+- list items start with "• " (numbered items keep their number);
+- ``**bold**``, ``*emphasis*`` and ``code`` markers are removed; a link reads "text (url)";
+- a heading or a fenced code block is shown as its text.
 
-Paragraphs stay separated by a blank line (Rasa sends each as its own message).
+Markdown is parsed by markdown-it-py (``knowledge.markdown``). Blocks a blank line separates stay
+separated by one (Rasa sends each as its own message).
 """
 
 from __future__ import annotations
 
-import re
-
-_RULE_RE = re.compile(r"^\|?\s*:?-{3,}")
-_EMPHASIS_RE = re.compile(r"(\*\*|__)(.+?)\1|(?<![\w*])\*(?!\s)(.+?)(?<!\s)\*(?![\w*])")
+from knowledge.markdown import Block, blocks, joined
 
 
-def _cells(line: str) -> list[str]:
-    return [cell.strip() for cell in line.strip().strip("|").split("|")]
-
-
-def _table(lines: list[str]) -> list[str]:
-    rows = [_cells(line) for line in lines if not _RULE_RE.match(line.strip())]
+def _table(rows: list[list[str]]) -> list[str]:
     if len(rows) < 2:
         return [", ".join(cell for cell in row if cell) for row in rows]
     heading, body = rows[0], rows[1:]
@@ -44,22 +38,16 @@ def _table(lines: list[str]) -> list[str]:
     return out
 
 
-def _unemphasise(text: str) -> str:
-    return _EMPHASIS_RE.sub(lambda m: m.group(2) or m.group(3), text)
+def _render(block: Block) -> str:
+    if block.kind == "table":
+        return "\n".join(_table(block.rows))
+    if block.kind == "list" and not block.ordered:
+        return "\n".join(
+            item[: len(item) - len(item.lstrip())] + "• " + item.lstrip() for item in block.lines
+        )
+    return block.text()
 
 
 def for_chat(markdown: str) -> str:
     """``markdown`` (a passage of the policy documents) as plain chat text with the same words."""
-    paragraphs = []
-    for block in re.split(r"\n\s*\n", markdown.strip()):
-        lines = [line.rstrip() for line in block.splitlines() if line.strip()]
-        if not lines:
-            continue
-        if all(line.lstrip().startswith("|") for line in lines):
-            lines = _table(lines)
-        else:
-            lines = [
-                "• " + line.lstrip()[2:] if line.lstrip().startswith(("- ", "* ")) else line for line in lines
-            ]
-        paragraphs.append("\n".join(_unemphasise(line) for line in lines))
-    return "\n\n".join(paragraphs)
+    return joined([(block, _render(block)) for block in blocks(markdown.strip())])

@@ -1,6 +1,6 @@
 """Answer shoppers' questions from the policy documents, with the section to cite.
 
-``load_retriever`` (call it once, at startup) loads the saved index and the embedding model;
+``load_retriever`` (call it once, at startup) loads the saved index to search with the embedding model;
 ``Retriever.search`` ranks passages, ``Retriever.answer`` returns the best passage in the documents' own
 words or abstains, and ``Retriever.cite`` returns the section a business-rule clause rests on.
 
@@ -43,7 +43,7 @@ from typing import Literal
 import numpy as np
 
 from knowledge.chunking import Chunk
-from knowledge.embedding import Embedder, load_embedder
+from knowledge.embedding import Embedder
 from knowledge.index import StoredIndex, load_index
 from knowledge.wording import normalise_query
 
@@ -356,27 +356,16 @@ class Retriever:
         return Citation(clause_id, first.doc_title, first.doc_file, first.section, text)
 
 
-def load_retriever(
-    index_dir: Path | None = None,
-    embedder: Embedder | None = None,
-    method: Method = DEFAULT_METHOD,
-) -> Retriever:
-    """Load the saved index (default: ``Settings().index_dir``) and the model. Call once at startup."""
-    if index_dir is None:
-        from bot.settings import Settings
-
-        index_dir = Settings().index_dir
-    return Retriever(load_index(index_dir), embedder or load_embedder(), method)
+def load_retriever(index_dir: Path, embedder: Embedder, method: Method = DEFAULT_METHOD) -> Retriever:
+    """The saved index in ``index_dir``, searched with ``embedder`` (``load_embedder``). Call once at
+    startup."""
+    return Retriever(load_index(index_dir), embedder, method)
 
 
-def cite(clause_id: str, docs_dir: Path | None = None) -> Citation:
+def cite(clause_id: str, docs_dir: Path) -> Citation:
     """The section marked with ``clause_id``, read straight from the documents (no index or model)."""
     from knowledge.chunking import DocumentError, chunk_document, read_document
 
-    if docs_dir is None:
-        from bot.settings import Settings
-
-        docs_dir = Settings().knowledge_dir
     for path in sorted(docs_dir.glob("*.md")):
         try:
             chunks = chunk_document(read_document(path, docs_dir))

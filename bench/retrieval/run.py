@@ -28,7 +28,7 @@ import os
 import statistics
 import sys
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import yaml
@@ -37,6 +37,7 @@ ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
+from bot.settings import Settings  # noqa: E402
 from knowledge.embedding import BACKENDS, load_embedder  # noqa: E402
 from knowledge.index import build_index, load_index  # noqa: E402
 from knowledge.retriever import METHODS, Method, Retriever  # noqa: E402
@@ -195,7 +196,7 @@ def main() -> int:
     parser.add_argument(
         "--backend",
         choices=BACKENDS,
-        help="embedding backend (default: onnx, or $SHOPDESK_EMBEDDING_BACKEND)",
+        help="embedding backend (default: $SHOPDESK_EMBEDDING_BACKEND, else onnx)",
     )
     parser.add_argument("--rebuild", action="store_true", help="embed every document again")
     parser.add_argument(
@@ -205,7 +206,10 @@ def main() -> int:
     )
     args = parser.parse_args()
 
-    embedder = load_embedder(threads=args.threads, backend=args.backend)
+    embedding = Settings().embedding
+    if args.backend:
+        embedding = replace(embedding, backend=args.backend)
+    embedder = load_embedder(embedding, threads=args.threads)
     if args.rebuild and (args.index / "manifest.json").exists():
         (args.index / "manifest.json").unlink()
     report = build_index(args.docs, args.index, embedder)

@@ -181,6 +181,11 @@ def cmd_orders_show(args: argparse.Namespace) -> int:
     return 0
 
 
+def knowledge_defaults(settings: Settings) -> knowledge_cli.Defaults:
+    """The ``knowledge`` command's folders and embedding settings, from the application's settings."""
+    return knowledge_cli.Defaults(settings.knowledge_dir, settings.index_dir, settings.embedding)
+
+
 # --- the parser ------------------------------------------------------------------------------------------
 
 
@@ -214,7 +219,7 @@ def build_parser() -> argparse.ArgumentParser:
     show.set_defaults(func=cmd_orders_show)
 
     agents_cli.register(sub)
-    knowledge_cli.register(sub)
+    knowledge_cli.register(sub, knowledge_defaults(_settings()))
     return parser
 
 

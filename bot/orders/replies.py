@@ -14,14 +14,15 @@ from dataclasses import dataclass
 from bot.language.formatting import format_day, format_money
 from bot.orders.model import Order, OrderStatus, Refund, RefundStatus, Return
 from bot.orders.rules.cancellation import CancellationDecision
+from bot.orders.rules.clauses import Clause
 from bot.orders.rules.returns import LineEligibility, local_date
 from bot.orders.rules.shipping import DelayAssessment, DelayKind
 from bot.policy import Policy
 
-Cite = Callable[[str], str | None]  # clause id -> "Returns policy, 2. Return windows"
+Cite = Callable[[Clause], str | None]  # clause -> "Returns policy, 2. Return windows"
 
 
-def no_citation(_clause: str) -> str | None:
+def no_citation(_clause: Clause) -> str | None:
     return None
 
 
@@ -63,7 +64,7 @@ def _sentence(fact: str) -> str:
     return fact if fact.endswith((".", "!", "?")) else f"{fact}."
 
 
-def _with_source(text: str, clause: str, cite: Cite) -> str:
+def _with_source(text: str, clause: Clause, cite: Cite) -> str:
     source = cite(clause)
     return f"{text} ({source})" if source else text
 
@@ -208,7 +209,7 @@ def refunds(order: Order, items: Sequence[Refund], policy: Policy, cite: Cite = 
                 f"{policy.refund_processing_business_days} "
                 "business days of receiving it."
             )
-            return Reply(_with_source(text, "refunds.timing", cite))
+            return Reply(_with_source(text, Clause.REFUNDS_TIMING, cite))
         return Reply(f"There is no refund on order {order.number}.")
     lines = []
     for refund in items:
@@ -224,5 +225,5 @@ def refunds(order: Order, items: Sequence[Refund], policy: Policy, cite: Cite = 
             f"Card refunds can take up to {policy.refund_bank_days} further days to show on your statement."
         )
     return Reply(
-        _with_source(f"Refunds for order {order.number}:\n" + "\n".join(lines), "refunds.timing", cite)
+        _with_source(f"Refunds for order {order.number}:\n" + "\n".join(lines), Clause.REFUNDS_TIMING, cite)
     )

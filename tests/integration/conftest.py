@@ -18,6 +18,7 @@ from bot.db import make_engine, make_session_factory, upgrade
 from bot.ops.demo_data import DEMO_NOW, load_demo
 from bot.orders.services import ShopService
 from bot.policy import load_policy
+from bot.settings import Settings
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -46,7 +47,7 @@ def retriever(tmp_path_factory: pytest.TempPathFactory) -> Any:
         from knowledge.index import build_index
         from knowledge.retriever import load_retriever
 
-        embedder = load_embedder()
+        embedder = load_embedder(Settings().embedding)
     index_dir = tmp_path_factory.mktemp("index")
     build_index(ROOT / "knowledge" / "docs", index_dir, embedder)
     return load_retriever(index_dir, embedder=embedder)

@@ -23,6 +23,7 @@ from actions.verification import ActionRememberRequest, ValidateVerifyOrderForm
 from bot.desk.handoff import Trigger
 from bot.ops.demo_data import SHOWCASE
 from bot.orders.model import OrderStatus
+from bot.orders.rules.clauses import Clause
 from bot.payload import AssistantPayload, HandoffRequest, fact
 from knowledge.rendering import for_chat
 from tests.integration.conftest import DOMAIN, ROOT, make_tracker, run_action
@@ -237,7 +238,7 @@ def test_starting_a_return_asks_first_and_confirming_twice_creates_one_return(
     case = CASES["delivered_5_days_ago"]
     order = action_context.shop.verify(case.number, case.email)
     assert [r.rma_number for r in order.returns] == [rma]
-    how_to_send = action_context.cite("returns.how_to_send")
+    how_to_send = action_context.cite(Clause.RETURNS_HOW_TO_SEND)
     assert how_to_send is not None
     instructions = for_chat(how_to_send.text)  # the shop's own words, laid out for a chat window
     assert order.returns[0].instructions == instructions  # stored with the return
@@ -423,7 +424,7 @@ def test_a_refund_question_before_verification_first_gets_the_shops_refund_timin
 ) -> None:
     tracker = make_tracker(text="how long until I get my refund?", intent="refund_status")
     messages, events = run_action(ActionRememberRequest(), tracker)
-    timing = action_context.cite("refunds.timing")
+    timing = action_context.cite(Clause.REFUNDS_TIMING)
     assert timing is not None
     assert messages[0]["text"].startswith(timing.text)
     assert f"(Source: {timing.source})" in messages[0]["text"]

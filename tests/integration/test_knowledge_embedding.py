@@ -8,9 +8,10 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from pydantic import ValidationError
 
-from knowledge.embedding import Embedder, load_embedder
-from knowledge.onnx_export import cache_root
+from bot.settings import Settings
+from knowledge.embedding import Embedder, EmbeddingSettings, load_embedder
 
 TEXTS = [
     "how long until I get my refund?",
@@ -20,19 +21,17 @@ TEXTS = [
 
 
 @pytest.fixture(scope="module")
-def torch_embedder() -> Iterator[Embedder]:
-    yield load_embedder(threads=2, backend="torch")
+def torch_embedder(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Embedder]:
+    yield load_embedder(EmbeddingSettings(tmp_path_factory.mktemp("unused"), backend="torch"), threads=2)
 
 
 @pytest.fixture
-def cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    monkeypatch.setenv("SHOPDESK_CACHE", str(tmp_path))
-    monkeypatch.delenv("SHOPDESK_EMBEDDING_BACKEND", raising=False)
+def cache(tmp_path: Path) -> Path:
     return tmp_path / "onnx"
 
 
 def test_onnx_is_the_default_and_agrees_with_pytorch(cache: Path, torch_embedder: Embedder) -> None:
-    onnx = load_embedder(threads=2)
+    onnx = load_embedder(EmbeddingSettings(cache), threads=2)
     assert onnx.backend == "onnx" and torch_embedder.backend == "torch"
     assert onnx.name == torch_embedder.name and onnx.dimension == torch_embedder.dimension == 384
     together = onnx.encode(TEXTS)
@@ -40,30 +39,33 @@ def test_onnx_is_the_default_and_agrees_with_pytorch(cache: Path, torch_embedder
     np.testing.assert_allclose(onnx.encode_one(TEXTS[0]), together[:1], atol=1e-5)  # padding changes nothing
     np.testing.assert_allclose(np.linalg.norm(together, axis=1), 1.0, atol=1e-5)
     assert onnx.encode([]).shape == (0, 384)
-    assert cache_root() == cache and len(list(cache.glob("*/model.onnx"))) == 1
+    assert len(list(cache.glob("*/model.onnx"))) == 1
 
 
 def test_the_export_is_reused_and_a_damaged_one_replaced(cache: Path) -> None:
-    load_embedder(threads=2)
+    load_embedder(EmbeddingSettings(cache), threads=2)
     (exported,) = cache.glob("*/model.onnx")
     stamp = exported.stat().st_mtime_ns
-    load_embedder(threads=2)
+    load_embedder(EmbeddingSettings(cache), threads=2)
     assert exported.stat().st_mtime_ns == stamp  # not exported again
 
     exported.write_bytes(b"not a model")
-    assert load_embedder(threads=2).backend == "onnx"
+    assert load_embedder(EmbeddingSettings(cache), threads=2).backend == "onnx"
     assert exported.stat().st_size > 1_000_000
 
 
-def test_the_backend_is_chosen_by_the_environment(
-    cache: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+def test_the_backend_and_the_cache_are_chosen_by_the_environment_through_settings(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("SHOPDESK_EMBEDDING_BACKEND", "torch")
-    assert load_embedder(threads=2).backend == "torch"
-    assert not cache.exists()  # nothing exported for the torch backend
+    monkeypatch.setenv("SHOPDESK_CACHE", str(tmp_path))
+    embedding = Settings().embedding
+    assert embedding == EmbeddingSettings(tmp_path / "onnx", backend="torch")
+    assert load_embedder(embedding, threads=2).backend == "torch"
+    assert not (tmp_path / "onnx").exists()  # nothing exported for the torch backend
     monkeypatch.setenv("SHOPDESK_EMBEDDING_BACKEND", "tensorflow")
-    with pytest.raises(ValueError, match="SHOPDESK_EMBEDDING_BACKEND"):
-        load_embedder(threads=2)
+    with pytest.raises(ValidationError, match="embedding_backend"):
+        Settings()
 
 
 def test_pytorch_takes_over_when_onnx_runtime_cannot_run(
@@ -76,6 +78,6 @@ def test_pytorch_takes_over_when_onnx_runtime_cannot_run(
 
     monkeypatch.setattr(onnxruntime, "InferenceSession", broken)
     with caplog.at_level(logging.WARNING, logger="knowledge.embedding"):
-        embedder = load_embedder(threads=2)
+        embedder = load_embedder(EmbeddingSettings(cache), threads=2)
     assert embedder.backend == "torch"
     assert "embedding with PyTorch" in caplog.text

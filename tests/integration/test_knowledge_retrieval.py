@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from bot.settings import Settings
 from knowledge.embedding import Embedder, load_embedder
 from knowledge.index import build_index, load_index
 from knowledge.retriever import Retriever, UnknownClause, cite
@@ -21,7 +22,7 @@ DOCS = ROOT / "knowledge" / "docs"
 @pytest.fixture(scope="module")
 def embedder() -> Iterator[Embedder]:
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
-    yield load_embedder(threads=2)
+    yield load_embedder(Settings().embedding, threads=2)
 
 
 @pytest.fixture(scope="module")

@@ -8,6 +8,7 @@ import pytest
 
 from bot.orders.model import OrderStatus
 from bot.orders.rules import cancellation
+from bot.orders.rules.clauses import Clause
 from bot.policy import load_policy
 from tests.unit.factories import make_line, make_order, make_shipment, utc
 
@@ -18,7 +19,7 @@ POLICY = load_policy()
 def test_order_that_has_not_shipped_can_be_cancelled(status: OrderStatus) -> None:
     decision = cancellation.assess_cancellation(make_order(status=status), POLICY)
     assert decision.allowed
-    assert decision.clause == cancellation.CLAUSE_ALLOWED
+    assert decision.clause == Clause.CANCELLATION_ALLOWED
     assert decision.alternative == ""
 
 
@@ -31,7 +32,7 @@ def test_shipped_order_cannot_be_cancelled_and_can_be_returned_once_it_arrives()
     order = make_order(status=OrderStatus.SHIPPED, shipments=(make_shipment(),))
     decision = cancellation.assess_cancellation(order, POLICY)
     assert not decision.allowed
-    assert decision.clause == cancellation.CLAUSE_SHIPPED
+    assert decision.clause == Clause.CANCELLATION_SHIPPED
     assert decision.reason == "this order has already left our warehouse"
     assert decision.alternative.startswith("Once it arrives you can return it within 30 days of delivery")
     assert "electronics: 14 days" in decision.alternative
@@ -52,7 +53,7 @@ def test_delivered_order_cannot_be_cancelled_but_can_be_returned() -> None:
     order = make_order(status=OrderStatus.DELIVERED, shipments=(make_shipment(delivered_at=utc(2026, 3, 9)),))
     decision = cancellation.assess_cancellation(order, POLICY)
     assert not decision.allowed
-    assert decision.clause == cancellation.CLAUSE_SHIPPED
+    assert decision.clause == Clause.CANCELLATION_SHIPPED
     assert decision.alternative.startswith("You can return it within 30 days")
 
 
@@ -60,7 +61,7 @@ def test_delivered_order_cannot_be_cancelled_but_can_be_returned() -> None:
 def test_order_in_a_final_state_cannot_be_cancelled(status: OrderStatus) -> None:
     decision = cancellation.assess_cancellation(make_order(status=status), POLICY)
     assert not decision.allowed
-    assert decision.clause == cancellation.CLAUSE_FINAL_STATE
+    assert decision.clause == Clause.CANCELLATION_FINAL_STATE
     assert decision.reason.startswith("this order has already been")
 
 
@@ -68,4 +69,4 @@ def test_processing_order_cannot_be_cancelled_when_the_policy_stops_at_payment()
     policy = replace(POLICY, cancellable_statuses=("pending", "paid"))
     decision = cancellation.assess_cancellation(make_order(status=OrderStatus.PROCESSING), policy)
     assert not decision.allowed
-    assert decision.clause == cancellation.CLAUSE_IN_PROGRESS
+    assert decision.clause == Clause.CANCELLATION_ALLOWED

@@ -164,3 +164,60 @@ def test_asked_lines_go_with_the_first_passage_of_a_long_section(tmp_path: Path)
 def test_asked_lines_survive_the_index_round_trip(tmp_path: Path) -> None:
     chunk = chunk_document(read_document(_write(tmp_path, "returns.md", ASKED_DOC)))[1]
     assert Chunk.from_json(chunk.to_json()) == chunk
+
+
+SHOP_DOC = """Sizes and care
+==============
+
+Intro.
+
+## 1. Size guide ##
+
+Measure yourself, then see the [size chart](https://shop.example/sizes). Use `FIT10` for 10% off.
+
+| Size | Chest |
+|---|---|
+| **S** | 86–91 cm |
+
+- Wash at 30°C.
+- Do not tumble dry.
+
+```text
+## not a heading
+
+still the code block
+```
+
+## 2. Exchanges
+Write to us.
+"""
+
+
+def test_a_shops_own_markdown_is_cut_at_its_real_headings(tmp_path: Path) -> None:
+    chunks = chunk_document(read_document(_write(tmp_path, "care.md", SHOP_DOC)))
+    assert [(c.doc_title, c.section) for c in chunks] == [
+        ("Sizes and care", "1. Size guide"),
+        ("Sizes and care", "2. Exchanges"),
+    ]
+    assert "```text\n## not a heading\n\nstill the code block\n```" in chunks[0].text
+
+
+def test_links_code_tables_and_lists_are_embedded_as_their_words(tmp_path: Path) -> None:
+    guide = chunk_document(read_document(_write(tmp_path, "care.md", SHOP_DOC)))[0]
+    assert guide.units() == [
+        "Measure yourself, then see the size chart (https://shop.example/sizes).",
+        "Use FIT10 for 10% off.",
+        "Size: Chest",
+        "S: 86–91 cm",
+        "Wash at 30°C.",
+        "Do not tumble dry.",
+        "## not a heading",
+        "still the code block",
+    ]
+    assert "**" not in guide.search_text() and "|" not in guide.search_text()
+
+
+def test_a_code_block_with_blank_lines_is_never_split(tmp_path: Path) -> None:
+    code = "```\n" + "\n\n".join(f"line {i} " + "word " * 30 for i in range(6)) + "\n```"
+    parts = split_passage(f"Before.\n\n{code}\n\nAfter.", max_words=60)
+    assert code in parts[1] and parts[0] == "Before." and parts[-1].endswith("After.")

@@ -9,11 +9,19 @@ from typing import Any
 import pytest
 import yaml
 
-from knowledge.agreement import REQUIRED_CLAUSES, Documents, check_documents, clause_counts
+from bot.language.formatting import format_month_day
+from bot.orders.rules.clauses import Clause
+from knowledge.agreement import Documents, Expected, check_documents, clause_counts
 
 ROOT = Path(__file__).resolve().parents[2]
 DOCS = ROOT / "knowledge" / "docs"
 POLICY = ROOT / "knowledge" / "policy.yml"
+# The application's side: the clauses it cites and how it writes a yearly date.
+EXPECTED = Expected(clauses=frozenset(Clause), month_day=format_month_day)
+
+
+def check(docs_dir: Path, policy: dict[str, Any]) -> list[str]:
+    return check_documents(docs_dir, policy, EXPECTED)
 
 
 @pytest.fixture
@@ -36,12 +44,25 @@ def _edit(path: Path, old: str, new: str) -> None:
 
 
 def test_the_documents_agree_with_the_policy_file(policy: dict[str, Any]) -> None:
-    assert check_documents(DOCS, policy) == []
+    assert check(DOCS, policy) == []
 
 
-def test_every_clause_is_marked_exactly_once() -> None:
+def test_every_clause_the_assistant_cites_is_marked_exactly_once_in_the_documents() -> None:
     counts = clause_counts(Documents.load(DOCS))
-    assert {c: len(counts.get(c, [])) for c in REQUIRED_CLAUSES} == dict.fromkeys(REQUIRED_CLAUSES, 1)
+    assert {c.value: len(counts.get(c, [])) for c in Clause} == dict.fromkeys(map(str, Clause), 1)
+
+
+def test_the_documents_mark_no_clause_the_assistant_does_not_know() -> None:
+    assert set(clause_counts(Documents.load(DOCS))) <= set(Clause)
+
+
+def test_a_marker_for_an_unknown_clause_is_reported(docs_copy: Path, policy: dict[str, Any]) -> None:
+    _edit(
+        docs_copy / "order-changes.md",
+        "## 4. Changing an order\n",
+        "## 4. Changing an order\n<!-- clause: cancellation.in_progress -->\n",
+    )
+    assert "clause cancellation.in_progress is not a known clause id" in check(docs_copy, policy)
 
 
 @pytest.mark.parametrize(
@@ -96,7 +117,7 @@ def test_a_number_changed_in_one_document_only_is_reported(
     docs_copy: Path, policy: dict[str, Any], doc: str, old: str, new: str, key: str
 ) -> None:
     _edit(docs_copy / doc, old, new)
-    problems = check_documents(docs_copy, policy)
+    problems = check(docs_copy, policy)
     assert problems, f"changing {old!r} in {doc} went unnoticed"
     assert any(key.split("_")[0] in p or doc in p for p in problems), problems
 
@@ -104,7 +125,7 @@ def test_a_number_changed_in_one_document_only_is_reported(
 def test_a_number_changed_in_the_policy_file_only_is_reported(policy: dict[str, Any]) -> None:
     policy["returns"]["category_windows"]["electronics"] = 30
     policy["shipping"]["stalled_after_days"] = 3
-    problems = check_documents(DOCS, policy)
+    problems = check(DOCS, policy)
     assert any("category_windows.electronics" in p for p in problems)
     assert any("stalled_after_days" in p for p in problems)
 
@@ -115,7 +136,7 @@ def test_a_clause_marked_twice_is_reported(docs_copy: Path, policy: dict[str, An
         "## 3. How much is refunded\n",
         "## 3. How much is refunded\n<!-- clause: refunds.timing -->\n",
     )
-    assert any("refunds.timing is marked 2 times" in p for p in check_documents(docs_copy, policy))
+    assert any("refunds.timing is marked 2 times" in p for p in check(docs_copy, policy))
 
 
 def test_shoppers_asked_lines_are_not_policy_text(docs_copy: Path, policy: dict[str, Any]) -> None:
@@ -126,4 +147,4 @@ def test_shoppers_asked_lines_are_not_policy_text(docs_copy: Path, policy: dict[
         "## 4. Condition of returned items\n"
         "<!-- asked:\ngot it 45 days ago, too late?\nis £7.50 the fee\n-->\n",
     )
-    assert check_documents(docs_copy, policy) == []
+    assert check(docs_copy, policy) == []

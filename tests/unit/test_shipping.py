@@ -12,6 +12,7 @@ import pytest
 
 from bot.orders.model import Disruption, Order, OrderStatus, Shipment, TrackingCode
 from bot.orders.rules import shipping
+from bot.orders.rules.clauses import Clause
 from bot.orders.rules.shipping import DelayKind, add_business_days
 from bot.policy import load_policy
 from tests.unit.factories import (
@@ -72,7 +73,7 @@ def test_negative_business_days_are_refused() -> None:
 def test_parcel_moving_before_its_promised_date_is_on_time() -> None:
     result = assess(in_transit(), utc(2026, 3, 6))
     assert result.kind is DelayKind.ON_TIME
-    assert result.clause == shipping.CLAUSE_ON_TIME
+    assert result.clause == Clause.SHIPPING_ON_TIME
     assert result.new_estimate == date(2026, 3, 10)
     assert result.wait_until is None
     assert not result.needs_person
@@ -95,7 +96,7 @@ def test_parcel_past_its_promised_date_is_late() -> None:
     shipment = in_transit((TrackingCode.IN_TRANSIT, utc(2026, 3, 9)))
     result = assess(shipment, utc(2026, 3, 11))
     assert result.kind is DelayKind.LATE
-    assert result.clause == shipping.CLAUSE_LATE
+    assert result.clause == Clause.SHIPPING_LATE
     assert result.wait_until == date(2026, 3, 20)
     assert not result.needs_person
     assert result.reasons[0] == "it was promised for 10 March 2026 and has not arrived yet"
@@ -119,7 +120,7 @@ def test_parcel_11_days_late_is_treated_as_lost() -> None:
     shipment = in_transit((TrackingCode.IN_TRANSIT, utc(2026, 3, 18)))
     result = assess(shipment, utc(2026, 3, 21))
     assert result.kind is DelayKind.LOST
-    assert result.clause == shipping.CLAUSE_LOST
+    assert result.clause == Clause.SHIPPING_LOST
     assert result.needs_person
     assert "11 days past the promised date of 10 March 2026" in result.reasons[0]
     assert "after 10 days late" in result.reasons[0]
@@ -146,7 +147,7 @@ def test_parcel_returned_to_sender_needs_a_person() -> None:
     shipment = in_transit((TrackingCode.RETURNED_TO_SENDER, utc(2026, 3, 6)))
     result = assess(shipment, utc(2026, 3, 7))
     assert result.kind is DelayKind.RETURNED_TO_SENDER
-    assert result.clause == shipping.CLAUSE_EXCEPTION
+    assert result.clause == Clause.SHIPPING_EXCEPTION
     assert result.needs_person
 
 
@@ -159,7 +160,7 @@ def test_weather_exception_asks_the_shopper_to_wait() -> None:
     )
     result = assess(shipment, utc(2026, 3, 6))
     assert result.kind is DelayKind.EXCEPTION
-    assert result.clause == shipping.CLAUSE_EXCEPTION
+    assert result.clause == Clause.SHIPPING_EXCEPTION
     assert not result.needs_person
     assert result.reasons == (
         'latest carrier update: delayed by weather at Leeds on 5 March 2026 ("Severe weather")',
@@ -192,7 +193,7 @@ def test_parcel_without_a_scan_for_4_days_is_stalled() -> None:
     shipment = in_transit((TrackingCode.IN_TRANSIT, utc(2026, 3, 4, 23, 30)))  # 4 March in London (GMT)
     result = assess(shipment, utc(2026, 3, 8, 0, 5))
     assert result.kind is DelayKind.STALLED
-    assert result.clause == shipping.CLAUSE_STALLED
+    assert result.clause == Clause.SHIPPING_STALLED
     assert result.reasons[0] == "there has been no carrier update for 4 days"
     assert result.wait_until == date(2026, 3, 20)
 
@@ -213,7 +214,7 @@ def test_delivered_parcel_is_delivered_whatever_else_happened() -> None:
     )
     result = assess(shipment, utc(2026, 4, 20))
     assert result.kind is DelayKind.DELIVERED
-    assert result.clause == shipping.CLAUSE_DELIVERED
+    assert result.clause == Clause.SHIPPING_DELIVERED
     assert result.reasons[0] == "the carrier recorded it as delivered on 25 March 2026"
     assert not result.needs_person
 
@@ -231,7 +232,7 @@ def test_shipment_with_only_a_label_is_not_shipped() -> None:
     )
     result = assess(shipment, utc(2026, 3, 3, 9))
     assert result.kind is DelayKind.NOT_SHIPPED
-    assert result.clause == shipping.CLAUSE_NOT_SHIPPED
+    assert result.clause == Clause.SHIPPING_NOT_SHIPPED
     assert result.shipment is shipment
 
 
@@ -242,7 +243,7 @@ def test_active_disruption_for_the_carrier_and_postcode_moves_the_estimate() -> 
     disruption = make_disruption()
     result = assess(in_transit(), utc(2026, 3, 6), (disruption,))
     assert result.kind is DelayKind.DISRUPTED
-    assert result.clause == shipping.CLAUSE_DISRUPTION
+    assert result.clause == Clause.SHIPPING_DISRUPTION
     assert result.disruption == disruption
     assert result.new_estimate == date(2026, 3, 13)
     assert result.wait_until == date(2026, 3, 23)
@@ -379,4 +380,3 @@ def test_every_delay_kind_is_covered_by_a_clause() -> None:
         "delivered",
         "returned_to_sender",
     }
-    assert all(c.startswith("shipping.") for c in shipping.ALL_CLAUSES)

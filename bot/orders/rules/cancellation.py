@@ -10,16 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from bot.orders.model import Order, OrderStatus
+from bot.orders.rules.clauses import Clause
 from bot.policy import Policy
-
-CLAUSE_ALLOWED = "cancellation.allowed"
-CLAUSE_SHIPPED = "cancellation.shipped"
-CLAUSE_FINAL_STATE = "cancellation.final_state"
-# The status is not cancellable although nothing has shipped (e.g. a policy that stops cancellations
-# once packing starts).
-CLAUSE_IN_PROGRESS = "cancellation.in_progress"
-
-ALL_CLAUSES = (CLAUSE_ALLOWED, CLAUSE_SHIPPED, CLAUSE_FINAL_STATE, CLAUSE_IN_PROGRESS)
 
 _FINAL = {
     OrderStatus.CANCELLED: ("this order has already been cancelled", ""),
@@ -38,7 +30,7 @@ class CancellationDecision:
     allowed: bool
     reason: str  # plain words
     alternative: str  # what to do instead when not allowed; "" when allowed
-    clause: str  # one of the CLAUSE_* constants
+    clause: Clause
 
 
 def return_instead(policy: Policy, *, delivered: bool) -> str:
@@ -58,7 +50,7 @@ def return_instead(policy: Policy, *, delivered: bool) -> str:
 def assess_cancellation(order: Order, policy: Policy) -> CancellationDecision:
     if order.status in _FINAL:
         reason, alternative = _FINAL[order.status]
-        return CancellationDecision(False, reason, alternative, CLAUSE_FINAL_STATE)
+        return CancellationDecision(False, reason, alternative, Clause.CANCELLATION_FINAL_STATE)
 
     shipped = [s for s in order.shipments if s.shipped_at is not None]
     if shipped or order.status in _SHIPPED_STATUSES:
@@ -70,17 +62,19 @@ def assess_cancellation(order: Order, policy: Policy) -> CancellationDecision:
         else:
             reason = "this order has already left our warehouse"
         return CancellationDecision(
-            False, reason, return_instead(policy, delivered=delivered), CLAUSE_SHIPPED
+            False, reason, return_instead(policy, delivered=delivered), Clause.CANCELLATION_SHIPPED
         )
 
     if order.status.value not in policy.cancellable_statuses:
+        # Nothing has shipped, but the policy stops cancellations earlier (e.g. once packing starts): the
+        # section that lists the statuses an order can be cancelled in is the one this rests on.
         return CancellationDecision(
             False,
             "this order is already being prepared for dispatch and can no longer be cancelled",
             return_instead(policy, delivered=False),
-            CLAUSE_IN_PROGRESS,
+            Clause.CANCELLATION_ALLOWED,
         )
 
     return CancellationDecision(
-        True, "it has not left our warehouse yet, so it can be cancelled", "", CLAUSE_ALLOWED
+        True, "it has not left our warehouse yet, so it can be cancelled", "", Clause.CANCELLATION_ALLOWED
     )

@@ -32,29 +32,8 @@ from zoneinfo import ZoneInfo
 
 from bot.language.formatting import format_day, format_month_day
 from bot.orders.model import Order, OrderLine, OrderStatus, ReturnReason, Shipment, TrackingCode
+from bot.orders.rules.clauses import Clause
 from bot.policy import HolidayExtension, Policy
-
-CLAUSE_WINDOW = "returns.window"
-CLAUSE_CATEGORY_WINDOW = "returns.category_window"
-CLAUSE_EXCLUDED = "returns.excluded"
-CLAUSE_FINAL_SALE = "returns.final_sale"
-CLAUSE_NOT_DELIVERED = "returns.not_delivered"
-CLAUSE_ALREADY_RETURNED = "returns.already_returned"
-CLAUSE_HOLIDAY_EXTENSION = "returns.holiday_extension"
-CLAUSE_DAMAGED_OR_WRONG = "returns.damaged_or_wrong"
-CLAUSE_ORDER_CANCELLED = "returns.order_cancelled"
-
-ALL_CLAUSES = (
-    CLAUSE_WINDOW,
-    CLAUSE_CATEGORY_WINDOW,
-    CLAUSE_EXCLUDED,
-    CLAUSE_FINAL_SALE,
-    CLAUSE_NOT_DELIVERED,
-    CLAUSE_ALREADY_RETURNED,
-    CLAUSE_HOLIDAY_EXTENSION,
-    CLAUSE_DAMAGED_OR_WRONG,
-    CLAUSE_ORDER_CANCELLED,
-)
 
 
 @dataclass(frozen=True)
@@ -65,7 +44,7 @@ class LineEligibility:
     last_day: date | None  # shop-local, inclusive; None when refused for a reason other than time
     window_starts: date | None  # shop-local date the window counts from
     reason: str  # plain words for the shopper
-    clause: str  # one of the CLAUSE_* constants
+    clause: Clause
 
 
 def local_date(instant: datetime, tz: ZoneInfo) -> date:
@@ -178,31 +157,33 @@ def assess_line(
     returnable = max(0, line.quantity - order.returned_quantity(line.id))
 
     def refuse(
-        text: str, clause: str, start: date | None = None, last: date | None = None
+        text: str, clause: Clause, start: date | None = None, last: date | None = None
     ) -> LineEligibility:
         return LineEligibility(line, False, returnable, last, start, text, clause)
 
     if order.status is OrderStatus.CANCELLED:
-        return refuse("this order was cancelled, so there is nothing to return", CLAUSE_ORDER_CANCELLED)
+        return refuse(
+            "this order was cancelled, so there is nothing to return", Clause.RETURNS_ORDER_CANCELLED
+        )
 
     excluded = policy.excluded_categories.get(line.category)
     final_sale = line.final_sale and not policy.final_sale_returnable
     # What can never go back is said first, delivered or not, unless the shop sent it damaged or wrong.
     if not reason.is_shop_fault:
         if excluded is not None:
-            return refuse(excluded, CLAUSE_EXCLUDED)
+            return refuse(excluded, Clause.RETURNS_EXCLUDED)
         if final_sale:
             return refuse(
                 "this item was sold as final sale, so it cannot be returned unless it arrived damaged "
                 "or wrong",
-                CLAUSE_FINAL_SALE,
+                Clause.RETURNS_FINAL_SALE,
             )
 
     shipment = shipment_for(order, line)
     started = window_start(shipment, policy) if shipment is not None else None
     if started is None:
         return refuse(
-            "it has not been delivered yet; you can return it once it arrives", CLAUSE_NOT_DELIVERED
+            "it has not been delivered yet; you can return it once it arrives", Clause.RETURNS_NOT_DELIVERED
         )
     start, from_delivery = started
     since = _from_words(start, from_delivery, policy)
@@ -210,7 +191,7 @@ def assess_line(
     if returnable == 0:
         return refuse(
             "this item is already part of a return, so there is nothing left to return",
-            CLAUSE_ALREADY_RETURNED,
+            Clause.RETURNS_ALREADY_RETURNED,
             start,
         )
 
@@ -219,17 +200,17 @@ def assess_line(
         last = start + timedelta(days=days)
         if today <= last:
             text = f"damaged or wrong items can be returned until {format_day(last)}: {days} days {since}"
-            return LineEligibility(line, True, returnable, last, start, text, CLAUSE_DAMAGED_OR_WRONG)
+            return LineEligibility(line, True, returnable, last, start, text, Clause.RETURNS_DAMAGED_OR_WRONG)
         text = f"the {days} days to report a damaged or wrong item closed on {format_day(last)} ({since})"
-        return refuse(text, CLAUSE_DAMAGED_OR_WRONG, start, last)
+        return refuse(text, Clause.RETURNS_DAMAGED_OR_WRONG, start, last)
 
     days = policy.return_window_days(line.category)
     last = start + timedelta(days=days)
     if line.category in policy.category_windows and days != policy.default_return_window_days:
-        clause = CLAUSE_CATEGORY_WINDOW
+        clause = Clause.RETURNS_CATEGORY_WINDOW
         rule = f"{days} days {since} for {line.category.replace('_', ' ')}"
     else:
-        clause = CLAUSE_WINDOW
+        clause = Clause.RETURNS_WINDOW
         rule = f"{days} days {since}"
 
     holiday = policy.holiday_extension
@@ -237,7 +218,7 @@ def assess_line(
         extended = holiday_return_by(local_date(order.placed_at, policy.timezone), holiday)
         if extended is not None and extended > last:
             last = extended
-            clause = CLAUSE_HOLIDAY_EXTENSION
+            clause = Clause.RETURNS_HOLIDAY_EXTENSION
             rule = (
                 f"orders placed between {format_month_day(*holiday.placed_from)} and "
                 f"{format_month_day(*holiday.placed_to)} can be returned until "

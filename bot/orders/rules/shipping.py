@@ -38,28 +38,9 @@ from datetime import date, datetime, timedelta
 
 from bot.language.formatting import format_day
 from bot.orders.model import Address, Disruption, Order, OrderStatus, Shipment, TrackingCode, TrackingEvent
+from bot.orders.rules.clauses import Clause
 from bot.orders.rules.returns import delivered_at, local_date
 from bot.policy import Policy, ShippingMethod
-
-CLAUSE_ON_TIME = "shipping.on_time"
-CLAUSE_LATE = "shipping.late"
-CLAUSE_STALLED = "shipping.stalled"
-CLAUSE_EXCEPTION = "shipping.exception"
-CLAUSE_LOST = "shipping.lost"
-CLAUSE_DISRUPTION = "shipping.disruption"
-CLAUSE_DELIVERED = "shipping.delivered"
-CLAUSE_NOT_SHIPPED = "shipping.not_shipped"
-
-ALL_CLAUSES = (
-    CLAUSE_ON_TIME,
-    CLAUSE_LATE,
-    CLAUSE_STALLED,
-    CLAUSE_EXCEPTION,
-    CLAUSE_LOST,
-    CLAUSE_DISRUPTION,
-    CLAUSE_DELIVERED,
-    CLAUSE_NOT_SHIPPED,
-)
 
 
 class DelayKind(enum.StrEnum):
@@ -85,7 +66,7 @@ class DelayAssessment:
     next_step: str  # plain words for the shopper
     needs_person: bool
     disruption: Disruption | None
-    clause: str  # one of the CLAUSE_* constants
+    clause: Clause
 
 
 # "latest carrier update: <phrase> at <location> on <day>"
@@ -209,7 +190,7 @@ def assess_shipment(
             ),
             needs_person=False,
             disruption=None,
-            clause=CLAUSE_DELIVERED,
+            clause=Clause.SHIPPING_DELIVERED,
         )
 
     shipped_on = _shipped_on(shipment, policy)
@@ -235,7 +216,7 @@ def assess_shipment(
 
     def result(
         kind: DelayKind,
-        clause: str,
+        clause: Clause,
         reasons: Sequence[str],
         next_step: str,
         *,
@@ -260,7 +241,7 @@ def assess_shipment(
     if TrackingCode.LOST in codes:
         return result(
             DelayKind.LOST,
-            CLAUSE_LOST,
+            Clause.SHIPPING_LOST,
             ["the carrier reported the parcel lost", *facts],
             _lost_words(policy),
             needs_person=True,
@@ -273,12 +254,14 @@ def assess_shipment(
         )
         if disruption is not None:
             reason += f" (allowing {disruption.extra_days} extra days for {disruption.title})"
-        return result(DelayKind.LOST, CLAUSE_LOST, [reason, *facts], _lost_words(policy), needs_person=True)
+        return result(
+            DelayKind.LOST, Clause.SHIPPING_LOST, [reason, *facts], _lost_words(policy), needs_person=True
+        )
 
     if TrackingCode.RETURNED_TO_SENDER in codes:
         return result(
             DelayKind.RETURNED_TO_SENDER,
-            CLAUSE_EXCEPTION,
+            Clause.SHIPPING_EXCEPTION,
             ["the carrier is returning the parcel to us", *facts],
             "The parcel is on its way back to us; a person from our team will contact you to send it "
             "again or refund it.",
@@ -312,7 +295,7 @@ def assess_shipment(
             step += f" Import duties and taxes are paid by the {policy.customs_duties_paid_by}."
         return result(
             DelayKind.EXCEPTION,
-            CLAUSE_EXCEPTION,
+            Clause.SHIPPING_EXCEPTION,
             facts,
             step,
             new_estimate=None if needs_person else estimate,
@@ -323,7 +306,7 @@ def assess_shipment(
     if disruption is not None and wait_until is not None:
         return result(
             DelayKind.DISRUPTED,
-            CLAUSE_DISRUPTION,
+            Clause.SHIPPING_DISRUPTION,
             facts,
             _wait_words(wait_until, policy),
             new_estimate=estimate,
@@ -334,7 +317,7 @@ def assess_shipment(
         reason = f"there has been no carrier update for {quiet_days} days"
         return result(
             DelayKind.STALLED,
-            CLAUSE_STALLED,
+            Clause.SHIPPING_STALLED,
             [reason, *facts],
             _wait_words(wait_until, policy),
             new_estimate=estimate if estimate is not None and estimate >= today else None,
@@ -345,7 +328,7 @@ def assess_shipment(
         reason = f"it was promised for {format_day(promised)} and has not arrived yet"
         return result(
             DelayKind.LATE,
-            CLAUSE_LATE,
+            Clause.SHIPPING_LATE,
             [reason, *facts],
             _wait_words(wait_until, policy),
             new_estimate=estimate if estimate is not None and estimate >= today else None,
@@ -356,7 +339,7 @@ def assess_shipment(
     step = f"It is on its way and should arrive by {format_day(arrive)}." if arrive else "It is on its way."
     if shipment.tracking_url:
         step += f" You can follow it at {shipment.tracking_url}."
-    return result(DelayKind.ON_TIME, CLAUSE_ON_TIME, facts, step, new_estimate=arrive)
+    return result(DelayKind.ON_TIME, Clause.SHIPPING_ON_TIME, facts, step, new_estimate=arrive)
 
 
 def _not_shipped(
@@ -401,7 +384,7 @@ def _not_shipped(
         next_step=step,
         needs_person=False,
         disruption=None,
-        clause=CLAUSE_NOT_SHIPPED,
+        clause=Clause.SHIPPING_NOT_SHIPPED,
     )
 
 
