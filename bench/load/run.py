@@ -41,6 +41,7 @@ import asyncio
 import contextlib
 import json
 import os
+import secrets
 import subprocess
 import sys
 import tempfile
@@ -417,6 +418,9 @@ def started_stack(database_url: str | None, work: Path) -> Iterator[RunningStack
         # every simulated shopper comes from 127.0.0.1: lift the per-address limit on new chats
         "SHOPDESK_LIMIT_NEW_CONVERSATIONS": "1000000",
         "SHOPDESK_LIMIT_MESSAGES": "1000000",
+        # Rasa's HTTP API and the action server's webhook want their tokens (as scripts/run.sh sets them)
+        "SHOPDESK_RASA_TOKEN": secrets.token_hex(16),
+        "SHOPDESK_ACTION_SERVER_TOKEN": secrets.token_hex(16),
     }
     cli = [sys.executable, "-m", "bot.ops.cli"]
     for command in (["db", "upgrade"], ["demo", "seed", "--if-empty"], ["knowledge", "build"]):
@@ -429,6 +433,8 @@ def started_stack(database_url: str | None, work: Path) -> Iterator[RunningStack
             rasa_bin,
             "run",
             "--enable-api",
+            "--auth-token",
+            env["SHOPDESK_RASA_TOKEN"],
             "-i",
             "127.0.0.1",
             "-p",
@@ -462,7 +468,7 @@ def started_stack(database_url: str | None, work: Path) -> Iterator[RunningStack
                 )
         health = {
             "actions": f"http://127.0.0.1:{actions_port}/health",
-            "rasa": f"http://127.0.0.1:{rasa_port}/status",
+            "rasa": f"http://127.0.0.1:{rasa_port}/",
             "gateway": f"http://127.0.0.1:{gateway_port}/health/live",
         }
         for name, url in health.items():
