@@ -94,7 +94,7 @@ def main() -> None:
     mode, total, log_path = sys.argv[1:4]
     line = Line(sys.stderr)
     sys.stdin.reconfigure(errors="replace")  # type: ignore[union-attr]
-    with open(log_path, "a", encoding="utf-8") as log:
+    with open(log_path, "a", encoding="utf-8", buffering=1) as log:  # line by line: it can be followed
 
         def logged() -> Iterator[str]:
             for text in records(sys.stdin):
