@@ -76,7 +76,9 @@ ensure_model() {
     local train_log="$SHOPDESK_LOGS/train-$fp.log" start=$SECONDS
     : > "$train_log"
     log "training the Rasa model (a few minutes, once per change to the training data; log: $train_log)"
-    if ! (cd "$SHOPDESK_ROOT" && "$rasa_env/bin/rasa" train --num-threads 2 \
+    # Rasa's cache of trained components lives with ours, so SHOPDESK_CACHE holds everything
+    if ! (cd "$SHOPDESK_ROOT" && export RASA_CACHE_DIRECTORY=${RASA_CACHE_DIRECTORY:-"$SHOPDESK_CACHE/rasa-cache"} \
+        && "$rasa_env/bin/rasa" train --num-threads 2 \
         --config config.yml --domain domain.yml --data data \
         --out "$dir" --fixed-model-name "shopdesk-$fp.partial.tar.gz" 2>&1 \
         | "$PYTHON" "$SHOPDESK_ROOT/scripts/progress.py" rasa-train - "$train_log"); then
