@@ -21,10 +21,12 @@ WRITE_TRANSACTION = "shopdesk_write_transaction"
 
 ALEMBIC_INI = PROJECT_ROOT / "alembic.ini"
 MIGRATIONS_DIR = PROJECT_ROOT / "bot" / "migrations"
+# psycopg 3 (the `psycopg` package); a plain ``postgresql://`` URL means it.
+POSTGRES_DRIVER = "postgresql+psycopg"
 
 
 def make_engine(url: str, **kwargs: Any) -> Engine:
-    """An engine for ``url`` (SQLite file, or PostgreSQL via psycopg2 when the URL names no driver).
+    """An engine for ``url`` (SQLite file, or PostgreSQL via psycopg 3 when the URL names no driver).
 
     For SQLite: creates the folder of the database file, switches foreign keys on for every connection,
     and lets SQLAlchemy emit ``BEGIN`` itself (the sqlite3 driver's legacy mode would otherwise break
@@ -43,8 +45,8 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
     """
     parsed = make_url(url)
     if parsed.get_backend_name() == "postgresql":
-        if parsed.drivername == "postgresql":  # SQLAlchemy 2.1 would pick psycopg 3; we ship psycopg2
-            parsed = parsed.set(drivername="postgresql+psycopg2")
+        if parsed.drivername == "postgresql":  # say so rather than rely on SQLAlchemy's default driver
+            parsed = parsed.set(drivername=POSTGRES_DRIVER)
         kwargs.setdefault("pool_pre_ping", True)
         return create_engine(parsed, **kwargs)
     if parsed.get_backend_name() != "sqlite":

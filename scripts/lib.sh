@@ -1,6 +1,6 @@
 # Shared helpers for the project's scripts: cached environments, trained models. Source it, don't run it.
-# Environments live outside the clone, keyed by a hash of their lock file, so a fresh clone on a warm
-# machine reuses them: ~/.cache/shopdesk/venvs/<name>-<hash>.
+# Environments live outside the clone, keyed by a hash of their lock files, so a fresh clone on a warm
+# machine reuses them: $SHOPDESK_CACHE/venvs/<name>-<hash> (SHOPDESK_CACHE defaults to ~/.cache/shopdesk).
 
 set -euo pipefail
 
@@ -12,49 +12,79 @@ command -v "$PYTHON" >/dev/null 2>&1 || PYTHON=python3
 log() { printf '\033[1;34m[shopdesk]\033[0m %s\n' "$*" >&2; }
 die() { printf '\033[1;31m[shopdesk] %s\033[0m\n' "$*" >&2; exit 1; }
 
-# pip warns once per package about the machine's local index folders; keep real messages only
-quiet_pip() { grep -v 'is ignored: it is neither a file nor a directory' || true; }
+# Tools' own output (pip, Rasa's training, third-party warnings) goes to log files here; the terminal
+# gets one progress line per long step.
+SHOPDESK_LOGS="$SHOPDESK_CACHE/logs"
 
-# ensure_env NAME LOCKFILE [PIP_FLAGS...] -> prints the environment's folder
+# ensure_env NAME "PIP_FLAGS" LOCKFILE... -> prints the environment's folder
+# Installs the lock files, in order, with pip --require-hashes --no-deps into a venv keyed by the Python
+# version, the flags and the lock files' contents; a later lock may repeat pins of an earlier one.
 ensure_env() {
-  local name=$1 lock=$2; shift 2
-  local key; key=$(printf '%s\n%s' "$("$PYTHON" -c 'import sys; print(sys.version)')" "$(cat "$lock")" | sha256sum | cut -c1-16)
+  local name=$1 flags=$2; shift 2
+  local -a pip_flags locks=() lock_args=()
+  read -ra pip_flags <<< "$flags"
+  local lock
+  for lock in "$@"; do locks+=("$SHOPDESK_ROOT/requirements/$lock"); lock_args+=(-r "$SHOPDESK_ROOT/requirements/$lock"); done
+  local key; key=$( { "$PYTHON" -c 'import sys; print(sys.version)'; echo "$flags"; cat "${locks[@]}"; } | sha256sum | cut -c1-16)
   local dir="$SHOPDESK_CACHE/venvs/$name-$key"
   if [ ! -f "$dir/.complete" ]; then
-    log "building the $name environment (once per lock file) in $dir"
+    mkdir -p "$SHOPDESK_CACHE/venvs" "$SHOPDESK_LOGS"
+    local build_log="$SHOPDESK_LOGS/env-$name-$key.log" total
+    total=$(cat "${locks[@]}" | grep -E '^[A-Za-z0-9][A-Za-z0-9._-]*(\[[^]]*\])?==' | cut -d= -f1 | sed 's/\[.*//' | tr 'A-Z_.' 'a-z--' | sort -u | wc -l)
+    log "building the $name environment ($total packages; once per lock file; log: $build_log)"
     rm -rf "$dir"
-    mkdir -p "$SHOPDESK_CACHE/venvs"
+    : > "$build_log"
     "$PYTHON" -m venv "$dir"
-    "$dir/bin/python" -m pip install -q --upgrade "pip<27" wheel 2>&1 | quiet_pip >&2
-    "$dir/bin/python" -m pip install -q --no-deps "$@" -r "$lock" 2>&1 | quiet_pip >&2 \
-      || die "could not install the $name environment"
-    "$dir/bin/python" -m pip check >&2 || log "pip check reports conflicts in $name (expected for the Rasa engine on Python 3.11)"
+    "$dir/bin/python" -m pip install --upgrade "pip<27" >> "$build_log" 2>&1 || die "could not update pip; see $build_log"
+    if ! "$dir/bin/python" -m pip install --require-hashes --no-deps "${pip_flags[@]}" "${lock_args[@]}" 2>&1 \
+      | "$PYTHON" "$SHOPDESK_ROOT/scripts/progress.py" pip "$total" "$build_log"; then
+      tail -n 20 "$build_log" >&2
+      die "could not install the $name environment; see $build_log"
+    fi
+    "$dir/bin/python" -m pip check >> "$build_log" 2>&1 \
+      || [ "$name" = rasa ] || log "pip check reports conflicts in $name; see $build_log"
     touch "$dir/.complete"
+    log "the $name environment is ready"
   fi
   printf '%s\n' "$dir"
 }
 
-rasa_env() { ensure_env rasa "$SHOPDESK_ROOT/requirements/rasa.lock.txt" --ignore-requires-python; }
-app_env() { ensure_env app "$SHOPDESK_ROOT/requirements/app.lock.txt"; }
+# Rasa 3.6 declares python<3.11 but runs on it with the versions rasa.lock.txt pins (see rasa-engine.in);
+# pip check reports those declared conflicts, expected here.
+rasa_env() { ensure_env rasa "--ignore-requires-python" rasa.lock.txt; }
+# The runtime: what scripts/run.sh and bin/shopdesk need.
+app_env() { ensure_env app "" app.lock.txt; }
+# The runtime plus tests, lint and types: what scripts/test.sh needs.
+dev_env() { ensure_env dev "" app.lock.txt dev.lock.txt; }
 
-# The fingerprint of everything `rasa train` reads; a model is retrained only when it changes.
+# The fingerprint of everything `rasa train` reads, and the engine's versions (not the lock file's hashes or
+# comments); a model is retrained only when it changes.
 model_fingerprint() {
-  (cd "$SHOPDESK_ROOT" && find config.yml domain.yml data -type f -name '*.yml' | LC_ALL=C sort | xargs sha256sum; cat requirements/rasa.lock.txt) \
+  (cd "$SHOPDESK_ROOT" && find config.yml domain.yml data -type f -name '*.yml' | LC_ALL=C sort | xargs sha256sum
+   grep -E '^[A-Za-z0-9].*==' requirements/rasa.lock.txt | cut -d' ' -f1) \
     | sha256sum | cut -c1-16
 }
 
-# ensure_model RASA_ENV -> prints the path of a trained model for the current data
+# ensure_model RASA_ENV -> prints the path of a trained model for the current data. Training shows one
+# progress line (the component and its epoch); Rasa's own output and warnings go to a log file.
 ensure_model() {
   local rasa_env=$1
   local fp; fp=$(model_fingerprint)
   local dir="$SHOPDESK_CACHE/models" model="$SHOPDESK_CACHE/models/shopdesk-$fp.tar.gz"
   if [ ! -f "$model" ]; then
-    log "training the Rasa model (data fingerprint $fp)"
-    mkdir -p "$dir"
-    local start=$SECONDS
-    (cd "$SHOPDESK_ROOT" && "$rasa_env/bin/rasa" train --quiet --num-threads 2 \
+    mkdir -p "$dir" "$SHOPDESK_LOGS"
+    local train_log="$SHOPDESK_LOGS/train-$fp.log" start=$SECONDS
+    : > "$train_log"
+    log "training the Rasa model (a few minutes, once per change to the training data; log: $train_log)"
+    # Rasa's cache of trained components lives with ours, so SHOPDESK_CACHE holds everything
+    if ! (cd "$SHOPDESK_ROOT" && export RASA_CACHE_DIRECTORY=${RASA_CACHE_DIRECTORY:-"$SHOPDESK_CACHE/rasa-cache"} \
+        && "$rasa_env/bin/rasa" train --num-threads 2 \
         --config config.yml --domain domain.yml --data data \
-        --out "$dir" --fixed-model-name "shopdesk-$fp.partial.tar.gz" >&2) || die "rasa train failed"
+        --out "$dir" --fixed-model-name "shopdesk-$fp.partial.tar.gz" 2>&1 \
+        | "$PYTHON" "$SHOPDESK_ROOT/scripts/progress.py" rasa-train - "$train_log"); then
+      tail -n 30 "$train_log" >&2
+      die "rasa train failed; see $train_log"
+    fi
     mv "$dir/shopdesk-$fp.partial.tar.gz" "$model"
     log "trained in $((SECONDS - start)) s"
   fi

@@ -1,16 +1,41 @@
 #!/usr/bin/env bash
-# Re-resolve the two environments from requirements/*.in and write the lock files the other scripts install.
-# Run it when you change a requirement; commit the new lock files (their hashes key the cached environments).
-source "$(dirname "$0")/lib.sh"
+# Re-resolve the environments and write the hashed lock files the other scripts install (pip
+# --require-hashes). Run it when you change a requirement; commit requirements/*.lock.txt (their contents
+# key the cached environments). Versions already in a lock file are kept unless a requirement moves them;
+# `scripts/lock.sh --upgrade` takes the newest allowed versions instead.
+#
+#   app.lock.txt   the runtime: pyproject.toml's dependencies, with torch's CPU build (torch-cpu.txt)
+#   dev.lock.txt   pyproject.toml's `dev` group (tests, lint, types), constrained by app.lock.txt
+#   rasa.lock.txt  the Rasa engine: rasa.in resolved, then rasa-engine.in pinned without its dependencies
+source "$(cd "$(dirname "$0")" && pwd)/lib.sh"
+cd "$SHOPDESK_ROOT/requirements"
+
+uv_env=$(ensure_env lock-tools "" lock-tools.lock.txt)
+uv=("$uv_env/bin/uv" pip compile --quiet --generate-hashes
+    --custom-compile-command "scripts/lock.sh" "$@")
+# Resolve against what pip sees on this machine: PyPI plus the local indexes and wheel folders of pip's
+# configuration (the CPU torch wheel lies in one), every index weighed as pip does.
+pip_setting() { "$PYTHON" -m pip config get "global.$1" 2>/dev/null || true; }
+export UV_INDEX_STRATEGY=unsafe-best-match UV_NO_CONFIG=1
+UV_EXTRA_INDEX_URL=${PIP_EXTRA_INDEX_URL:-$(pip_setting extra-index-url)}
+UV_FIND_LINKS=${PIP_FIND_LINKS:-$(pip_setting find-links)}
+UV_FIND_LINKS=${UV_FIND_LINKS// /,}
+export UV_EXTRA_INDEX_URL UV_FIND_LINKS
+[ -n "$UV_EXTRA_INDEX_URL" ] || unset UV_EXTRA_INDEX_URL
+[ -n "$UV_FIND_LINKS" ] || unset UV_FIND_LINKS
+
+log "resolving app.lock.txt"
+(cd .. && "${uv[@]}" --python-version 3.11 pyproject.toml -c requirements/torch-cpu.txt -o requirements/app.lock.txt)
+log "resolving dev.lock.txt"
+(cd .. && "${uv[@]}" --python-version 3.11 --group pyproject.toml:dev -c requirements/app.lock.txt -o requirements/dev.lock.txt)
+
+# Rasa 3.6 declares python<3.11, so no resolver takes it on 3.11: its requirements (rasa.in) are resolved
+# and hashed like the others, and Rasa itself is pinned and hashed without its dependencies, at the end.
+log "resolving rasa.lock.txt"
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-"$PYTHON" -m venv "$tmp/app" && "$tmp/app/bin/pip" install -q --upgrade pip wheel
-"$tmp/app/bin/pip" install -q torch==2.13.0
-"$tmp/app/bin/pip" install -q -r "$SHOPDESK_ROOT/requirements/app.in" 2>&1 | quiet_pip
-"$tmp/app/bin/pip" freeze --all | grep -v '^pip==' > "$SHOPDESK_ROOT/requirements/app.lock.txt"
-"$PYTHON" -m venv "$tmp/rasa" && "$tmp/rasa/bin/pip" install -q --upgrade pip wheel
-grep -v '^#' "$SHOPDESK_ROOT/requirements/rasa.in" > "$tmp/rasa.txt"
-"$tmp/rasa/bin/pip" install -q -r "$tmp/rasa.txt" 2>&1 | quiet_pip
-"$tmp/rasa/bin/pip" install -q --no-deps --ignore-requires-python rasa==3.6.21 rasa-sdk==3.6.2 2>&1 | quiet_pip
-"$tmp/rasa/bin/pip" freeze --all | grep -v '^pip==' > "$SHOPDESK_ROOT/requirements/rasa.lock.txt"
+cp rasa.lock.txt "$tmp/deps.txt" 2>/dev/null || true  # its pins are the preferred versions
+"${uv[@]}" --python-version 3.11 rasa.in -o "$tmp/deps.txt"
+"${uv[@]}" --no-header --no-deps --python-version 3.10 rasa-engine.in -o "$tmp/engine.txt"
+{ cat "$tmp/deps.txt"; echo "# Rasa itself (requirements/rasa-engine.in): installed with --no-deps --ignore-requires-python"; cat "$tmp/engine.txt"; } > rasa.lock.txt
 log "lock files written; commit requirements/*.lock.txt"

@@ -4,14 +4,31 @@
 source "$(cd "$(dirname "$0")" && pwd)/lib.sh"
 cd "$SHOPDESK_ROOT"
 
+mkdir -p var/logs
+SETUP_LOG="$SHOPDESK_ROOT/var/logs/setup.log"
+: > "$SETUP_LOG"
+STEP=0
+step() { STEP=$((STEP + 1)); log "[$STEP/7] $*"; }
+# setup CMD...: a setup command whose own output and third-party warnings go to var/logs/setup.log; its
+# last line (the summary our commands print) is shown.
+setup() {
+  if ! "$@" >> "$SETUP_LOG" 2>&1; then
+    tail -n 20 "$SETUP_LOG" >&2
+    die "failed: $* (full output: var/logs/setup.log)"
+  fi
+  log "    $(tail -n 1 "$SETUP_LOG")"
+}
+
+step "the application environment"
 APP=$(app_env)
+step "the Rasa engine environment"
 RASA=$(rasa_env)
 
 export PYTHONPATH="$SHOPDESK_ROOT" HF_HUB_OFFLINE=1 TRANSFORMERS_OFFLINE=1 TOKENIZERS_PARALLELISM=false
 export SHOPDESK_DATABASE_URL=${SHOPDESK_DATABASE_URL:-"sqlite:///$SHOPDESK_ROOT/var/shopdesk.db"}
 # The demo data is written around a fixed "now" so its edge cases (delivered 30 days ago, late, ...)
 # stay true; run with SHOPDESK_NOW= (empty) to use the real clock with your own data.
-export SHOPDESK_NOW=${SHOPDESK_NOW-$("$APP/bin/python" -c 'from bot.demo_data import DEMO_NOW; print(DEMO_NOW.isoformat())')}
+export SHOPDESK_NOW=${SHOPDESK_NOW-$("$APP/bin/python" -c 'from bot.ops.demo_data import DEMO_NOW; print(DEMO_NOW.isoformat())')}
 RASA_PORT=${SHOPDESK_RASA_PORT:-5005}
 ACTIONS_PORT=${SHOPDESK_ACTIONS_PORT:-5055}
 GATEWAY_PORT=${SHOPDESK_GATEWAY_PORT:-8000}
@@ -19,15 +36,17 @@ export SHOPDESK_ACTION_ENDPOINT="http://127.0.0.1:$ACTIONS_PORT/webhook"
 export SHOPDESK_RASA_URL="http://127.0.0.1:$RASA_PORT"
 export SHOPDESK_ACTION_SERVER_URL="http://127.0.0.1:$ACTIONS_PORT"
 export SHOPDESK_RASA_TRACKER_DB=${SHOPDESK_RASA_TRACKER_DB:-"$SHOPDESK_ROOT/var/rasa-tracker.db"}
-mkdir -p var/logs
 # Rasa's HTTP API and the action server's webhook answer only with these (random per run unless set).
 export SHOPDESK_RASA_TOKEN=${SHOPDESK_RASA_TOKEN:-$("$APP/bin/python" -c 'import secrets; print(secrets.token_hex(24))')}
 export SHOPDESK_ACTION_SERVER_TOKEN=${SHOPDESK_ACTION_SERVER_TOKEN:-$("$APP/bin/python" -c 'import secrets; print(secrets.token_hex(24))')}
 
 shopdesk() { "$APP/bin/python" -m bot.ops.cli "$@"; }
-shopdesk db upgrade
-shopdesk demo seed --if-empty
-shopdesk knowledge build
+step "the database (log: var/logs/setup.log)"
+setup shopdesk db upgrade
+setup shopdesk demo seed --if-empty
+step "the policy index"
+setup shopdesk knowledge build
+step "the Rasa model"
 MODEL=$(ensure_model "$RASA")
 
 pids=()
@@ -40,22 +59,23 @@ stop_all() {
 trap 'stop_all; log "stopped"; exit 0' INT TERM
 trap stop_all EXIT
 
-log "starting the action server on 127.0.0.1:$ACTIONS_PORT (log: var/logs/actions.log)"
+step "starting the action server and Rasa; Rasa takes a minute to load (logs: var/logs/actions.log, var/logs/rasa.log)"
 "$APP/bin/python" -m actions.server --host 127.0.0.1 --port "$ACTIONS_PORT" > var/logs/actions.log 2>&1 &
 pids+=($!)
-log "starting Rasa on 127.0.0.1:$RASA_PORT (log: var/logs/rasa.log)"
 "$RASA/bin/rasa" run --enable-api --auth-token "$SHOPDESK_RASA_TOKEN" -i 127.0.0.1 -p "$RASA_PORT" -m "$MODEL" \
   --endpoints endpoints.yml --credentials credentials.yml > var/logs/rasa.log 2>&1 &
 pids+=($!)
 wait_http "http://127.0.0.1:$ACTIONS_PORT/health" 120 "the action server"
 wait_http "http://127.0.0.1:$RASA_PORT/status?token=$SHOPDESK_RASA_TOKEN" 180 "Rasa"
 if [ -d integrations/gateway ]; then
-  log "starting the gateway on 127.0.0.1:$GATEWAY_PORT (log: var/logs/gateway.log)"
+  step "starting the gateway (log: var/logs/gateway.log)"
   "$APP/bin/python" -m uvicorn integrations.gateway.app:create_app --factory \
     --host 127.0.0.1 --port "$GATEWAY_PORT" > var/logs/gateway.log 2>&1 &
   pids+=($!)
   wait_http "http://127.0.0.1:$GATEWAY_PORT/health/live" 60 "the gateway"
-  log "ready: open http://127.0.0.1:$GATEWAY_PORT/ to chat with the demo shop (Ctrl-C stops everything)"
+  log "ready: chat with the demo shop at http://127.0.0.1:$GATEWAY_PORT/"
+  log "       the agent console is at http://127.0.0.1:$GATEWAY_PORT/console (bin/shopdesk agents create NAME)"
+  log "       Ctrl-C stops everything"
 else
   log "ready: chat with  bin/shopdesk chat  (Ctrl-C here stops everything)"
 fi

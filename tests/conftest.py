@@ -17,7 +17,7 @@ from bot.db import make_engine, make_session_factory, upgrade
 from bot.ops.demo_data import DEMO_NOW, load_demo
 from tests.stack import Stack, run_stack
 
-DEFAULT_POSTGRES_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
+DEFAULT_POSTGRES_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 
 
 def services_required() -> bool:
