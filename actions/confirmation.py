@@ -9,61 +9,61 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions import names
+from actions.confirmation_subject import PendingReturn, from_slot, to_slot
 from actions.context import current
 from actions.support import cite_words, handoff_button, verified_order
+from bot import dialogue_names as names
 from bot.desk.handoff import Trigger
 from bot.orders import replies
-from bot.orders.model import NotAllowed, ReturnReason
+from bot.orders.model import NotAllowed
 from knowledge.rendering import for_chat
 
 logger = logging.getLogger(__name__)
 
 HOW_TO_SEND_CLAUSE = "returns.how_to_send"  # the returns document's section on sending a parcel back
 
-_CLEAR = [SlotSet(names.AWAITING_CONFIRMATION, False), SlotSet(names.CONFIRMATION_SUBJECT, None)]
+_CLEAR = [SlotSet(names.Slots.AWAITING_CONFIRMATION, False), SlotSet(names.Slots.CONFIRMATION_SUBJECT, None)]
 
 
 class ActionConfirm(Action):
     def name(self) -> str:
-        return "action_confirm"
+        return names.Actions.CONFIRM
 
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
         context = current()
-        subject = str(tracker.get_slot(names.CONFIRMATION_SUBJECT) or "")
-        kind, _, rest = subject.partition("|")
+        subject = from_slot(tracker.get_slot(names.Slots.CONFIRMATION_SUBJECT))
         order = verified_order(context, tracker)
-        if order is None or not rest.startswith(order.number):
+        if order is None or (subject is not None and subject.order_number != order.number):
             dispatcher.utter_message(
                 text="Sorry, I lost track of which order that was. Could you ask me again?"
             )
             return _CLEAR
+        if subject is None:
+            dispatcher.utter_message(
+                text="Sorry, I lost track of what we were doing. Could you ask me again?"
+            )
+            return _CLEAR
         try:
-            if kind == names.SUBJECT_RETURN:
-                _number, ids, reason = rest.split("|")
+            if isinstance(subject, PendingReturn):
                 how_to_send = context.cite(HOW_TO_SEND_CLAUSE)
                 created = context.shop.start_return(
                     order,
-                    [int(i) for i in ids.split(",")],
-                    ReturnReason(reason),
+                    list(subject.line_ids),
+                    subject.reason,
                     # the same conversation confirming the same return twice gets the same RMA
-                    idempotency_key=f"{tracker.sender_id}|{subject}",
+                    idempotency_key=f"{tracker.sender_id}|{to_slot(subject)}",
                     instructions=for_chat(how_to_send.text) if how_to_send else None,
                 )
                 source = how_to_send.source if how_to_send else None
                 dispatcher.utter_message(text=replies.return_created(order, created, source).text)
-            elif kind == names.SUBJECT_CANCEL:
+            else:
                 cancelled = context.shop.cancel(order)
                 source = cite_words(context)("cancellation.allowed")
                 dispatcher.utter_message(
                     text=f"Order {cancelled.number} is now cancelled. Any payment is refunded to the method "
                     f"you paid with{f' ({source})' if source else ''}."
-                )
-            else:
-                dispatcher.utter_message(
-                    text="Sorry, I lost track of what we were doing. Could you ask me again?"
                 )
         except NotAllowed as refused:
             dispatcher.utter_message(
@@ -74,12 +74,12 @@ class ActionConfirm(Action):
 
 class ActionDecline(Action):
     def name(self) -> str:
-        return "action_decline"
+        return names.Actions.DECLINE
 
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
-        subject = str(tracker.get_slot(names.CONFIRMATION_SUBJECT) or "")
-        what = "started a return" if subject.startswith(names.SUBJECT_RETURN) else "cancelled anything"
+        subject = from_slot(tracker.get_slot(names.Slots.CONFIRMATION_SUBJECT))
+        what = "started a return" if isinstance(subject, PendingReturn) else "cancelled anything"
         dispatcher.utter_message(text=f"OK, I haven't {what}. Is there anything else I can help with?")
         return _CLEAR

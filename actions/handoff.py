@@ -8,14 +8,14 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions import names
 from actions.support import SHOPDESK_KEY
+from bot import dialogue_names as names
 from bot.desk.handoff import Trigger
 
 
 def trigger_of(tracker: Tracker) -> Trigger:
     """Why: the trigger the offered button carried, else the shopper simply asked."""
-    value = tracker.get_slot(names.HANDOFF_TRIGGER)
+    value = tracker.get_slot(names.Slots.HANDOFF_TRIGGER)
     try:
         return Trigger(value) if value else Trigger.ASKED
     except ValueError:
@@ -24,14 +24,14 @@ def trigger_of(tracker: Tracker) -> Trigger:
 
 class ActionHandoff(Action):
     def name(self) -> str:
-        return "action_handoff"
+        return names.Actions.HANDOFF
 
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
         handoff = {
             "trigger": trigger_of(tracker).value,
-            "verified_order": tracker.get_slot(names.VERIFIED_ORDER),
+            "verified_order": tracker.get_slot(names.Slots.VERIFIED_ORDER),
         }
         dispatcher.utter_message(json_message={SHOPDESK_KEY: {"handoff": handoff}})
-        return [SlotSet(names.HANDOFF_TRIGGER, None)]
+        return [SlotSet(names.Slots.HANDOFF_TRIGGER, None)]

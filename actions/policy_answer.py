@@ -11,6 +11,7 @@ from rasa_sdk.types import DomainDict
 
 from actions.context import current
 from actions.support import handoff_button, latest_text, quote_passage, record_fact
+from bot import dialogue_names as names
 from bot.desk.handoff import Trigger
 from knowledge.retriever import Answer
 
@@ -30,7 +31,7 @@ def answer_from_documents(dispatcher: CollectingDispatcher, tracker: Tracker) ->
 
 class ActionAnswerPolicy(Action):
     def name(self) -> str:
-        return "action_answer_policy"
+        return names.Actions.ANSWER_POLICY
 
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
@@ -53,7 +54,7 @@ class ActionOutOfScope(Action):
     out-of-scope answer."""
 
     def name(self) -> str:
-        return "action_out_of_scope"
+        return names.Actions.OUT_OF_SCOPE
 
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from functools import lru_cache
 
+from bot.dialogue_names import CHITCHAT
 from bot.policy import Policy
 
 
@@ -146,7 +147,7 @@ def summarize(facts: EscalationFacts) -> str:
         lines.append(f"Verified order: {facts.verified_order}{who}.")
     else:
         lines.append("No order verified.")
-    asked = [i.replace("_", " ") for i in dict.fromkeys(facts.intents) if i not in _CHITCHAT]
+    asked = [i.replace("_", " ") for i in dict.fromkeys(facts.intents) if i not in CHITCHAT]
     if asked:
         lines.append("Asked about: " + ", ".join(asked) + ".")
     for fact in facts.facts[-4:]:
@@ -155,11 +156,6 @@ def summarize(facts: EscalationFacts) -> str:
     if facts.last_shopper_message:
         lines.append(f'Last message: "{_clip(facts.last_shopper_message, 200)}"')
     return "\n".join(lines)
-
-
-_CHITCHAT = frozenset(
-    {"greet", "goodbye", "thank", "affirm", "deny", "inform", "nlu_fallback", "human_handoff"}
-)
 
 
 def _clip(text: str, limit: int) -> str:

@@ -24,6 +24,7 @@ from typing import Any
 from sqlalchemy.orm import Session, sessionmaker
 from starlette.concurrency import run_in_threadpool
 
+from bot import dialogue_names as names
 from bot.clock import Clock
 from bot.desk.agents.model import Agent
 from bot.desk.conversations.model import Author, Button, Conversation, Message, NewMessage, Status
@@ -85,7 +86,8 @@ def _seen(tracker: dict[str, Any]) -> tuple[list[str], list[dict[str, Any]]]:
         if name:
             intents.append(str(name))
         for entity in parse.get("entities") or []:
-            if entity.get("entity") and entity.get("entity") != "email":  # emails stay out of the record
+            # emails stay out of the record
+            if entity.get("entity") and entity.get("entity") != names.Entities.EMAIL:
                 entities.append({"entity": entity["entity"], "value": entity.get("value")})
     return intents, entities
 
@@ -158,7 +160,7 @@ class HandoffService:
         except RasaUnavailable:
             tracker = {}
         slots = tracker.get("slots") or {}
-        verified = slots.get("verified_order") or None
+        verified = slots.get(names.Slots.VERIFIED_ORDER) or None
         order = await run_in_threadpool(self._order, verified) if verified else None
         intents, entities = _seen(tracker)
         history = await run_in_threadpool(self.chat.store.history, cid, 0, include_internal=True)
