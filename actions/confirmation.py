@@ -14,6 +14,7 @@ from actions.context import current
 from actions.support import cite_words, handoff_button, verified_order
 from bot import dialogue_names as names
 from bot.desk.handoff import Trigger
+from bot.language.wording import Msg, say
 from bot.orders import replies
 from bot.orders.model import NotAllowed
 from knowledge.rendering import for_chat
@@ -36,14 +37,10 @@ class ActionConfirm(Action):
         subject = from_slot(tracker.get_slot(names.Slots.CONFIRMATION_SUBJECT))
         order = verified_order(context, tracker)
         if order is None or (subject is not None and subject.order_number != order.number):
-            dispatcher.utter_message(
-                text="Sorry, I lost track of which order that was. Could you ask me again?"
-            )
+            dispatcher.utter_message(text=say(Msg.LOST_TRACK_OF_THE_ORDER))
             return _CLEAR
         if subject is None:
-            dispatcher.utter_message(
-                text="Sorry, I lost track of what we were doing. Could you ask me again?"
-            )
+            dispatcher.utter_message(text=say(Msg.LOST_TRACK))
             return _CLEAR
         try:
             if isinstance(subject, PendingReturn):
@@ -62,12 +59,13 @@ class ActionConfirm(Action):
                 cancelled = context.shop.cancel(order)
                 source = cite_words(context)("cancellation.allowed")
                 dispatcher.utter_message(
-                    text=f"Order {cancelled.number} is now cancelled. Any payment is refunded to the method "
-                    f"you paid with{f' ({source})' if source else ''}."
+                    text=say(Msg.ORDER_CANCELLED_CITED, order=cancelled.number, source=source)
+                    if source
+                    else say(Msg.ORDER_CANCELLED, order=cancelled.number)
                 )
         except NotAllowed as refused:
             dispatcher.utter_message(
-                text=f"I couldn't do that: {refused.reason}.", buttons=[handoff_button(Trigger.RULES)]
+                text=say(Msg.COULD_NOT_DO_IT, reason=refused.reason), buttons=[handoff_button(Trigger.RULES)]
             )
         return _CLEAR
 
@@ -80,6 +78,6 @@ class ActionDecline(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
         subject = from_slot(tracker.get_slot(names.Slots.CONFIRMATION_SUBJECT))
-        what = "started a return" if isinstance(subject, PendingReturn) else "cancelled anything"
-        dispatcher.utter_message(text=f"OK, I haven't {what}. Is there anything else I can help with?")
+        declined = Msg.RETURN_NOT_STARTED if isinstance(subject, PendingReturn) else Msg.NOTHING_CANCELLED
+        dispatcher.utter_message(text=say(declined))
         return _CLEAR

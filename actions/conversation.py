@@ -13,6 +13,7 @@ from actions.policy_answer import answer_from_documents
 from actions.support import POLICY_PASSAGE, SHOPDESK_KEY, button, handoff_button
 from bot import dialogue_names as names
 from bot.desk.handoff import Trigger
+from bot.language.wording import Msg, say
 
 MISUNDERSTANDINGS_BEFORE_OFFER = 2
 
@@ -53,14 +54,14 @@ class ActionFallback(Action):
             return []
         if consecutive_misunderstandings(tracker.events) >= MISUNDERSTANDINGS_BEFORE_OFFER:
             dispatcher.utter_message(
-                text="Sorry, I'm still not understanding. Would you like to talk to a person?",
-                buttons=[handoff_button(Trigger.MISUNDERSTOOD), button("No, thanks", names.Intents.DENY)],
+                text=say(Msg.STILL_NOT_UNDERSTOOD),
+                buttons=[
+                    handoff_button(Trigger.MISUNDERSTOOD),
+                    button(say(Msg.BUTTON_NO_THANKS), names.Intents.DENY),
+                ],
             )
         else:
-            dispatcher.utter_message(
-                text="Sorry, I didn't understand that. Could you put it another way? I can check an order, "
-                "explain a delay, tell you what can be returned, or answer questions about our policies."
-            )
+            dispatcher.utter_message(text=say(Msg.NOT_UNDERSTOOD))
         return []
 
 

@@ -30,6 +30,7 @@ from bot.desk.handoff import Trigger
 from bot.language.formatting import format_day
 from bot.language.item_matching import ALL_ITEMS, match_lines
 from bot.language.return_reasons import reason_from_text
+from bot.language.wording import Msg, say
 from bot.orders import replies
 from bot.orders.model import Order, OrderStatus
 from bot.orders.rules.returns import eligible_lines, local_date
@@ -44,7 +45,7 @@ def _other_order_buttons(context: ActionContext, order: Order) -> list[Button]:
     tz = context.shop.policy.timezone
     return [
         button(
-            f"{o.number} (placed {format_day(local_date(o.placed_at, tz))})",
+            say(Msg.BUTTON_OTHER_ORDER, order=o.number, day=format_day(local_date(o.placed_at, tz))),
             names.Intents.INFORM,
             {names.Entities.ORDER_NUMBER: o.number},
         )
@@ -74,7 +75,11 @@ def _eligibility(context: ActionContext, order: Order, tracker: Tracker) -> Answ
     wanted = {line.id for line in match_lines(order.lines, tracker.get_slot(names.Slots.PRODUCT))}
     decisions = [d for d in report.lines if d.line.id in wanted] or report.lines
     reply = replies.return_eligibility(order, decisions, cite_words(context))
-    buttons = [button("Start a return", names.Intents.START_RETURN)] if eligible_lines(decisions) else []
+    buttons = (
+        [button(say(Msg.BUTTON_START_A_RETURN), names.Intents.START_RETURN)]
+        if eligible_lines(decisions)
+        else []
+    )
     return reply.text, buttons, []
 
 
@@ -84,7 +89,7 @@ def _start_return(context: ActionContext, order: Order, tracker: Tracker) -> Ans
     eligible = eligible_lines(report.lines)
     if not eligible:
         text = replies.return_eligibility(order, report.lines, cite_words(context)).text
-        return "None of the items on this order can be returned now.\n" + text, [], []
+        return f"{say(Msg.NOTHING_RETURNABLE_NOW)}\n{text}", [], []
     product = tracker.get_slot(names.Slots.PRODUCT)
     chosen = match_lines([d.line for d in eligible], product) if product else []
     if product and not chosen:
@@ -97,14 +102,18 @@ def _start_return(context: ActionContext, order: Order, tracker: Tracker) -> Ans
             button(d.line.name, names.Intents.START_RETURN, {names.Entities.PRODUCT: d.line.name})
             for d in eligible
         ]
-        buttons.append(button("All of them", names.Intents.START_RETURN, {names.Entities.PRODUCT: ALL_ITEMS}))
-        return "Which item would you like to return?", buttons, []
+        everything = {names.Entities.PRODUCT: ALL_ITEMS}
+        buttons.append(button(say(Msg.BUTTON_ALL_ITEMS), names.Intents.START_RETURN, everything))
+        return say(Msg.WHICH_ITEM_TO_RETURN), buttons, []
     lines = chosen or [eligible[0].line]
-    listing = ", ".join(f"{line.quantity} × {line.name}" for line in lines)
+    listing = ", ".join(say(Msg.ITEM, quantity=line.quantity, name=line.name) for line in lines)
     subject = PendingReturn(order.number, tuple(line.id for line in lines), reason)
     return (
-        f"Shall I start a return for {listing} from order {order.number}?",
-        [button("Yes, start the return", names.Intents.AFFIRM), button("No", names.Intents.DENY)],
+        say(Msg.CONFIRM_RETURN, items=listing, order=order.number),
+        [
+            button(say(Msg.BUTTON_YES_START_THE_RETURN), names.Intents.AFFIRM),
+            button(say(Msg.BUTTON_NO), names.Intents.DENY),
+        ],
         [
             SlotSet(names.Slots.AWAITING_CONFIRMATION, True),
             SlotSet(names.Slots.CONFIRMATION_SUBJECT, to_slot(subject)),
@@ -123,8 +132,11 @@ def _cancel(context: ActionContext, order: Order, tracker: Tracker) -> Answer:
     if not decision.allowed:
         return reply.text, [], []
     return (
-        f"{reply.text}\nDo you want me to cancel order {order.number} now?",
-        [button("Yes, cancel it", names.Intents.AFFIRM), button("No, keep it", names.Intents.DENY)],
+        f"{reply.text}\n{say(Msg.CONFIRM_CANCEL, order=order.number)}",
+        [
+            button(say(Msg.BUTTON_YES_CANCEL), names.Intents.AFFIRM),
+            button(say(Msg.BUTTON_NO_KEEP_IT), names.Intents.DENY),
+        ],
         [
             SlotSet(names.Slots.AWAITING_CONFIRMATION, True),
             SlotSet(names.Slots.CONFIRMATION_SUBJECT, to_slot(PendingCancellation(order.number))),
@@ -137,8 +149,7 @@ def _change_address(context: ActionContext, order: Order, tracker: Tracker) -> A
     shipped = [a.shipment for a in report.deliveries if a.shipment is not None and a.shipment.shipped_at]
     if order.status in (OrderStatus.CANCELLED, OrderStatus.RETURNED, OrderStatus.REFUNDED):
         return (
-            f"Order {order.number} is {replies.STATUS_WORDS[order.status]}, "
-            "so there is no delivery to change.",
+            say(Msg.ADDRESS_NO_DELIVERY, order=order.number, status=say(replies.STATUS_WORDS[order.status])),
             [],
             [],
         )
@@ -146,15 +157,12 @@ def _change_address(context: ActionContext, order: Order, tracker: Tracker) -> A
         carriers = ", ".join(sorted({s.carrier for s in shipped}))
         links = "\n".join(s.tracking_url for s in shipped)
         return (
-            f"Order {order.number} has already left our warehouse with {carriers}, "
-            "so we can no longer change "
-            f"its address. The carrier's tracking page may offer a redirection:\n{links}",
+            say(Msg.ADDRESS_TOO_LATE, order=order.number, carriers=carriers, links=links),
             [handoff_button(Trigger.RULES)],
             [],
         )
     return (
-        f"Order {order.number} hasn't shipped yet, so its address can still be changed. I can't change it "
-        "myself: one of our team will do it for you.",
+        say(Msg.ADDRESS_CAN_CHANGE, order=order.number),
         [handoff_button(Trigger.RULES)],
         [],
     )
@@ -190,8 +198,7 @@ class ActionAnswerRequest(Action):
         if order is None:
             if (tracker.get_slot(names.Slots.VERIFICATION_ATTEMPTS) or 0) >= MAX_VERIFICATION_ATTEMPTS:
                 dispatcher.utter_message(
-                    text="I can't share order details without matching the order number to its email "
-                    "address or postcode. One of our team can help you check it.",
+                    text=say(Msg.VERIFICATION_FAILED),
                     buttons=[handoff_button(Trigger.VERIFICATION_FAILED)],
                 )
                 return [

@@ -13,6 +13,7 @@ from actions.context import ActionContext
 from bot import dialogue_names as names
 from bot.desk.handoff import Trigger
 from bot.language.order_numbers import normalise_order_number
+from bot.language.wording import Msg, say
 from bot.orders.model import Order, VerificationFailed
 from knowledge.rendering import for_chat
 
@@ -30,7 +31,9 @@ def button(title: str, intent: str, entities: Mapping[str, str] | None = None) -
 def handoff_button(trigger: Trigger) -> Button:
     """ "Talk to a person", carrying why it was offered so the escalation records the real trigger."""
     return button(
-        "Talk to a person", names.Intents.HUMAN_HANDOFF, {names.Entities.HANDOFF_TRIGGER: trigger.value}
+        say(Msg.BUTTON_TALK_TO_A_PERSON),
+        names.Intents.HUMAN_HANDOFF,
+        {names.Entities.HANDOFF_TRIGGER: trigger.value},
     )
 
 
@@ -90,6 +93,6 @@ def quote_passage(
 ) -> None:
     """Say a passage of the policy documents in their own words, laid out for a chat window, with its
     source (and ``follow_up`` in the same message), and record it for the escalation record."""
-    message = f"{for_chat(text)}\n(Source: {source})"
+    message = say(Msg.SOURCE_BELOW, text=for_chat(text), source=source)
     dispatcher.utter_message(text=f"{message}\n{follow_up}" if follow_up else message)
     record_fact(dispatcher, POLICY_PASSAGE, f"{source}: {text}", score)

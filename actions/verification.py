@@ -21,6 +21,7 @@ from actions.support import latest_intent, latest_text, quote_passage, verified_
 from bot import dialogue_names as names
 from bot.language.extraction import extract
 from bot.language.order_numbers import find_order_number, normalise_order_number
+from bot.language.wording import Msg, say
 from bot.orders.model import VerificationFailed
 
 logger = logging.getLogger(__name__)
@@ -52,7 +53,7 @@ class ActionRememberRequest(Action):
                     dispatcher,
                     timing.text,
                     timing.source,
-                    follow_up="To check the refund on your order, I need to find the order first.",
+                    follow_up=say(Msg.REFUND_NEEDS_THE_ORDER),
                 )
         if intent in names.ORDER_REQUESTS:
             return [SlotSet(names.Slots.PENDING_REQUEST, intent)]
@@ -117,10 +118,7 @@ class ValidateVerifyOrderForm(FormValidationAction):
     ) -> dict[str, Any]:
         number = normalise_order_number(str(value or ""))
         if number is None:
-            dispatcher.utter_message(
-                text="That doesn't look like one of our order numbers: they start with SD followed by "
-                "five digits, like SD-10023."
-            )
+            dispatcher.utter_message(text=say(Msg.NOT_AN_ORDER_NUMBER))
         return {names.Slots.ORDER_NUMBER: number}
 
     def validate_contact(
@@ -150,14 +148,9 @@ class ValidateVerifyOrderForm(FormValidationAction):
         except VerificationFailed:
             attempts = int(tracker.get_slot(names.Slots.VERIFICATION_ATTEMPTS) or 0) + 1
             if attempts >= MAX_VERIFICATION_ATTEMPTS:
-                dispatcher.utter_message(
-                    text="I still can't match that order number with that email address or postcode."
-                )
+                dispatcher.utter_message(text=say(Msg.STILL_NO_MATCH))
             else:
-                dispatcher.utter_message(
-                    text="I can't match that order number with that email address or postcode. "
-                    "Please check both and try again."
-                )
+                dispatcher.utter_message(text=say(Msg.NO_MATCH))
             return {
                 names.Slots.ORDER_NUMBER: None,
                 names.Slots.CONTACT: None,
