@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import logging
 
 from rasa_sdk import Action, Tracker
@@ -24,6 +25,12 @@ logger = logging.getLogger(__name__)
 HOW_TO_SEND_CLAUSE = "returns.how_to_send"  # the returns document's section on sending a parcel back
 
 _CLEAR = [SlotSet(names.Slots.AWAITING_CONFIRMATION, False), SlotSet(names.Slots.CONFIRMATION_SUBJECT, None)]
+
+
+def _idempotency_key(sender_id: str, subject: PendingReturn) -> str:
+    """The same conversation confirming the same return twice gets the same RMA. A digest, so the key
+    fits the column (128 characters) however many items the return has."""
+    return hashlib.sha256(f"{sender_id}|{to_slot(subject)}".encode()).hexdigest()
 
 
 class ActionConfirm(Action):
@@ -49,8 +56,7 @@ class ActionConfirm(Action):
                     order,
                     list(subject.line_ids),
                     subject.reason,
-                    # the same conversation confirming the same return twice gets the same RMA
-                    idempotency_key=f"{tracker.sender_id}|{to_slot(subject)}",
+                    idempotency_key=_idempotency_key(tracker.sender_id, subject),
                     instructions=for_chat(how_to_send.text) if how_to_send else None,
                 )
                 source = how_to_send.source if how_to_send else None
