@@ -9,11 +9,14 @@ from rasa_sdk.events import ActiveLoop, EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions import names
 from actions.policy_answer import answer_from_documents
 from actions.support import POLICY_PASSAGE, button, handoff_button
+from bot import dialogue_names as names
 from bot.desk.handoff import Trigger
+from bot.language.wording import Msg, say
 from bot.payload import AssistantPayload
+
+MISUNDERSTANDINGS_BEFORE_OFFER = 2
 
 
 def _quoted_the_documents(event: dict[str, Any]) -> bool:
@@ -33,7 +36,7 @@ def consecutive_misunderstandings(events: list[dict[str, Any]]) -> int:
         if event.get("event") != "user":
             continue
         intent = (event.get("parse_data") or {}).get("intent") or {}
-        if intent.get("name") != names.NLU_FALLBACK or answered:
+        if intent.get("name") != names.Intents.NLU_FALLBACK or answered:
             break
         count += 1
     return count
@@ -41,7 +44,7 @@ def consecutive_misunderstandings(events: list[dict[str, Any]]) -> int:
 
 class ActionFallback(Action):
     def name(self) -> str:
-        return "action_fallback"
+        return names.Actions.FALLBACK
 
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
@@ -50,16 +53,16 @@ class ActionFallback(Action):
         # and only a passage that passes the retriever's calibrated threshold is quoted.
         if answer_from_documents(dispatcher, tracker).answered:
             return []
-        if consecutive_misunderstandings(tracker.events) >= names.MISUNDERSTANDINGS_BEFORE_OFFER:
+        if consecutive_misunderstandings(tracker.events) >= MISUNDERSTANDINGS_BEFORE_OFFER:
             dispatcher.utter_message(
-                text="Sorry, I'm still not understanding. Would you like to talk to a person?",
-                buttons=[handoff_button(Trigger.MISUNDERSTOOD), button("No, thanks", names.DENY)],
+                text=say(Msg.STILL_NOT_UNDERSTOOD),
+                buttons=[
+                    handoff_button(Trigger.MISUNDERSTOOD),
+                    button(say(Msg.BUTTON_NO_THANKS), names.Intents.DENY),
+                ],
             )
         else:
-            dispatcher.utter_message(
-                text="Sorry, I didn't understand that. Could you put it another way? I can check an order, "
-                "explain a delay, tell you what can be returned, or answer questions about our policies."
-            )
+            dispatcher.utter_message(text=say(Msg.NOT_UNDERSTOOD))
         return []
 
 
@@ -67,11 +70,15 @@ class ActionStopRequest(Action):
     """The shopper changed their mind in the middle of verification: drop the request, keep the rest."""
 
     def name(self) -> str:
-        return "action_stop_request"
+        return names.Actions.STOP_REQUEST
 
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
-        if tracker.latest_message.get("intent", {}).get("name") == names.DENY:
-            dispatcher.utter_message(response="utter_no_problem")
-        return [ActiveLoop(None), SlotSet(names.REQUESTED_SLOT, None), SlotSet(names.PENDING_REQUEST, None)]
+        if tracker.latest_message.get("intent", {}).get("name") == names.Intents.DENY:
+            dispatcher.utter_message(response=names.Responses.NO_PROBLEM)
+        return [
+            ActiveLoop(None),
+            SlotSet(names.Slots.REQUESTED_SLOT, None),
+            SlotSet(names.Slots.PENDING_REQUEST, None),
+        ]

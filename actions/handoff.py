@@ -8,14 +8,14 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions import names
+from bot import dialogue_names as names
 from bot.desk.handoff import Trigger
 from bot.payload import AssistantPayload, HandoffRequest
 
 
 def trigger_of(tracker: Tracker) -> Trigger:
     """Why: the trigger the offered button carried, else the shopper simply asked."""
-    value = tracker.get_slot(names.HANDOFF_TRIGGER)
+    value = tracker.get_slot(names.Slots.HANDOFF_TRIGGER)
     try:
         return Trigger(value) if value else Trigger.ASKED
     except ValueError:
@@ -24,14 +24,14 @@ def trigger_of(tracker: Tracker) -> Trigger:
 
 class ActionHandoff(Action):
     def name(self) -> str:
-        return "action_handoff"
+        return names.Actions.HANDOFF
 
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
         request = AssistantPayload(
             handoff=HandoffRequest(trigger=trigger_of(tracker)),
-            verified_order=tracker.get_slot(names.VERIFIED_ORDER) or None,
+            verified_order=tracker.get_slot(names.Slots.VERIFIED_ORDER) or None,
         )
         dispatcher.utter_message(json_message=request.to_custom())
-        return [SlotSet(names.HANDOFF_TRIGGER, None)]
+        return [SlotSet(names.Slots.HANDOFF_TRIGGER, None)]

@@ -13,7 +13,7 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions import names
+from actions.confirmation_subject import PendingCancellation, PendingReturn, to_slot
 from actions.context import ActionContext, current
 from actions.support import (
     Button,
@@ -24,10 +24,13 @@ from actions.support import (
     record_fact,
     verified_order,
 )
+from actions.verification import MAX_VERIFICATION_ATTEMPTS
+from bot import dialogue_names as names
 from bot.desk.handoff import Trigger
 from bot.language.formatting import format_day
 from bot.language.item_matching import ALL_ITEMS, match_lines
 from bot.language.return_reasons import reason_from_text
+from bot.language.wording import Msg, say
 from bot.orders import replies
 from bot.orders.model import Order, OrderStatus
 from bot.orders.rules.returns import eligible_lines, local_date
@@ -42,7 +45,9 @@ def _other_order_buttons(context: ActionContext, order: Order) -> list[Button]:
     tz = context.shop.policy.timezone
     return [
         button(
-            f"{o.number} (placed {format_day(local_date(o.placed_at, tz))})", "inform", order_number=o.number
+            say(Msg.BUTTON_OTHER_ORDER, order=o.number, day=format_day(local_date(o.placed_at, tz))),
+            names.Intents.INFORM,
+            {names.Entities.ORDER_NUMBER: o.number},
         )
         for o in others[:4]
     ]
@@ -67,10 +72,14 @@ def _delay(context: ActionContext, order: Order, tracker: Tracker) -> Answer:
 
 def _eligibility(context: ActionContext, order: Order, tracker: Tracker) -> Answer:
     report = context.shop.returns(order, reason_from_text(latest_text(tracker)))
-    wanted = {line.id for line in match_lines(order.lines, tracker.get_slot(names.PRODUCT))}
+    wanted = {line.id for line in match_lines(order.lines, tracker.get_slot(names.Slots.PRODUCT))}
     decisions = [d for d in report.lines if d.line.id in wanted] or report.lines
     reply = replies.return_eligibility(order, decisions, cite_words(context))
-    buttons = [button("Start a return", names.START_RETURN)] if eligible_lines(decisions) else []
+    buttons = (
+        [button(say(Msg.BUTTON_START_A_RETURN), names.Intents.START_RETURN)]
+        if eligible_lines(decisions)
+        else []
+    )
     return reply.text, buttons, []
 
 
@@ -80,8 +89,8 @@ def _start_return(context: ActionContext, order: Order, tracker: Tracker) -> Ans
     eligible = eligible_lines(report.lines)
     if not eligible:
         text = replies.return_eligibility(order, report.lines, cite_words(context)).text
-        return "None of the items on this order can be returned now.\n" + text, [], []
-    product = tracker.get_slot(names.PRODUCT)
+        return f"{say(Msg.NOTHING_RETURNABLE_NOW)}\n{text}", [], []
+    product = tracker.get_slot(names.Slots.PRODUCT)
     chosen = match_lines([d.line for d in eligible], product) if product else []
     if product and not chosen:
         named = {line.id for line in match_lines(order.lines, product)}
@@ -89,17 +98,26 @@ def _start_return(context: ActionContext, order: Order, tracker: Tracker) -> Ans
             refused = [d for d in report.lines if d.line.id in named]
             return replies.return_eligibility(order, refused, cite_words(context)).text, [], []
     if not chosen and len(eligible) > 1:
-        buttons = [button(d.line.name, names.START_RETURN, product=d.line.name) for d in eligible]
-        buttons.append(button("All of them", names.START_RETURN, product=ALL_ITEMS))
-        return "Which item would you like to return?", buttons, []
+        buttons = [
+            button(d.line.name, names.Intents.START_RETURN, {names.Entities.PRODUCT: d.line.name})
+            for d in eligible
+        ]
+        everything = {names.Entities.PRODUCT: ALL_ITEMS}
+        buttons.append(button(say(Msg.BUTTON_ALL_ITEMS), names.Intents.START_RETURN, everything))
+        return say(Msg.WHICH_ITEM_TO_RETURN), buttons, []
     lines = chosen or [eligible[0].line]
-    ids = ",".join(str(line.id) for line in lines)
-    listing = ", ".join(f"{line.quantity} × {line.name}" for line in lines)
-    subject = f"{names.SUBJECT_RETURN}|{order.number}|{ids}|{reason.value}"
+    listing = ", ".join(say(Msg.ITEM, quantity=line.quantity, name=line.name) for line in lines)
+    subject = PendingReturn(order.number, tuple(line.id for line in lines), reason)
     return (
-        f"Shall I start a return for {listing} from order {order.number}?",
-        [button("Yes, start the return", names.AFFIRM), button("No", names.DENY)],
-        [SlotSet(names.AWAITING_CONFIRMATION, True), SlotSet(names.CONFIRMATION_SUBJECT, subject)],
+        say(Msg.CONFIRM_RETURN, items=listing, order=order.number),
+        [
+            button(say(Msg.BUTTON_YES_START_THE_RETURN), names.Intents.AFFIRM),
+            button(say(Msg.BUTTON_NO), names.Intents.DENY),
+        ],
+        [
+            SlotSet(names.Slots.AWAITING_CONFIRMATION, True),
+            SlotSet(names.Slots.CONFIRMATION_SUBJECT, to_slot(subject)),
+        ],
     )
 
 
@@ -114,11 +132,14 @@ def _cancel(context: ActionContext, order: Order, tracker: Tracker) -> Answer:
     if not decision.allowed:
         return reply.text, [], []
     return (
-        f"{reply.text}\nDo you want me to cancel order {order.number} now?",
-        [button("Yes, cancel it", names.AFFIRM), button("No, keep it", names.DENY)],
+        f"{reply.text}\n{say(Msg.CONFIRM_CANCEL, order=order.number)}",
         [
-            SlotSet(names.AWAITING_CONFIRMATION, True),
-            SlotSet(names.CONFIRMATION_SUBJECT, f"{names.SUBJECT_CANCEL}|{order.number}"),
+            button(say(Msg.BUTTON_YES_CANCEL), names.Intents.AFFIRM),
+            button(say(Msg.BUTTON_NO_KEEP_IT), names.Intents.DENY),
+        ],
+        [
+            SlotSet(names.Slots.AWAITING_CONFIRMATION, True),
+            SlotSet(names.Slots.CONFIRMATION_SUBJECT, to_slot(PendingCancellation(order.number))),
         ],
     )
 
@@ -128,8 +149,7 @@ def _change_address(context: ActionContext, order: Order, tracker: Tracker) -> A
     shipped = [a.shipment for a in report.deliveries if a.shipment is not None and a.shipment.shipped_at]
     if order.status in (OrderStatus.CANCELLED, OrderStatus.RETURNED, OrderStatus.REFUNDED):
         return (
-            f"Order {order.number} is {replies.STATUS_WORDS[order.status]}, "
-            "so there is no delivery to change.",
+            say(Msg.ADDRESS_NO_DELIVERY, order=order.number, status=say(replies.STATUS_WORDS[order.status])),
             [],
             [],
         )
@@ -137,29 +157,26 @@ def _change_address(context: ActionContext, order: Order, tracker: Tracker) -> A
         carriers = ", ".join(sorted({s.carrier for s in shipped}))
         links = "\n".join(s.tracking_url for s in shipped)
         return (
-            f"Order {order.number} has already left our warehouse with {carriers}, "
-            "so we can no longer change "
-            f"its address. The carrier's tracking page may offer a redirection:\n{links}",
+            say(Msg.ADDRESS_TOO_LATE, order=order.number, carriers=carriers, links=links),
             [handoff_button(Trigger.RULES)],
             [],
         )
     return (
-        f"Order {order.number} hasn't shipped yet, so its address can still be changed. I can't change it "
-        "myself: one of our team will do it for you.",
+        say(Msg.ADDRESS_CAN_CHANGE, order=order.number),
         [handoff_button(Trigger.RULES)],
         [],
     )
 
 
 ANSWERS: dict[str, Callable[[ActionContext, Order, Tracker], Answer]] = {
-    names.ORDER_STATUS: _status,
-    names.TRACKING_INFO: _tracking,
-    names.SHIPPING_DELAY: _delay,
-    names.RETURN_ELIGIBILITY: _eligibility,
-    names.START_RETURN: _start_return,
-    names.REFUND_STATUS: _refunds,
-    names.CANCEL_ORDER: _cancel,
-    names.CHANGE_ADDRESS: _change_address,
+    names.Intents.ORDER_STATUS: _status,
+    names.Intents.TRACKING_INFO: _tracking,
+    names.Intents.SHIPPING_DELAY: _delay,
+    names.Intents.RETURN_ELIGIBILITY: _eligibility,
+    names.Intents.START_RETURN: _start_return,
+    names.Intents.REFUND_STATUS: _refunds,
+    names.Intents.CANCEL_ORDER: _cancel,
+    names.Intents.CHANGE_ADDRESS: _change_address,
 }
 
 
@@ -167,29 +184,31 @@ class ActionAnswerRequest(Action):
     """Answer the pending request about the verified order, or offer a person when verification failed."""
 
     def name(self) -> str:
-        return "action_answer_request"
+        return names.Actions.ANSWER_REQUEST
 
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
         context = current()
         order = verified_order(context, tracker)
-        cleanup: list[EventType] = [SlotSet(names.PRODUCT, None), SlotSet(names.ORDER_POINTER, None)]
+        cleanup: list[EventType] = [
+            SlotSet(names.Slots.PRODUCT, None),
+            SlotSet(names.Slots.ORDER_POINTER, None),
+        ]
         if order is None:
-            if (tracker.get_slot(names.VERIFICATION_ATTEMPTS) or 0) >= names.MAX_VERIFICATION_ATTEMPTS:
+            if (tracker.get_slot(names.Slots.VERIFICATION_ATTEMPTS) or 0) >= MAX_VERIFICATION_ATTEMPTS:
                 dispatcher.utter_message(
-                    text="I can't share order details without matching the order number to its email "
-                    "address or postcode. One of our team can help you check it.",
+                    text=say(Msg.VERIFICATION_FAILED),
                     buttons=[handoff_button(Trigger.VERIFICATION_FAILED)],
                 )
                 return [
                     *cleanup,
-                    SlotSet(names.VERIFICATION_ATTEMPTS, 0.0),
-                    SlotSet(names.PENDING_REQUEST, None),
+                    SlotSet(names.Slots.VERIFICATION_ATTEMPTS, 0.0),
+                    SlotSet(names.Slots.PENDING_REQUEST, None),
                 ]
-            dispatcher.utter_message(response="utter_ask_order_number")
+            dispatcher.utter_message(response=names.Responses.ASK_ORDER_NUMBER)
             return cleanup
-        request = tracker.get_slot(names.PENDING_REQUEST) or names.ORDER_STATUS
+        request = tracker.get_slot(names.Slots.PENDING_REQUEST) or names.Intents.ORDER_STATUS
         answer = ANSWERS.get(request, _status)
         text, buttons, events = answer(context, order, tracker)
         dispatcher.utter_message(text=text, buttons=buttons or None)

@@ -11,7 +11,9 @@ from rasa_sdk.types import DomainDict
 
 from actions.context import current
 from actions.support import handoff_button, latest_text, quote_passage, record_fact
+from bot import dialogue_names as names
 from bot.desk.handoff import Trigger
+from bot.language.wording import Msg, say
 from knowledge.retriever import Answer
 
 logger = logging.getLogger(__name__)
@@ -30,7 +32,7 @@ def answer_from_documents(dispatcher: CollectingDispatcher, tracker: Tracker) ->
 
 class ActionAnswerPolicy(Action):
     def name(self) -> str:
-        return "action_answer_policy"
+        return names.Actions.ANSWER_POLICY
 
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
@@ -38,8 +40,7 @@ class ActionAnswerPolicy(Action):
         answer = answer_from_documents(dispatcher, tracker)
         if not answer.answered:
             dispatcher.utter_message(
-                text="I don't have that in our policies, so I'd rather not guess. "
-                "One of our team can answer it.",
+                text=say(Msg.NOT_IN_THE_POLICIES),
                 buttons=[handoff_button(Trigger.UNANSWERED)],
             )
             record_fact(dispatcher, "policy_unanswered", "no passage passed the threshold", answer.score)
@@ -53,14 +54,11 @@ class ActionOutOfScope(Action):
     out-of-scope answer."""
 
     def name(self) -> str:
-        return "action_out_of_scope"
+        return names.Actions.OUT_OF_SCOPE
 
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
         if not answer_from_documents(dispatcher, tracker).answered:
-            dispatcher.utter_message(
-                text="Sorry, that's not something I can help with. I can help with your orders, "
-                "deliveries, returns, refunds and our shop policies."
-            )
+            dispatcher.utter_message(text=say(Msg.OUT_OF_SCOPE))
         return []

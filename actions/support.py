@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from typing import Any
 
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions import names
 from actions.context import ActionContext
+from bot import dialogue_names as names
 from bot.desk.handoff import Trigger
 from bot.language.order_numbers import normalise_order_number
+from bot.language.wording import Msg, say
 from bot.orders.model import Order, VerificationFailed
 from bot.payload import AssistantPayload, fact
 from knowledge.rendering import for_chat
@@ -19,7 +21,8 @@ from knowledge.rendering import for_chat
 Button = dict[str, str]
 
 
-def button(title: str, intent: str, **entities: str) -> Button:
+def button(title: str, intent: str, entities: Mapping[str, str] | None = None) -> Button:
+    """A quick reply that sends ``intent`` (with ``entities``) as if the shopper had said it."""
     payload = "/" + intent
     if entities:
         payload += json.dumps(entities, separators=(",", ":"))
@@ -28,7 +31,11 @@ def button(title: str, intent: str, **entities: str) -> Button:
 
 def handoff_button(trigger: Trigger) -> Button:
     """ "Talk to a person", carrying why it was offered so the escalation records the real trigger."""
-    return button("Talk to a person", names.HUMAN_HANDOFF, handoff_trigger=trigger.value)
+    return button(
+        say(Msg.BUTTON_TALK_TO_A_PERSON),
+        names.Intents.HUMAN_HANDOFF,
+        {names.Entities.HANDOFF_TRIGGER: trigger.value},
+    )
 
 
 def latest_text(tracker: Tracker) -> str:
@@ -52,12 +59,12 @@ def cite_words(context: ActionContext):  # type: ignore[no-untyped-def]
 
 def verified_order(context: ActionContext, tracker: Tracker) -> Order | None:
     """The conversation's verified order, re-read from the order system; None unless it was verified."""
-    number = tracker.get_slot(names.VERIFIED_ORDER)
-    contact = tracker.get_slot(names.CONTACT)
+    number = tracker.get_slot(names.Slots.VERIFIED_ORDER)
+    contact = tracker.get_slot(names.Slots.CONTACT)
     if (
         not number
         or not contact
-        or normalise_order_number(str(tracker.get_slot(names.ORDER_NUMBER) or "")) != number
+        or normalise_order_number(str(tracker.get_slot(names.Slots.ORDER_NUMBER) or "")) != number
     ):
         return None
     try:
@@ -92,6 +99,6 @@ def quote_passage(
 ) -> None:
     """Say a passage of the policy documents in their own words, laid out for a chat window, with its
     source (and ``follow_up`` in the same message), and record it for the escalation record."""
-    message = f"{for_chat(text)}\n(Source: {source})"
+    message = say(Msg.SOURCE_BELOW, text=for_chat(text), source=source)
     dispatcher.utter_message(text=f"{message}\n{follow_up}" if follow_up else message)
     record_fact(dispatcher, POLICY_PASSAGE, f"{source}: {text}", score)

@@ -16,15 +16,18 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions import names
 from actions.context import current
 from actions.support import latest_intent, latest_text, quote_passage, verified_order
+from bot import dialogue_names as names
 from bot.language.extraction import extract
 from bot.language.order_numbers import find_order_number, normalise_order_number
+from bot.language.wording import Msg, say
 from bot.orders.model import VerificationFailed
 from bot.orders.rules.clauses import Clause
 
 logger = logging.getLogger(__name__)
+
+MAX_VERIFICATION_ATTEMPTS = 3
 
 _BARE_NUMBER = re.compile(r"^\s*#?\s*(sd)?[\s-]?\d{5,6}\s*[.!]?\s*$", re.IGNORECASE)
 
@@ -44,31 +47,31 @@ class ActionRememberRequest(Action):
     """
 
     def name(self) -> str:
-        return "action_remember_request"
+        return names.Actions.REMEMBER_REQUEST
 
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
         intent = latest_intent(tracker)
-        if intent == names.REFUND_STATUS and verified_order(current(), tracker) is None:
+        if intent == names.Intents.REFUND_STATUS and verified_order(current(), tracker) is None:
             timing = current().cite(Clause.REFUNDS_TIMING)
             if timing is not None:
                 quote_passage(
                     dispatcher,
                     timing.text,
                     timing.source,
-                    follow_up="To check the refund on your order, I need to find the order first.",
+                    follow_up=say(Msg.REFUND_NEEDS_THE_ORDER),
                 )
         if intent in names.ORDER_REQUESTS:
-            return [SlotSet(names.PENDING_REQUEST, intent)]
-        if not tracker.get_slot(names.PENDING_REQUEST):
-            return [SlotSet(names.PENDING_REQUEST, names.ORDER_STATUS)]
+            return [SlotSet(names.Slots.PENDING_REQUEST, intent)]
+        if not tracker.get_slot(names.Slots.PENDING_REQUEST):
+            return [SlotSet(names.Slots.PENDING_REQUEST, names.Intents.ORDER_STATUS)]
         return []
 
 
 class ValidateVerifyOrderForm(FormValidationAction):
     def name(self) -> str:
-        return "validate_verify_order_form"
+        return names.Actions.VALIDATE_VERIFY_ORDER_FORM
 
     async def required_slots(
         self,
@@ -77,7 +80,7 @@ class ValidateVerifyOrderForm(FormValidationAction):
         tracker: Tracker,
         domain: DomainDict,
     ) -> list[str]:
-        if (tracker.get_slot(names.VERIFICATION_ATTEMPTS) or 0) >= names.MAX_VERIFICATION_ATTEMPTS:
+        if (tracker.get_slot(names.Slots.VERIFICATION_ATTEMPTS) or 0) >= MAX_VERIFICATION_ATTEMPTS:
             return []  # stop asking; action_answer_request offers a person
         return domain_slots
 
@@ -90,15 +93,17 @@ class ValidateVerifyOrderForm(FormValidationAction):
             return {}  # a button payload: its entities are already slots
         found = extract(text).order_numbers
         if found:
-            return {names.ORDER_NUMBER: found[0]}
-        if tracker.get_slot(names.REQUESTED_SLOT) == names.ORDER_NUMBER and _BARE_NUMBER.match(text):
-            return {names.ORDER_NUMBER: find_order_number(text)}
-        if tracker.get_slot(names.ORDER_POINTER) == "latest":
+            return {names.Slots.ORDER_NUMBER: found[0]}
+        if tracker.get_slot(names.Slots.REQUESTED_SLOT) == names.Slots.ORDER_NUMBER and _BARE_NUMBER.match(
+            text
+        ):
+            return {names.Slots.ORDER_NUMBER: find_order_number(text)}
+        if tracker.get_slot(names.Slots.ORDER_POINTER) == names.ORDER_POINTER_LATEST:
             order = verified_order(current(), tracker)
             if order is not None:
                 newest = current().shop.customer_orders(order, limit=1)
                 if newest:
-                    return {names.ORDER_NUMBER: newest[0].number, names.ORDER_POINTER: None}
+                    return {names.Slots.ORDER_NUMBER: newest[0].number, names.Slots.ORDER_POINTER: None}
         return {}
 
     async def extract_contact(
@@ -109,10 +114,10 @@ class ValidateVerifyOrderForm(FormValidationAction):
             return {}
         found = extract(text)
         if found.emails:
-            return {names.CONTACT: found.emails[0]}
+            return {names.Slots.CONTACT: found.emails[0]}
         # a postcode only when we asked for one, so "M1" in a sentence is never taken for one
-        if found.postcodes and tracker.get_slot(names.REQUESTED_SLOT) == names.CONTACT:
-            return {names.CONTACT: found.postcodes[0]}
+        if found.postcodes and tracker.get_slot(names.Slots.REQUESTED_SLOT) == names.Slots.CONTACT:
+            return {names.Slots.CONTACT: found.postcodes[0]}
         return {}
 
     def validate_order_number(
@@ -120,16 +125,13 @@ class ValidateVerifyOrderForm(FormValidationAction):
     ) -> dict[str, Any]:
         number = normalise_order_number(str(value or ""))
         if number is None:
-            dispatcher.utter_message(
-                text="That doesn't look like one of our order numbers: they start with SD followed by "
-                "five digits, like SD-10023."
-            )
-        return {names.ORDER_NUMBER: number}
+            dispatcher.utter_message(text=say(Msg.NOT_AN_ORDER_NUMBER))
+        return {names.Slots.ORDER_NUMBER: number}
 
     def validate_contact(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
-        return {names.CONTACT: str(value or "").strip() or None}
+        return {names.Slots.CONTACT: str(value or "").strip() or None}
 
     async def get_validation_events(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
@@ -137,8 +139,8 @@ class ValidateVerifyOrderForm(FormValidationAction):
         """Check each slot's form, then, once both are known and one of them is new, the pair together."""
         events = await super().get_validation_events(dispatcher, tracker, domain)
         changed = {e["name"] for e in events if e.get("event") == "slot"}
-        number, contact = tracker.get_slot(names.ORDER_NUMBER), tracker.get_slot(names.CONTACT)
-        if not ({names.ORDER_NUMBER, names.CONTACT} & changed) or not (number and contact):
+        number, contact = tracker.get_slot(names.Slots.ORDER_NUMBER), tracker.get_slot(names.Slots.CONTACT)
+        if not ({names.Slots.ORDER_NUMBER, names.Slots.CONTACT} & changed) or not (number and contact):
             return events
         outcome = self._verify(number, contact, dispatcher, tracker)
         tracker.slots.update(outcome)
@@ -151,25 +153,20 @@ class ValidateVerifyOrderForm(FormValidationAction):
         try:
             current().shop.verify(number, contact, client=client_of(tracker))
         except VerificationFailed:
-            attempts = int(tracker.get_slot(names.VERIFICATION_ATTEMPTS) or 0) + 1
-            if attempts >= names.MAX_VERIFICATION_ATTEMPTS:
-                dispatcher.utter_message(
-                    text="I still can't match that order number with that email address or postcode."
-                )
+            attempts = int(tracker.get_slot(names.Slots.VERIFICATION_ATTEMPTS) or 0) + 1
+            if attempts >= MAX_VERIFICATION_ATTEMPTS:
+                dispatcher.utter_message(text=say(Msg.STILL_NO_MATCH))
             else:
-                dispatcher.utter_message(
-                    text="I can't match that order number with that email address or postcode. "
-                    "Please check both and try again."
-                )
+                dispatcher.utter_message(text=say(Msg.NO_MATCH))
             return {
-                names.ORDER_NUMBER: None,
-                names.CONTACT: None,
-                names.VERIFIED_ORDER: None,
-                names.VERIFICATION_ATTEMPTS: float(attempts),
+                names.Slots.ORDER_NUMBER: None,
+                names.Slots.CONTACT: None,
+                names.Slots.VERIFIED_ORDER: None,
+                names.Slots.VERIFICATION_ATTEMPTS: float(attempts),
             }
         return {
-            names.ORDER_NUMBER: number,
-            names.CONTACT: contact,
-            names.VERIFIED_ORDER: number,
-            names.VERIFICATION_ATTEMPTS: 0.0,
+            names.Slots.ORDER_NUMBER: number,
+            names.Slots.CONTACT: contact,
+            names.Slots.VERIFIED_ORDER: number,
+            names.Slots.VERIFICATION_ATTEMPTS: 0.0,
         }

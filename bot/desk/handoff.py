@@ -14,6 +14,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from functools import lru_cache
 
+from bot.dialogue_names import CHITCHAT
+from bot.language.wording import Msg, say
 from bot.policy import Policy
 
 
@@ -146,7 +148,7 @@ def summarize(facts: EscalationFacts) -> str:
         lines.append(f"Verified order: {facts.verified_order}{who}.")
     else:
         lines.append("No order verified.")
-    asked = [i.replace("_", " ") for i in dict.fromkeys(facts.intents) if i not in _CHITCHAT]
+    asked = [i.replace("_", " ") for i in dict.fromkeys(facts.intents) if i not in CHITCHAT]
     if asked:
         lines.append("Asked about: " + ", ".join(asked) + ".")
     for fact in facts.facts[-4:]:
@@ -155,11 +157,6 @@ def summarize(facts: EscalationFacts) -> str:
     if facts.last_shopper_message:
         lines.append(f'Last message: "{_clip(facts.last_shopper_message, 200)}"')
     return "\n".join(lines)
-
-
-_CHITCHAT = frozenset(
-    {"greet", "goodbye", "thank", "affirm", "deny", "inform", "nlu_fallback", "human_handoff"}
-)
 
 
 def _clip(text: str, limit: int) -> str:
@@ -184,19 +181,19 @@ def queue_notice(
     """What a shopper waiting for a person is told: place and expected wait, or email follow-up."""
     if agents_online:
         wait = max(1, position * average_handling_minutes)
-        ahead = "You're next" if position <= 1 else f"You're number {position} in the queue"
-        return QueueNotice(
-            f"I'm bringing in one of our team. {ahead}; the expected wait is about {wait} minutes. "
-            "They'll see everything we've talked about, so you won't need to repeat yourself.",
-            email_follow_up=False,
+        text = (
+            say(Msg.QUEUE_NEXT, minutes=wait)
+            if position <= 1
+            else say(Msg.QUEUE_POSITION, position=position, minutes=wait)
         )
-    opens = next_opening.astimezone(policy.timezone)
-    when = f"{opens:%A} at {opens:%H:%M}"
-    to = f" at {mask_email(email)}" if email else ""
+        return QueueNotice(text, email_follow_up=False)
+    opened = next_opening.astimezone(policy.timezone)
+    opens = say(Msg.OPENS_AT, weekday=f"{opened:%A}", time=f"{opened:%H:%M}")
+    hours = policy.email_reply_within_hours
     return QueueNotice(
-        f"Our team is offline right now (back {when} UK time). They'll reply by email{to} within "
-        f"{policy.email_reply_within_hours} hours, with everything we've talked about."
-        + ("" if email else " What email address should they reply to?"),
+        say(Msg.TEAM_OFFLINE, opens=opens, email=mask_email(email), hours=hours)
+        if email
+        else say(Msg.TEAM_OFFLINE_NO_EMAIL, opens=opens, hours=hours),
         email_follow_up=True,
     )
 

@@ -12,6 +12,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from bot.language.formatting import format_day, format_money
+from bot.language.wording import Msg, say
 from bot.orders.model import Order, OrderStatus, Refund, RefundStatus, Return
 from bot.orders.rules.cancellation import CancellationDecision
 from bot.orders.rules.clauses import Clause
@@ -26,28 +27,28 @@ def no_citation(_clause: Clause) -> str | None:
     return None
 
 
-STATUS_WORDS: dict[OrderStatus, str] = {
-    OrderStatus.PENDING: "waiting for payment",
-    OrderStatus.PAID: "paid and waiting to be packed",
-    OrderStatus.PROCESSING: "being packed at our warehouse",
-    OrderStatus.PARTIALLY_SHIPPED: "partly with the carrier",
-    OrderStatus.SHIPPED: "with the carrier",
-    OrderStatus.DELIVERED: "delivered",
-    OrderStatus.CANCELLED: "cancelled",
-    OrderStatus.RETURNED: "returned",
-    OrderStatus.REFUNDED: "refunded",
+STATUS_WORDS: dict[OrderStatus, Msg] = {
+    OrderStatus.PENDING: Msg.STATUS_PENDING,
+    OrderStatus.PAID: Msg.STATUS_PAID,
+    OrderStatus.PROCESSING: Msg.STATUS_PROCESSING,
+    OrderStatus.PARTIALLY_SHIPPED: Msg.STATUS_PARTIALLY_SHIPPED,
+    OrderStatus.SHIPPED: Msg.STATUS_SHIPPED,
+    OrderStatus.DELIVERED: Msg.STATUS_DELIVERED,
+    OrderStatus.CANCELLED: Msg.STATUS_CANCELLED,
+    OrderStatus.RETURNED: Msg.STATUS_RETURNED,
+    OrderStatus.REFUNDED: Msg.STATUS_REFUNDED,
 }
 
-DELIVERY_HEADINGS: dict[DelayKind, str] = {
-    DelayKind.NOT_SHIPPED: "not shipped yet",
-    DelayKind.ON_TIME: "on its way and on time",
-    DelayKind.LATE: "running late",
-    DelayKind.STALLED: "waiting for a tracking update",
-    DelayKind.EXCEPTION: "held up by a problem the carrier reported",
-    DelayKind.LOST: "lost in transit",
-    DelayKind.DISRUPTED: "delayed by a disruption",
-    DelayKind.DELIVERED: "delivered",
-    DelayKind.RETURNED_TO_SENDER: "being returned to us by the carrier",
+DELIVERY_HEADINGS: dict[DelayKind, Msg] = {
+    DelayKind.NOT_SHIPPED: Msg.DELIVERY_NOT_SHIPPED,
+    DelayKind.ON_TIME: Msg.DELIVERY_ON_TIME,
+    DelayKind.LATE: Msg.DELIVERY_LATE,
+    DelayKind.STALLED: Msg.DELIVERY_STALLED,
+    DelayKind.EXCEPTION: Msg.DELIVERY_EXCEPTION,
+    DelayKind.LOST: Msg.DELIVERY_LOST,
+    DelayKind.DISRUPTED: Msg.DELIVERY_DISRUPTED,
+    DelayKind.DELIVERED: Msg.DELIVERY_DELIVERED,
+    DelayKind.RETURNED_TO_SENDER: Msg.DELIVERY_RETURNED_TO_SENDER,
 }
 
 
@@ -66,12 +67,12 @@ def _sentence(fact: str) -> str:
 
 def _with_source(text: str, clause: Clause, cite: Cite) -> str:
     source = cite(clause)
-    return f"{text} ({source})" if source else text
+    return say(Msg.CITED, text=text, source=source) if source else text
 
 
 def _items(order: Order, line_ids: Sequence[int] | None = None) -> str:
     lines = [line for line in order.lines if line_ids is None or line.id in line_ids]
-    return ", ".join(f"{line.quantity} × {line.name}" for line in lines)
+    return ", ".join(say(Msg.ITEM, quantity=line.quantity, name=line.name) for line in lines)
 
 
 def _placed(order: Order, policy: Policy) -> str:
@@ -83,40 +84,51 @@ def shipment_line(assessment: DelayAssessment, policy: Policy) -> str:
     s = assessment.shipment
     if s is None:
         estimate = (
-            f" Expected delivery: {format_day(assessment.new_estimate)}." if assessment.new_estimate else ""
+            " " + say(Msg.EXPECTED_DELIVERY, day=format_day(assessment.new_estimate))
+            if assessment.new_estimate
+            else ""
         )
-        return f"Not shipped yet.{estimate}"
-    parts = [f"{s.carrier} ({s.service_level}), tracking number {s.tracking_number}: {s.tracking_url}"]
+        return say(Msg.NOT_SHIPPED_YET) + estimate
+    parts = [
+        say(
+            Msg.SHIPMENT,
+            carrier=s.carrier,
+            service=s.service_level,
+            tracking_number=s.tracking_number,
+            tracking_url=s.tracking_url,
+        )
+    ]
     if s.delivered_at is not None:
-        parts.append(f"Delivered on {format_day(local_date(s.delivered_at, policy.timezone))}.")
+        parts.append(say(Msg.DELIVERED_ON, day=format_day(local_date(s.delivered_at, policy.timezone))))
     else:
         if s.shipped_at is not None:
-            parts.append(f"Shipped on {format_day(local_date(s.shipped_at, policy.timezone))}.")
+            parts.append(say(Msg.SHIPPED_ON, day=format_day(local_date(s.shipped_at, policy.timezone))))
         if assessment.promised_date is not None:
-            parts.append(f"Promised by {format_day(assessment.promised_date)}.")
+            parts.append(say(Msg.PROMISED_BY, day=format_day(assessment.promised_date)))
         if assessment.new_estimate is not None and assessment.new_estimate != assessment.promised_date:
-            parts.append(f"Current estimate: {format_day(assessment.new_estimate)}.")
+            parts.append(say(Msg.CURRENT_ESTIMATE, day=format_day(assessment.new_estimate)))
     return " ".join(parts)
 
 
 def order_status(order: Order, deliveries: Sequence[DelayAssessment], policy: Policy) -> Reply:
-    head = (
-        f"Order {order.number} (placed {_placed(order, policy)}) is {STATUS_WORDS[order.status]}. "
-        f"Items: {_items(order)}."
+    head = say(
+        Msg.ORDER_STATUS,
+        order=order.number,
+        placed=_placed(order, policy),
+        status=say(STATUS_WORDS[order.status]),
+        items=_items(order),
     )
     if order.status is OrderStatus.CANCELLED:
         return Reply(head)
     body = []
     for i, assessment in enumerate(deliveries, start=1):
-        prefix = f"Parcel {i} of {len(deliveries)}: " if len(deliveries) > 1 else ""
+        prefix = f"{say(Msg.PARCEL, number=i, count=len(deliveries))}: " if len(deliveries) > 1 else ""
         items = ""
         if len(deliveries) > 1 and assessment.shipment is not None:
             items = f"{_items(order, assessment.shipment.line_ids)}. "
         line = f"{prefix}{items}{shipment_line(assessment, policy)}"
         if assessment.kind not in (DelayKind.ON_TIME, DelayKind.DELIVERED, DelayKind.NOT_SHIPPED):
-            line += (
-                f' This parcel is {DELIVERY_HEADINGS[assessment.kind]}: ask me "why is it late?" for details.'
-            )
+            line += " " + say(Msg.PARCEL_NEEDS_A_LOOK, heading=say(DELIVERY_HEADINGS[assessment.kind]))
         body.append(line)
     return Reply("\n".join([head, *body]))
 
@@ -125,12 +137,11 @@ def tracking(order: Order, deliveries: Sequence[DelayAssessment], policy: Policy
     shipped = [a for a in deliveries if a.shipment is not None]
     if not shipped:
         return Reply(
-            f"Order {order.number} has not shipped yet, so there is no tracking number. "
-            + shipment_line(deliveries[0], policy)
+            say(Msg.NO_TRACKING_YET, order=order.number) + " " + shipment_line(deliveries[0], policy)
             if deliveries
-            else f"Order {order.number} has not shipped yet, so there is no tracking number."
+            else say(Msg.NO_TRACKING_YET, order=order.number)
         )
-    lines = [f"Tracking for order {order.number}:"]
+    lines = [say(Msg.TRACKING_FOR, order=order.number)]
     lines += [shipment_line(a, policy) for a in shipped]
     return Reply("\n".join(lines))
 
@@ -140,17 +151,23 @@ def delivery_explanation(
 ) -> Reply:
     """Why a parcel is where it is: the reason, any disruption notice, the new estimate, the next step."""
     if not deliveries:
-        return Reply(f"Order {order.number} is {STATUS_WORDS[order.status]}, so there is nothing on its way.")
+        return Reply(say(Msg.NOTHING_ON_ITS_WAY, order=order.number, status=say(STATUS_WORDS[order.status])))
     parts = []
     for i, a in enumerate(deliveries, start=1):
-        label = f"Parcel {i} of {len(deliveries)}" if len(deliveries) > 1 else f"Your order {order.number}"
-        text = f"{label} is {DELIVERY_HEADINGS[a.kind]}."
+        label = (
+            say(Msg.PARCEL, number=i, count=len(deliveries))
+            if len(deliveries) > 1
+            else say(Msg.YOUR_ORDER, order=order.number)
+        )
+        text = say(Msg.DELIVERY_IS, label=label, heading=say(DELIVERY_HEADINGS[a.kind]))
         if a.reasons:
             text += " " + " ".join(_sentence(r) for r in a.reasons)
         if a.disruption is not None and a.disruption.explanation not in text:
-            text += f' Notice from us, "{a.disruption.title}": {a.disruption.explanation}'
+            text += " " + say(
+                Msg.DISRUPTION_NOTICE, title=a.disruption.title, explanation=a.disruption.explanation
+            )
         if a.new_estimate is not None and a.kind is not DelayKind.DELIVERED:
-            text += f" Current estimate: {format_day(a.new_estimate)}."
+            text += " " + say(Msg.CURRENT_ESTIMATE, day=format_day(a.new_estimate))
         if a.next_step:
             text += f" {a.next_step}"
         parts.append(_with_source(text, a.clause, cite))
@@ -160,41 +177,48 @@ def delivery_explanation(
 
 def return_eligibility(order: Order, decisions: Sequence[LineEligibility], cite: Cite = no_citation) -> Reply:
     if not decisions:
-        return Reply(f"I couldn't find that item on order {order.number}.")
-    lines = [f"Returns for order {order.number}:"]
+        return Reply(say(Msg.ITEM_NOT_ON_ORDER, order=order.number))
+    lines = [say(Msg.RETURNS_FOR, order=order.number)]
     for d in decisions:
-        verdict = "can be returned" if d.eligible else "cannot be returned"
-        lines.append(_with_source(f"- {d.line.name}: {verdict}; {d.reason}", d.clause, cite))
+        verdict = say(Msg.CAN_BE_RETURNED if d.eligible else Msg.CANNOT_BE_RETURNED)
+        lines.append(
+            _with_source(
+                say(Msg.RETURN_LINE, item=d.line.name, verdict=verdict, reason=d.reason), d.clause, cite
+            )
+        )
     return Reply("\n".join(lines))
 
 
 def return_created(order: Order, created: Return, source: str | None = None) -> Reply:
     names = ", ".join(order.line(rl.line_id).name for rl in created.lines)
-    text = (
-        f"Your return {created.rma_number} for {names} from order {order.number} is registered.\n"
-        f"{created.instructions}"
+    text = say(
+        Msg.RETURN_REGISTERED,
+        rma=created.rma_number,
+        items=names,
+        order=order.number,
+        instructions=created.instructions,
     )
-    return Reply(f"{text}\n(Source: {source})" if source else text)
+    return Reply(say(Msg.SOURCE_BELOW, text=text, source=source) if source else text)
 
 
 def cancellation(order: Order, decision: CancellationDecision, cite: Cite = no_citation) -> Reply:
     if decision.allowed:
         return Reply(
             _with_source(
-                f"Order {order.number} can still be cancelled: {decision.reason}", decision.clause, cite
+                say(Msg.CAN_CANCEL, order=order.number, reason=decision.reason), decision.clause, cite
             )
         )
-    text = f"I can't cancel order {order.number}: {decision.reason.strip().rstrip('.')}."
+    text = say(Msg.CANNOT_CANCEL, order=order.number, reason=decision.reason.strip().rstrip("."))
     if decision.alternative:
         text += f" {_sentence(decision.alternative)}"
     return Reply(_with_source(text, decision.clause, cite))
 
 
-REFUND_WORDS: dict[RefundStatus, str] = {
-    RefundStatus.PENDING: "waiting to be processed",
-    RefundStatus.PROCESSING: "being processed",
-    RefundStatus.COMPLETED: "paid",
-    RefundStatus.FAILED: "not completed: the payment was refused",
+REFUND_WORDS: dict[RefundStatus, Msg] = {
+    RefundStatus.PENDING: Msg.REFUND_PENDING,
+    RefundStatus.PROCESSING: Msg.REFUND_PROCESSING,
+    RefundStatus.COMPLETED: Msg.REFUND_COMPLETED,
+    RefundStatus.FAILED: Msg.REFUND_FAILED,
 }
 
 
@@ -203,27 +227,30 @@ def refunds(order: Order, items: Sequence[Refund], policy: Policy, cite: Cite = 
         open_returns = [r for r in order.returns if r.status.value in ("requested", "in_transit", "received")]
         if open_returns:
             r = open_returns[0]
-            text = (
-                f"There is no refund on order {order.number} yet. Your return {r.rma_number} is "
-                f"{r.status.value.replace('_', ' ')}; we refund within "
-                f"{policy.refund_processing_business_days} "
-                "business days of receiving it."
+            text = say(
+                Msg.NO_REFUND_YET,
+                order=order.number,
+                rma=r.rma_number,
+                return_status=r.status.value.replace("_", " "),
+                days=policy.refund_processing_business_days,
             )
             return Reply(_with_source(text, Clause.REFUNDS_TIMING, cite))
-        return Reply(f"There is no refund on order {order.number}.")
+        return Reply(say(Msg.NO_REFUND, order=order.number))
     lines = []
     for refund in items:
         amount = format_money(refund.amount, refund.currency)
-        text = f"Refund of {amount} to your {refund.method.replace('_', ' ')}: {REFUND_WORDS[refund.status]}"
+        method, status = refund.method.replace("_", " "), say(REFUND_WORDS[refund.status])
         if refund.completed_at is not None:
-            text += f" on {format_day(local_date(refund.completed_at, policy.timezone))}"
+            day = format_day(local_date(refund.completed_at, policy.timezone))
+            text = say(Msg.REFUND_DONE, amount=amount, method=method, status=status, day=day)
         else:
-            text += f" (started {format_day(local_date(refund.created_at, policy.timezone))})"
-        lines.append(text + ".")
+            day = format_day(local_date(refund.created_at, policy.timezone))
+            text = say(Msg.REFUND_STARTED, amount=amount, method=method, status=status, day=day)
+        lines.append(text)
     if any(r.status is RefundStatus.COMPLETED and r.method == "card" for r in items):
-        lines.append(
-            f"Card refunds can take up to {policy.refund_bank_days} further days to show on your statement."
-        )
+        lines.append(say(Msg.CARD_REFUND_DELAY, days=policy.refund_bank_days))
     return Reply(
-        _with_source(f"Refunds for order {order.number}:\n" + "\n".join(lines), Clause.REFUNDS_TIMING, cite)
+        _with_source(
+            say(Msg.REFUNDS_FOR, order=order.number) + "\n" + "\n".join(lines), Clause.REFUNDS_TIMING, cite
+        )
     )

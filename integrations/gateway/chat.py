@@ -31,13 +31,14 @@ from bot.desk.conversations.model import (
     Status,
 )
 from bot.desk.conversations.store import ConversationStore
+from bot.language.wording import Msg, say
 from integrations.gateway.hub import Hub
 from integrations.gateway.metrics import Metrics
 from integrations.gateway.rasa import RasaClient, RasaReply, RasaUnavailable
 
 log = logging.getLogger(__name__)
 
-ASSISTANT_UNAVAILABLE = "The assistant is unavailable right now; please try again in a minute."
+ASSISTANT_UNAVAILABLE = say(Msg.ASSISTANT_UNAVAILABLE)
 
 CustomHook = Callable[[Conversation, dict[str, Any]], Awaitable[None] | None]
 # Runs on every shopper message before the assistant is asked; a list of replies means "handled here"

@@ -28,6 +28,7 @@ from typing import Any
 from sqlalchemy.orm import Session, sessionmaker
 from starlette.concurrency import run_in_threadpool
 
+from bot import dialogue_names as names
 from bot.clock import Clock
 from bot.desk.agents.model import Agent
 from bot.desk.conversations.model import Author, Button, Conversation, Message, NewMessage, Status
@@ -50,6 +51,7 @@ from bot.desk.handoff import (
 )
 from bot.desk.support_hours import agents_online, next_opening
 from bot.language.contact_details import first_email
+from bot.language.wording import Msg, say
 from bot.orders.model import Order
 from bot.orders.repository import OrderRepository
 from bot.payload import AssistantPayload
@@ -60,12 +62,9 @@ from integrations.gateway.rasa import RasaClient, RasaUnavailable
 log = logging.getLogger(__name__)
 
 CSAT_PREFIX = "csat:"
-SURVEY_QUESTION = "How did we do today? Please rate your experience from 1 (poor) to 5 (excellent)."
+SURVEY_QUESTION = say(Msg.SURVEY_QUESTION)
 SURVEY_BUTTONS = tuple(Button(str(n), f"{CSAT_PREFIX}{n}") for n in range(1, 6))
-BACK_WITH_ASSISTANT = (
-    "You're back with the assistant. I still have the details of your order, so just ask if there's "
-    "anything else."
-)
+BACK_WITH_ASSISTANT = say(Msg.BACK_WITH_THE_ASSISTANT)
 
 
 class HandoffError(Exception):
@@ -106,7 +105,8 @@ def _seen(tracker: dict[str, Any]) -> tuple[list[str], list[dict[str, Any]]]:
         if name:
             intents.append(str(name))
         for entity in parse.get("entities") or []:
-            if entity.get("entity") and entity.get("entity") != "email":  # emails stay out of the record
+            # emails stay out of the record
+            if entity.get("entity") and entity.get("entity") != names.Entities.EMAIL:
                 entities.append({"entity": entity["entity"], "value": entity.get("value")})
     return intents, entities
 
@@ -149,7 +149,7 @@ class HandoffService:
                 await run_in_threadpool(self.book.set_email, escalation.id, email)
                 return await self.chat.post(
                     conversation.id,
-                    [NewMessage(Author.SYSTEM, f"Thanks, our team will reply to {email}.")],
+                    [NewMessage(Author.SYSTEM, say(Msg.REPLY_EMAIL_NOTED, email=email))],
                 )
         if not conversation.assistant_answers or payload:
             return None
@@ -235,10 +235,10 @@ class HandoffService:
     async def _satisfaction(self, conversation: Conversation, answer: str) -> list[Message]:
         latest = await run_in_threadpool(self.book.latest_for, conversation.id)
         if latest is None or not answer.isdigit() or not 1 <= int(answer) <= 5:
-            return await self.chat.post(conversation.id, [NewMessage(Author.SYSTEM, "Thanks!")])
+            return await self.chat.post(conversation.id, [NewMessage(Author.SYSTEM, say(Msg.THANKS))])
         await run_in_threadpool(self.book.record_satisfaction, latest.id, int(answer))
         return await self.chat.post(
-            conversation.id, [NewMessage(Author.SYSTEM, "Thank you for your feedback!")]
+            conversation.id, [NewMessage(Author.SYSTEM, say(Msg.THANKS_FOR_THE_FEEDBACK))]
         )
 
     # --- from the agent's side ---------------------------------------------------------------------
@@ -265,7 +265,7 @@ class HandoffService:
             await self._pause(cid)
         await self.chat.set_status(cid, Status.AGENT)
         await self.chat.post(
-            cid, [NewMessage(Author.SYSTEM, f"{agent.display_name} from our team has joined the chat.")]
+            cid, [NewMessage(Author.SYSTEM, say(Msg.AGENT_JOINED, agent=agent.display_name))]
         )
         self._notify(escalation)
         return escalation
@@ -307,13 +307,12 @@ class HandoffService:
             except EscalationError:  # claimed since the queue was read: the agent keeps it
                 continue
             email = escalation.customer_email
-            to = f" to {email}" if email else ""
-            ask = "" if email else " What email address should they use?"
+            hours = self.policy.email_reply_within_hours
             await self._resume(
                 escalation.conversation_id,
-                f"Sorry, nobody from our team is free right now. They'll reply by email{to} within "
-                f"{self.policy.email_reply_within_hours} hours, with everything we've talked about.{ask} "
-                "Meanwhile I'm back and can keep helping with your order.",
+                say(Msg.NOBODY_FREE, email=email, hours=hours)
+                if email
+                else say(Msg.NOBODY_FREE_NO_EMAIL, hours=hours),
             )
             self._notify(escalation)
             expired.append(escalation)

@@ -56,6 +56,7 @@ from bot.desk.conversations.model import (
     Message,
 )
 from bot.desk.conversations.store import OPEN_STATUSES
+from bot.language.wording import Msg, say
 from integrations.gateway.chat import ChatService
 from integrations.gateway.hub import Hub
 from integrations.gateway.metrics import Metrics
@@ -69,20 +70,10 @@ TelegramApp: TypeAlias = Application[Any, Any, Any, Any, Any, Any]
 Context: TypeAlias = ContextTypes.DEFAULT_TYPE
 
 ALLOWED_UPDATES = [Update.MESSAGE, Update.CALLBACK_QUERY]
-HELP = (
-    "Just write to me in your own words, for example:\n"
-    "• where is my order SD-12345?\n"
-    "• can I still return my order?\n"
-    "• how long does delivery take?\n"
-    "• I'd like to talk to a person\n\n"
-    "To look up an order I'll ask for its number and the email address you ordered with."
-)
-UNSUPPORTED = (
-    "Sorry, I can only read text messages, not photos, stickers, voice notes or files. "
-    "Please type your question, and I'll do my best to help."
-)
-STALE_BUTTON = "That choice has expired; please type your answer instead."
-SOMETHING_WENT_WRONG = "Sorry, something went wrong on our side. Please try again in a moment."
+HELP = say(Msg.TELEGRAM_HELP)
+UNSUPPORTED = say(Msg.TELEGRAM_UNSUPPORTED)
+STALE_BUTTON = say(Msg.TELEGRAM_STALE_BUTTON)
+SOMETHING_WENT_WRONG = say(Msg.SOMETHING_WENT_WRONG)
 TYPING_EVERY = 4.5  # seconds; Telegram shows "typing…" for about five seconds per chat action
 CLAIMED_IDS = 4096  # message ids remembered as delivered
 CHAT_IDS = 10_000  # conversation id -> chat id entries cached for the hub follower

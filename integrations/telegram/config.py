@@ -13,6 +13,8 @@ from typing import Literal
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from bot.language.wording import Msg, say
+
 Mode = Literal["polling", "webhook"]
 
 # Telegram accepts 1-256 characters of A-Z, a-z, 0-9, _ and -; we ask for at least 32 (secrets.token_urlsafe).
@@ -40,10 +42,7 @@ class TelegramSettings(BaseSettings):
     poll_timeout: int = Field(default=30, ge=0, le=50)  # long-poll seconds per getUpdates
     send_attempts: int = Field(default=5, ge=1, le=10)  # per Bot API call, the first one included
     max_retry_after: float = Field(default=60.0, gt=0)  # a flood wait longer than this gives up instead
-    greeting: str = (
-        "Hi! I'm the shop's support assistant. I can tell you where your order is, "
-        "explain our returns and delivery policies, and put you through to a person."
-    )
+    greeting: str = say(Msg.TELEGRAM_GREETING)
 
     @field_validator("webhook_url")
     @classmethod

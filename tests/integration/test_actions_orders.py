@@ -14,6 +14,7 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.confirmation import ActionConfirm, ActionDecline
+from actions.confirmation_subject import PendingCancellation, to_slot
 from actions.context import ActionContext
 from actions.conversation import ActionFallback, ActionStopRequest
 from actions.handoff import ActionHandoff
@@ -253,6 +254,27 @@ def test_no_at_the_confirmation_creates_nothing(action_context: ActionContext) -
     messages, _ = run_action(ActionDecline(), make_tracker(slots, text="no", intent="deny"))
     assert "haven't started a return" in messages[0]["text"]
     case = CASES["delivered_5_days_ago"]
+    assert action_context.shop.verify(case.number, case.email).returns == ()
+
+
+def test_a_yes_to_a_subject_about_another_order_changes_nothing(action_context: ActionContext) -> None:
+    other = CASES["processing"].number
+    slots = verified_slots("delivered_5_days_ago", "start_return", awaiting_confirmation=True)
+    slots["confirmation_subject"] = to_slot(PendingCancellation(other))
+    messages, events = run_action(ActionConfirm(), make_tracker(slots, text="yes", intent="affirm"))
+    assert "lost track of which order" in messages[0]["text"]
+    assert slot_values(events) == {"awaiting_confirmation": False, "confirmation_subject": None}
+    case = CASES["processing"]
+    assert action_context.shop.verify(case.number, case.email).status is not OrderStatus.CANCELLED
+
+
+def test_a_yes_to_an_unreadable_subject_asks_again_and_changes_nothing(action_context: ActionContext) -> None:
+    case = CASES["delivered_5_days_ago"]
+    slots = verified_slots("delivered_5_days_ago", "start_return", awaiting_confirmation=True)
+    slots["confirmation_subject"] = f"return|{case.number}|1|changed_mind"  # the old packed format
+    messages, events = run_action(ActionConfirm(), make_tracker(slots, text="yes", intent="affirm"))
+    assert "lost track of what we were doing" in messages[0]["text"]
+    assert slot_values(events)["confirmation_subject"] is None
     assert action_context.shop.verify(case.number, case.email).returns == ()
 
 
