@@ -213,10 +213,12 @@ async def shopper(
         try:
             opened = await http.post("/api/conversations")
         except httpx.HTTPError as exc:
+            opened = None
             tally.error(f"open: {type(exc).__name__}")
-            continue
-        if opened.status_code != 201:
-            tally.error(f"open: HTTP {opened.status_code}")
+        if opened is None or opened.status_code != 201:
+            if opened is not None:
+                tally.error(f"open: HTTP {opened.status_code}")
+            await asyncio.sleep(0.5)  # a refused or failed open: back off rather than spin
             continue
         tally.latencies["open"].append(time.perf_counter() - started)
         conversation = opened.json()
