@@ -60,7 +60,7 @@ REPO = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO))
 
 from bot.ops.demo_data import DEMO_NOW, SHOWCASE  # noqa: E402
-from tests.stack import free_port, stop, wait_until_up  # noqa: E402
+from tests.stack import free_port, rasa_command, stop, wait_until_up  # noqa: E402
 
 LOCKED = "database is locked"
 TURN_TIMEOUT = 60.0
@@ -431,23 +431,7 @@ def started_stack(database_url: str | None, work: Path) -> Iterator[RunningStack
     t1 = time.perf_counter()
     commands = {
         "actions": [sys.executable, "-m", "actions.server", "--port", str(actions_port)],
-        "rasa": [
-            rasa_bin,
-            "run",
-            "--enable-api",
-            "--auth-token",
-            env["SHOPDESK_RASA_TOKEN"],
-            "-i",
-            "127.0.0.1",
-            "-p",
-            str(rasa_port),
-            "-m",
-            model,
-            "--endpoints",
-            "endpoints.yml",
-            "--credentials",
-            "credentials.yml",
-        ],
+        "rasa": rasa_command(rasa_bin, model, rasa_port, env["SHOPDESK_RASA_TOKEN"]),
         "gateway": [
             sys.executable,
             "-m",
