@@ -42,7 +42,9 @@ def converse(client: httpx.Client, rasa: str, turns: int) -> tuple[list[float], 
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--rasa", default="http://127.0.0.1:5005")
     parser.add_argument("--token", default="", help="Rasa's --auth-token, to count the tracker's events")
     parser.add_argument("--conversations", type=int, default=5)
@@ -67,7 +69,8 @@ def main() -> None:
             tracker = client.get(f"{rasa}/conversations/{sender}/tracker", params={"token": args.token})
             events = str(len(tracker.json().get("events", [])))
     first, final = statistics.median(firsts), statistics.median(lasts)
-    print(f"conversations: {args.conversations}, turns each: {args.turns}, events in the last tracker: {events}")
+    print(f"conversations: {args.conversations}, turns each: {args.turns}")
+    print(f"events in the last tracker: {events}")
     print(f"turn 1:  median {first * 1000:.1f} ms")
     print(f"turn {same_kind_as_first + 1}: median {final * 1000:.1f} ms")
     print(f"ratio: {final / first:.2f} (goal: at most 1.2)")
