@@ -78,6 +78,11 @@ def cmd_demo_seed(args: argparse.Namespace) -> int:
     from bot.orders.tables import OrderRow
 
     settings = _settings()
+    if settings.env == "production":
+        raise CliError(
+            "SHOPDESK_ENV=production: the demo shop is not loaded into a production database; "
+            "import the shop's orders with `shopdesk orders import FILE`"
+        )
     try:
         now = demo_now(args.now, settings)
     except ValueError as exc:

@@ -27,7 +27,7 @@ from bot.db import make_engine, make_session_factory
 from bot.desk.agents.store import AgentDirectory
 from bot.desk.conversations.store import ConversationStore
 from bot.desk.escalations.store import EscalationBook
-from bot.settings import Settings
+from bot.settings import Settings, refuse_unsafe_production
 from integrations.gateway.chat import ChatService, CustomHook, MessageHook
 from integrations.gateway.config import gateway_settings
 from integrations.gateway.handoff import HandoffService
@@ -45,6 +45,7 @@ def create_app(
 ) -> FastAPI:
     """The gateway. ``transport`` replaces the network under the Rasa/health HTTP client (tests only)."""
     config = gateway_settings(settings)
+    refuse_unsafe_production(config, config.cors_origins)
     custom_hooks: list[CustomHook] = []
     message_hooks: list[MessageHook] = []
 
