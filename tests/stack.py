@@ -216,7 +216,10 @@ def _run_stack(
     )
     try:
         wait_until_up(f"http://127.0.0.1:{actions_port}/health", actions, actions_log, 120)
-        wait_until_up(f"http://127.0.0.1:{rasa_port}/", rasa, rasa_log, 240)
+        # /status with the token: only this Rasa answers it (a bare "/" could be any server on a reused port)
+        wait_until_up(
+            f"http://127.0.0.1:{rasa_port}/status?token={env['SHOPDESK_RASA_TOKEN']}", rasa, rasa_log, 240
+        )
         stack = Stack(
             rasa_url=f"http://127.0.0.1:{rasa_port}",
             actions_url=f"http://127.0.0.1:{actions_port}",

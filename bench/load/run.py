@@ -454,7 +454,7 @@ def started_stack(database_url: str | None, work: Path) -> Iterator[RunningStack
                 )
         health = {
             "actions": f"http://127.0.0.1:{actions_port}/health",
-            "rasa": f"http://127.0.0.1:{rasa_port}/",
+            "rasa": f"http://127.0.0.1:{rasa_port}/status?token={env['SHOPDESK_RASA_TOKEN']}",
             "gateway": f"http://127.0.0.1:{gateway_port}/health/live",
         }
         for name, url in health.items():
