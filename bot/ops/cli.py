@@ -101,9 +101,10 @@ def cmd_demo_seed(args: argparse.Namespace) -> int:
 def cmd_orders_import(args: argparse.Namespace) -> int:
     from bot.ops.order_io import import_data, read_file
 
+    settings = _settings()
     data = read_file(args.file)
-    with _session_factory(_settings().database_url).begin() as session:
-        summary = import_data(session, data)
+    with _session_factory(settings.database_url).begin() as session:
+        summary = import_data(session, data, settings.policy.order_numbers)
     print(summary)
     return 0
 
@@ -173,8 +174,9 @@ def format_order(order: Order) -> str:
 def cmd_orders_show(args: argparse.Namespace) -> int:
     from bot.orders.repository import OrderRepository
 
-    with _session_factory(_settings().database_url)() as session:
-        order = OrderRepository(session).get_order(args.number)
+    settings = _settings()
+    with _session_factory(settings.database_url)() as session:
+        order = OrderRepository(session, settings.policy.order_numbers).get_order(args.number)
     if order is None:
         raise CliError(f"no order matches {args.number!r}")
     print(format_order(order))
