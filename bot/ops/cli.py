@@ -5,6 +5,8 @@
     shopdesk orders import FILE
     shopdesk orders export [FILE]
     shopdesk orders show NUMBER
+    shopdesk init [...]              (bot.ops.setup_cli)
+    shopdesk policy check [FILE]
 
 The agents' commands (``bot.ops.agents_cli``) and the policy index's (``knowledge.cli``) are added
 openly by ``build_parser``. A handler is ``func(args) -> int`` set with ``set_defaults(func=...)``.
@@ -23,7 +25,7 @@ from sqlalchemy.exc import OperationalError
 
 from bot.clock import parse_instant
 from bot.errors import ShopdeskError
-from bot.ops import agents_cli
+from bot.ops import agents_cli, setup_cli
 from bot.orders.model import Order
 from bot.settings import Settings
 from knowledge import cli as knowledge_cli
@@ -221,7 +223,9 @@ def build_parser() -> argparse.ArgumentParser:
     show.set_defaults(func=cmd_orders_show)
 
     agents_cli.register(sub)
-    knowledge_cli.register(sub, knowledge_defaults(_settings()))
+    settings = _settings()
+    setup_cli.register(sub, settings.policy_file)
+    knowledge_cli.register(sub, knowledge_defaults(settings))
     return parser
 
 
