@@ -1,9 +1,14 @@
 from __future__ import annotations
 
+import re
+from pathlib import Path
+
 import pytest
 
 from bot.language.extraction import extract
+from bot.language.nlu_data import nlu_yaml, order_number_regexes
 from bot.language.order_numbers import DEMO, OrderNumbers, OrderNumberShape
+from bot.policy import load_policy
 
 
 @pytest.mark.parametrize(
@@ -92,3 +97,23 @@ def test_several_shapes_are_tried_in_order() -> None:
     assert numbers.normalise("000000123") == "000000123"
     assert numbers.normalise("5501") == "HX-5501"
     assert extract("order 000000123", numbers).order_numbers == ("000000123",)
+
+
+def test_the_committed_rasa_order_number_data_is_generated_from_the_demo_policy() -> None:
+    root = Path(__file__).resolve().parents[2]
+    committed = (root / "data" / "nlu" / "order_numbers.generated.yml").read_text(encoding="utf-8")
+    assert committed == nlu_yaml(load_policy(root / "knowledge" / "policy.yml").order_numbers)
+
+
+def test_the_rasa_regexes_match_each_shape_with_its_letters_or_after_order_words_only() -> None:
+    regexes = [
+        re.compile(r, re.IGNORECASE)
+        for r in order_number_regexes(OrderNumbers(PREFIXED.shapes + SHOPIFY.shapes))
+    ]
+
+    def tagged(text: str) -> set[str]:
+        return {m.group(0) for r in regexes for m in r.finditer(text)}
+
+    assert tagged("where is HX-5501") == {"HX-5501"}
+    assert tagged("order #1001 please") == {"1001"}
+    assert tagged("my zip is 90210") == set()
