@@ -17,6 +17,7 @@ from bot.orders.model import (
     ReturnReason,
     ReturnStatus,
 )
+from bot.language.order_numbers import OrderNumbers
 from bot.orders.repository import OrderRepository
 from bot.orders.tables import ReturnRow
 
