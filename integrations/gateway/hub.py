@@ -211,7 +211,7 @@ class RedisHub(Hub):
                 if reply is not None and reply["type"] == "subscribe":
                     return pubsub
         except BaseException:
-            await pubsub.reset()
+            await pubsub.aclose()  # type: ignore[no-untyped-call]  # untyped in redis-py
             raise
 
     async def _listen(self, pubsub: PubSub) -> None:
@@ -223,7 +223,7 @@ class RedisHub(Hub):
             except (RedisError, OSError):
                 log.warning("lost the hub's Redis subscription; live subscribers will catch up")
             finally:
-                await pubsub.reset()
+                await pubsub.aclose()  # type: ignore[no-untyped-call]  # untyped in redis-py
             self._drop_all()
             while True:
                 await asyncio.sleep(RECONNECT_AFTER)

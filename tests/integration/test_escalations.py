@@ -56,7 +56,7 @@ def test_a_claim_made_after_the_queue_was_read_is_kept(session_factory: sessionm
 def test_the_database_refuses_a_second_open_escalation_for_a_conversation(
     session_factory: sessionmaker[Session],
 ) -> None:
-    book, escalation_id = _book(session_factory)
+    _, escalation_id = _book(session_factory)
     with pytest.raises(IntegrityError), session_factory.begin() as session:
         first = session.get(EscalationRow, escalation_id)
         assert first is not None
