@@ -53,6 +53,12 @@ class Settings(BaseSettings):
     # the action server's webhook only with its own. scripts/run.sh makes random ones when unset.
     rasa_token: str = ""
     action_server_token: str = ""
+    # Several gateway replicas share live delivery, rate limits, turn order and the one-replica jobs through
+    # this Redis (e.g. redis://127.0.0.1:6379/0). Unset: one gateway process keeps all of that in memory.
+    redis_url: str | None = None
+    # Prefixes every Redis key and pub/sub channel (channels ignore the URL's database number), so
+    # several deployments or test runs can share one Redis.
+    redis_prefix: str = "shopdesk"
     # Keys the hashes of verification subjects (and other server-side secrets); set it in production.
     secret_key: str = DEVELOPMENT_SECRET_KEY
     verify_window_hours: int = Field(default=24, ge=1)

@@ -28,7 +28,6 @@ from integrations.gateway.deps import (
     HubDep,
 )
 from integrations.gateway.handoff import HandoffError, HandoffService, waiting_seconds
-from integrations.gateway.hub import Event
 from integrations.gateway.ratelimit import Limit, RateLimiter, client_address
 from integrations.gateway.schemas import (
     AgentOut,
@@ -85,7 +84,7 @@ async def _act(action: Callable[..., Awaitable[T]], *args: Any) -> T:
 async def log_in(request: Request, body: LoginIn, directory: DirectoryDep) -> LoginOut:
     limiter: RateLimiter = request.app.state.rate_limiter
     allowed = Limit(request.app.state.settings.limit_logins, 60)
-    limiter.check(f"login:{client_address(request)}", allowed, "log-in attempts")
+    await limiter.check(f"login:{client_address(request)}", allowed, "log-in attempts")
     try:
         agent, token = await run_in_threadpool(directory.log_in, body.username, body.password)
     except LoginFailed:
@@ -183,7 +182,7 @@ async def canned_replies(agent: AgentDep) -> list[CannedReply]:
 
 
 @router.websocket("/ws")
-async def live(websocket: WebSocket, directory: DirectoryDep, handoff: HandoffDep, hub: HubDep) -> None:
+async def live(websocket: WebSocket, directory: DirectoryDep, hub: HubDep) -> None:
     """Live events for the console: ``{"type": "message", "message": {...}}`` for every conversation
     (internal notes included), ``{"type": "status", ...}`` and ``{"type": "queue"}`` when the queue
     changes. First frame from the client: ``{"type": "auth", "token": "..."}``. After a reconnect the
@@ -198,46 +197,32 @@ async def live(websocket: WebSocket, directory: DirectoryDep, handoff: HandoffDe
             await websocket.close(4401, "log in first")
         return
 
-    queue_changed: asyncio.Queue[None] = asyncio.Queue()
-
-    def on_change(_escalation: Escalation) -> None:
-        queue_changed.put_nowait(None)
-
-    handoff.listeners.append(on_change)
     try:
         with hub.subscribe(None) as subscription:
             await websocket.send_json({"type": "ready"})
             while True:
-                getter = asyncio.ensure_future(subscription.get())
-                changed = asyncio.ensure_future(queue_changed.get())
-                done, pending = await asyncio.wait(
-                    {getter, changed}, timeout=20, return_when="FIRST_COMPLETED"
-                )
-                for task in pending:
-                    task.cancel()
-                if not done:
+                try:
+                    event = await asyncio.wait_for(subscription.get(), 20)
+                except TimeoutError:
                     await websocket.send_json({"type": "ping"})
                     continue
-                if changed in done:
+                if event.kind == "closed":
+                    break
+                if event.kind == "queue":
                     await websocket.send_json({"type": "queue"})
-                if getter in done:
-                    event: Event = getter.result()
-                    if event.kind == "closed":
-                        break
-                    if event.kind == "status" and event.status is not None:
-                        await websocket.send_json(
-                            {
-                                "type": "status",
-                                "conversation_id": event.conversation_id,
-                                "status": event.status.value,
-                            }
-                        )
-                    elif event.message is not None and shown_to_agents(event.message):
-                        frame = ConsoleMessage.of(event.message).model_dump(mode="json")
-                        await websocket.send_json({"type": "message", "message": frame})
+                elif event.kind == "status" and event.status is not None:
+                    await websocket.send_json(
+                        {
+                            "type": "status",
+                            "conversation_id": event.conversation_id,
+                            "status": event.status.value,
+                        }
+                    )
+                elif event.message is not None and shown_to_agents(event.message):
+                    frame = ConsoleMessage.of(event.message).model_dump(mode="json")
+                    await websocket.send_json({"type": "message", "message": frame})
     except (WebSocketDisconnect, RuntimeError):
         pass
     finally:
-        handoff.listeners.remove(on_change)
         with contextlib.suppress(RuntimeError, WebSocketDisconnect):
             await websocket.close()
