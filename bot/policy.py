@@ -27,6 +27,7 @@ from pydantic import (
     BeforeValidator,
     ConfigDict,
     Field,
+    NonNegativeInt,
     ValidationError,
     field_validator,
     model_validator,
@@ -237,7 +238,7 @@ class GiftCardsFile(_Section):
 
 
 class HandoffFile(_Section):
-    unclaimed_after_minutes: PositiveInt = 10
+    unclaimed_after_minutes: NonNegativeInt = 10  # 0: offer email follow-up at once
     average_handling_minutes: PositiveInt = 5
     sensitive_topics: dict[str, list[Text]] = Field(default_factory=dict)
 
