@@ -202,6 +202,8 @@ def _run_stack(
             "endpoints.yml",
             "--credentials",
             "credentials.yml",
+            "--logging-config-file",
+            "rasa-logging.yml",
         ],
         env=env,
         cwd=ROOT,

@@ -445,6 +445,8 @@ def started_stack(database_url: str | None, work: Path) -> Iterator[RunningStack
             "endpoints.yml",
             "--credentials",
             "credentials.yml",
+            "--logging-config-file",
+            "rasa-logging.yml",
         ],
         "gateway": [
             sys.executable,

@@ -19,12 +19,12 @@ def email_from_text(text: str) -> str:
 
 # The shape spaCy's ``like_email`` accepts (``bot.language.extraction`` tags emails with it), for callers that
 # only need an email and should not load a spaCy pipeline for it (the gateway).
-_EMAIL_IN_TEXT = re.compile(r"[a-zA-Z0-9_.+-]+@[a-zA-Z0-9-]+\.[a-zA-Z0-9-.]+")
+EMAIL_IN_TEXT = re.compile(r"[a-zA-Z0-9_.+-]+@[a-zA-Z0-9-]+\.[a-zA-Z0-9-.]+")
 
 
 def first_email(text: str) -> str | None:
     """The first email in a message, in its stored form: "it's Jo@Example.com." -> "jo@example.com"."""
-    found = _EMAIL_IN_TEXT.search(text)
+    found = EMAIL_IN_TEXT.search(text)
     return email_from_text(found.group()) if found else None
 
 

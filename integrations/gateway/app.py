@@ -27,6 +27,7 @@ from bot.db import make_engine, make_session_factory
 from bot.desk.agents.store import AgentDirectory
 from bot.desk.conversations.store import ConversationStore
 from bot.desk.escalations.store import EscalationBook
+from bot.ops import log_redaction
 from bot.settings import Settings
 from integrations.gateway.chat import ChatService, CustomHook, MessageHook
 from integrations.gateway.config import gateway_settings
@@ -50,6 +51,7 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        log_redaction.install()  # personal data out of every log line, uvicorn's and SQLAlchemy's too
         # hide_parameters: database errors must not carry message text into logs
         engine = make_engine(config.database_url, hide_parameters=True)
         session_factory = make_session_factory(engine)
