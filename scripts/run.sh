@@ -70,7 +70,7 @@ wait_http "http://127.0.0.1:$RASA_PORT/status?token=$SHOPDESK_RASA_TOKEN" 180 "R
 if [ -d integrations/gateway ]; then
   step "starting the gateway (log: var/logs/gateway.log)"
   "$APP/bin/python" -m uvicorn integrations.gateway.app:create_app --factory \
-    --host 127.0.0.1 --port "$GATEWAY_PORT" > var/logs/gateway.log 2>&1 &
+    --host 127.0.0.1 --port "$GATEWAY_PORT" --ws-max-size 16384 > var/logs/gateway.log 2>&1 &
   pids+=($!)
   wait_http "http://127.0.0.1:$GATEWAY_PORT/health/live" 60 "the gateway"
   log "ready: chat with the demo shop at http://127.0.0.1:$GATEWAY_PORT/"

@@ -33,6 +33,7 @@ from integrations.gateway.chat import ChatService, CustomHook, MessageHook
 from integrations.gateway.config import gateway_settings
 from integrations.gateway.handoff import HandoffService
 from integrations.gateway.hub import Hub
+from integrations.gateway.limits import BodyLimit, SocketCaps
 from integrations.gateway.metrics import Metrics
 from integrations.gateway.rasa import RasaClient
 from integrations.gateway.ratelimit import RateLimiter
@@ -101,6 +102,10 @@ def create_app(
     app.state.settings = config
     app.state.rate_limiter = RateLimiter()
     app.state.custom_hooks = custom_hooks
+    app.state.socket_caps = SocketCaps(
+        config.max_unauthenticated_sockets, config.max_sockets_per_conversation
+    )
+    app.add_middleware(BodyLimit, max_bytes=config.max_body_bytes)
     app.add_middleware(
         CORSMiddleware,
         allow_origins=config.cors_origins,

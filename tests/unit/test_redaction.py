@@ -64,7 +64,8 @@ def test_the_rasa_logging_config_installs_redaction() -> None:
 
     config = yaml.safe_load((Path(__file__).parents[2] / "rasa-logging.yml").read_text())
     logging.config.dictConfig(config)
+    args = ("/buy{'e': 'jo@example.com'}",)
     record = logging.getLogger("rasa.test").makeRecord(
-        "rasa.test", logging.WARNING, __file__, 1, "unknown intent in %s", ("/buy{'e': 'jo@example.com'}",), None
+        "rasa.test", logging.WARNING, __file__, 1, "unknown intent in %s", args, None
     )
     assert "jo@example.com" not in record.getMessage()
