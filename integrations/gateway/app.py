@@ -59,7 +59,14 @@ def create_app(
         hub = Hub()
         app_metrics = Metrics(live_connections=lambda: hub.subscriber_count)
         async with httpx.AsyncClient(transport=transport, timeout=config.rasa_timeout) as http:
-            rasa = RasaClient(http, config.rasa_url, config.rasa_timeout, app_metrics, config.rasa_token)
+            rasa = RasaClient(
+                http,
+                config.rasa_url,
+                config.rasa_timeout,
+                app_metrics,
+                config.rasa_token,
+                late_reply_timeout=config.rasa_late_reply_timeout,
+            )
             # Chat timestamps are real instants even when SHOPDESK_NOW pins the order system's clock.
             store = ConversationStore(session_factory, system_clock)
             app.state.session_factory = session_factory
@@ -89,6 +96,7 @@ def create_app(
                 watcher.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
                     await watcher
+                await chat.stop_late_replies()
                 custom_hooks.remove(handoff.on_custom)
                 message_hooks.remove(handoff.on_shopper_message)
                 engine.dispose()

@@ -8,7 +8,9 @@ from bot.settings import Settings
 
 
 class GatewaySettings(Settings):
-    rasa_timeout: float = 30.0  # seconds for one Rasa turn (actions included)
+    rasa_timeout: float = 30.0  # seconds the shopper waits for one Rasa turn (actions included)
+    # seconds a turn's answer is still awaited after that, to be delivered late (bot/desk/deadline.py)
+    rasa_late_reply_timeout: float = 300.0
     health_timeout: float = 2.0
     ws_heartbeat: float = 20.0  # seconds between server pings on an idle WebSocket
     handoff_check_every: float = 15.0
