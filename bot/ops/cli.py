@@ -5,6 +5,7 @@
     shopdesk orders import FILE
     shopdesk orders export [FILE]
     shopdesk orders show NUMBER
+    shopdesk retention purge
 
 The agents' commands (``bot.ops.agents_cli``) and the policy index's (``knowledge.cli``) are added
 openly by ``build_parser``. A handler is ``func(args) -> int`` set with ``set_defaults(func=...)``.
@@ -55,6 +56,25 @@ def cmd_db_upgrade(args: argparse.Namespace) -> int:
 
     upgrade(_settings().database_url)
     print("database is at the latest revision")
+    return 0
+
+
+def cmd_retention_purge(args: argparse.Namespace) -> int:
+    from bot.clock import system_clock
+    from bot.ops import retention
+
+    settings = _settings()
+    purged = retention.purge(
+        _session_factory(settings.database_url),
+        retention.tracker_store_url(settings.rasa_tracker_db),
+        system_clock(),
+        settings.retention_days,
+    )
+    print(
+        f"older than {settings.retention_days} days: {purged.conversations} conversations, "
+        f"{purged.escalations} escalations, {purged.tracker_conversations} Rasa trackers, "
+        f"{purged.verification_failures} verification records deleted"
+    )
     return 0
 
 
@@ -217,6 +237,11 @@ def build_parser() -> argparse.ArgumentParser:
     show = orders.add_parser("show", help="show one order")
     show.add_argument("number")
     show.set_defaults(func=cmd_orders_show)
+
+    kept = sub.add_parser("retention", help="what is kept, and for how long")
+    kept_sub = kept.add_subparsers(dest="retention_command", required=True)
+    purge = kept_sub.add_parser("purge", help="delete conversations older than SHOPDESK_RETENTION_DAYS")
+    purge.set_defaults(func=cmd_retention_purge)
 
     agents_cli.register(sub)
     knowledge_cli.register(sub, knowledge_defaults(_settings()))

@@ -22,16 +22,18 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse
+from sqlalchemy.orm import Session, sessionmaker
+from starlette.concurrency import run_in_threadpool
 
 from bot.clock import system_clock
 from bot.db import make_engine, make_session_factory
 from bot.desk.agents.store import AgentDirectory
 from bot.desk.conversations.store import ConversationStore
 from bot.desk.escalations.store import EscalationBook
-from bot.ops import log_redaction
+from bot.ops import log_redaction, retention
 from bot.settings import Settings
 from integrations.gateway.chat import ChatService, CustomHook, MessageHook
-from integrations.gateway.config import gateway_settings
+from integrations.gateway.config import GatewaySettings, gateway_settings
 from integrations.gateway.handoff import HandoffService
 from integrations.gateway.hub import Hub
 from integrations.gateway.limits import BodyLimit, SocketCaps
@@ -41,6 +43,19 @@ from integrations.gateway.ratelimit import RateLimiter
 from integrations.gateway.routes import console, console_page, conversations, health, metrics, telegram, web
 
 log = logging.getLogger(__name__)
+
+
+async def purge_every(config: GatewaySettings, session_factory: sessionmaker[Session]) -> None:
+    """The retention purge, at start and then every ``retention_check_every`` seconds."""
+    tracker_url = retention.tracker_store_url(config.rasa_tracker_db)
+    while True:
+        try:
+            await run_in_threadpool(
+                retention.purge, session_factory, tracker_url, system_clock(), config.retention_days
+            )
+        except Exception:
+            log.exception("the retention purge failed; it will be tried again")
+        await asyncio.sleep(config.retention_check_every)
 
 
 def create_app(
@@ -90,13 +105,15 @@ def create_app(
             custom_hooks.append(handoff.on_custom)
             message_hooks.append(handoff.on_shopper_message)
             watcher = asyncio.create_task(handoff.watch_unclaimed(config.handoff_check_every))
+            purger = asyncio.create_task(purge_every(config, session_factory))
             log.info("gateway ready (Rasa at %s)", config.rasa_url)
             try:
                 yield
             finally:
-                watcher.cancel()
-                with contextlib.suppress(asyncio.CancelledError):
-                    await watcher
+                for task in (watcher, purger):
+                    task.cancel()
+                    with contextlib.suppress(asyncio.CancelledError):
+                        await task
                 await chat.stop_late_replies()
                 custom_hooks.remove(handoff.on_custom)
                 message_hooks.remove(handoff.on_shopper_message)

@@ -14,6 +14,7 @@ class GatewaySettings(Settings):
     health_timeout: float = 2.0
     ws_heartbeat: float = 20.0  # seconds between server pings on an idle WebSocket
     handoff_check_every: float = 15.0
+    retention_check_every: float = 24 * 3600.0  # seconds between retention purges (bot/ops/retention.py)
     # Rate limits (count per minute): new conversations per client address, shopper messages per
     # conversation, agent log-in attempts per client address.
     limit_new_conversations: int = 30
