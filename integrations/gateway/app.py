@@ -22,6 +22,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 from starlette.concurrency import run_in_threadpool
 
@@ -30,6 +31,7 @@ from bot.db import make_engine, make_session_factory
 from bot.desk.agents.store import AgentDirectory
 from bot.desk.conversations.store import ConversationStore
 from bot.desk.escalations.store import EscalationBook
+from bot.language.wording import Msg, say
 from bot.ops import log_redaction, retention
 from bot.settings import Settings
 from integrations.gateway.chat import ChatService, CustomHook, MessageHook
@@ -43,6 +45,8 @@ from integrations.gateway.ratelimit import RateLimiter
 from integrations.gateway.routes import console, console_page, conversations, health, metrics, telegram, web
 
 log = logging.getLogger(__name__)
+
+DATABASE_UNAVAILABLE = say(Msg.CHAT_UNAVAILABLE)
 
 
 async def purge_every(config: GatewaySettings, session_factory: sessionmaker[Session]) -> None:
@@ -145,6 +149,16 @@ def create_app(
         # even encodable (a lone surrogate), and the client has it already.
         errors = [{"loc": list(e["loc"]), "msg": e["msg"], "type": e["type"]} for e in exc.errors()]
         return JSONResponse({"detail": errors}, status_code=422)
+
+    @app.exception_handler(OperationalError)
+    async def database_unavailable(request: Request, exc: OperationalError) -> JSONResponse:
+        # The database is down or unreachable: say so, and that trying again later is the remedy.
+        if hasattr(request.app.state, "metrics"):
+            request.app.state.metrics.errors.inc(kind="database")
+        log.error(
+            "database unavailable on %s %s: %s", request.method, request.url.path, type(exc.orig).__name__
+        )
+        return JSONResponse({"detail": DATABASE_UNAVAILABLE}, status_code=503, headers={"Retry-After": "30"})
 
     @app.exception_handler(Exception)
     async def unhandled(request: Request, exc: Exception) -> JSONResponse:

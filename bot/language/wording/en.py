@@ -184,6 +184,9 @@ MESSAGES: Final[dict[Msg, str]] = {
     Msg.THANKS_FOR_THE_FEEDBACK: "Thank you for your feedback!",
     # --- the channels ------------------------------------------------------------------------------
     Msg.ASSISTANT_UNAVAILABLE: "The assistant is unavailable right now; please try again in a minute.",
+    Msg.CHAT_UNAVAILABLE: (
+        "Our chat is unavailable right now and your message was not received; please try again in a minute."
+    ),
     Msg.ASSISTANT_SLOW: (
         "The assistant is taking longer than usual. Its answer will appear here as soon as it comes; "
         "until it says so, nothing has been changed on your order."

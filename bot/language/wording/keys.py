@@ -109,6 +109,7 @@ class Msg(enum.StrEnum):
     THANKS_FOR_THE_FEEDBACK = "thanks_for_the_feedback"
     ASSISTANT_UNAVAILABLE = "assistant_unavailable"
     ASSISTANT_SLOW = "assistant_slow"
+    CHAT_UNAVAILABLE = "chat_unavailable"
     TELEGRAM_GREETING = "telegram_greeting"
     TELEGRAM_HELP = "telegram_help"
     TELEGRAM_UNSUPPORTED = "telegram_unsupported"
