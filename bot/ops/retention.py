@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from sqlalchemy import bindparam, delete, inspect, select, text
+from sqlalchemy import Connection, bindparam, delete, inspect, select, text
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.db import make_engine
@@ -59,14 +59,19 @@ def purge_conversations(sessions: sessionmaker[Session], before: datetime) -> tu
         ids = list(
             session.scalars(select(ConversationRow.id).where(ConversationRow.last_activity_at < before))
         )
-        escalations = 0
-        for chunk in _chunks(ids):
-            escalations += _deleted(
-                session.execute(delete(EscalationRow).where(EscalationRow.conversation_id.in_(chunk)))
-            )
-            session.execute(delete(MessageRow).where(MessageRow.conversation_id.in_(chunk)))
-            session.execute(delete(ConversationRow).where(ConversationRow.id.in_(chunk)))
-    return len(ids), escalations
+        return len(ids), delete_conversations(session, ids)
+
+
+def delete_conversations(session: Session, ids: Sequence[int]) -> int:
+    """Delete these conversations (row ids) with their messages and escalations; the escalations' count."""
+    escalations = 0
+    for chunk in _chunks(ids):
+        escalations += _deleted(
+            session.execute(delete(EscalationRow).where(EscalationRow.conversation_id.in_(chunk)))
+        )
+        session.execute(delete(MessageRow).where(MessageRow.conversation_id.in_(chunk)))
+        session.execute(delete(ConversationRow).where(ConversationRow.id.in_(chunk)))
+    return escalations
 
 
 def purge_verification_failures(sessions: sessionmaker[Session], before: datetime) -> int:
@@ -93,14 +98,19 @@ def purge_trackers(url: str, before: datetime) -> int:
         ).bindparams(before=before.timestamp())
         with engine.begin() as connection:
             senders = list(connection.scalars(stale))
-            remove = text("DELETE FROM events WHERE sender_id IN :senders").bindparams(
-                bindparam("senders", expanding=True)
-            )
-            for i in range(0, len(senders), CHUNK):
-                connection.execute(remove, {"senders": senders[i : i + CHUNK]})
+            delete_tracker_events(connection, senders)
         return len(senders)
     finally:
         engine.dispose()
+
+
+def delete_tracker_events(connection: Connection, senders: Sequence[str]) -> None:
+    """Delete every tracker event of these conversations (Rasa's ``sender_id``)."""
+    remove = text("DELETE FROM events WHERE sender_id IN :senders").bindparams(
+        bindparam("senders", expanding=True)
+    )
+    for i in range(0, len(senders), CHUNK):
+        connection.execute(remove, {"senders": list(senders[i : i + CHUNK])})
 
 
 def purge(sessions: sessionmaker[Session], tracker_url: str | None, now: datetime, keep_days: int) -> Purged:
