@@ -56,6 +56,25 @@ def test_installed_redaction_covers_messages_arguments_and_tracebacks(
     assert "[email]" in text and "[card]" in text
 
 
+def test_uvicorns_access_log_still_formats_after_redaction() -> None:
+    from uvicorn.logging import AccessFormatter
+
+    log_redaction.install()
+    args = ("127.0.0.1:5000", "GET", "/api/x?email=jo@example.com", "1.1", 200)
+    record = logging.getLogger("uvicorn.access").makeRecord(
+        "uvicorn.access", logging.INFO, __file__, 1, '%s - "%s %s HTTP/%s" %d', args, None
+    )
+    line = AccessFormatter('%(client_addr)s - "%(request_line)s" %(status_code)s').format(record)
+    assert line == '127.0.0.1:5000 - "GET /api/x?email=[email] HTTP/1.1" 200 OK'
+
+
+def test_numbers_keep_their_format_after_redaction(caplog: pytest.LogCaptureFixture) -> None:
+    log_redaction.install()
+    with caplog.at_level(logging.INFO, logger="tests.redaction"):
+        logging.getLogger("tests.redaction").info("retrying in %.1fs, attempt %d", 1.25, 2)
+    assert "retrying in 1.2s, attempt 2" in caplog.text
+
+
 def test_the_rasa_logging_config_installs_redaction() -> None:
     import logging.config
     from pathlib import Path
