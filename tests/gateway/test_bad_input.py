@@ -11,7 +11,7 @@ import pytest
 
 from bot.settings import Settings
 from integrations.gateway.app import create_app
-from tests.gateway.conftest import ACTIONS_URL, RASA_URL, FakeRasa, ServedApp, Shopper
+from tests.gateway.conftest import ACTIONS_URL, RASA_URL, FakeRasa, ServedApp, Shopper, serve
 
 STORED_AS_TYPED = {
     "emoji only": "😀🎉👍🏽",
@@ -43,12 +43,6 @@ REFUSED = {  # (raw request body, status)
 @pytest.fixture
 def gateway(database_url: str, fake_rasa: FakeRasa) -> Iterator[ServedApp]:
     settings = Settings(database_url=database_url, rasa_url=RASA_URL, action_server_url=ACTIONS_URL)
-    yield from serve_app(settings, fake_rasa)
-
-
-def serve_app(settings: Settings, fake_rasa: FakeRasa) -> Iterator[ServedApp]:
-    from tests.gateway.conftest import serve
-
     yield from serve(create_app(settings, transport=fake_rasa.transport))
 
 
