@@ -172,6 +172,9 @@ class ChatService:
             # Rasa goes on with the turn: its answer is delivered when it comes (bot/desk/deadline.py).
             self._deliver_late(current, turn)
             return await self.post(cid, [NewMessage(Author.SYSTEM, ASSISTANT_SLOW)]), False
+        except asyncio.CancelledError:  # the request went away mid-turn: the answer is still kept
+            self._deliver_late(current, turn)
+            raise
         return await self._assistant_answered(current, answers), True
 
     async def _assistant_answered(
