@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+from datetime import UTC, datetime
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
@@ -14,6 +15,7 @@ from actions.confirmation_subject import PendingReturn, from_slot, to_slot
 from actions.context import current
 from actions.support import cite_words, handoff_button, verified_order
 from bot import dialogue_names as names
+from bot.desk.deadline import too_late_to_act
 from bot.desk.handoff import Trigger
 from bot.language.wording import Msg, say
 from bot.orders import replies
@@ -48,6 +50,11 @@ class ActionConfirm(Action):
         if subject is None:
             dispatcher.utter_message(text=say(Msg.LOST_TRACK))
             return _CLEAR
+        if too_late_to_act(tracker.latest_message.get("metadata"), datetime.now(UTC)):
+            # The gateway has told the shopper the assistant is slow: act only where the result is seen.
+            logger.warning("confirmation in %s came back too late to act on", tracker.sender_id)
+            dispatcher.utter_message(text=say(Msg.TOO_LATE_NOTHING_DONE))
+            return []  # still waiting for the same yes
         try:
             if isinstance(subject, PendingReturn):
                 how_to_send = context.cite(Clause.RETURNS_HOW_TO_SEND)

@@ -17,6 +17,7 @@ from sanic.response import json as json_response
 
 from actions.context import ActionContext, configure
 from bot.db import make_engine, make_session_factory
+from bot.ops import log_redaction
 from bot.orders.services import ShopService
 from bot.settings import Settings, refuse_unsafe_production
 
@@ -78,6 +79,7 @@ def main() -> None:
     parser.add_argument("--port", type=int, default=5055)
     args = parser.parse_args()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    log_redaction.install()
     app = build_app(Settings())
     app.run(host=args.host, port=args.port, single_process=True, access_log=False, motd=False)
 

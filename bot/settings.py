@@ -65,6 +65,10 @@ class Settings(BaseSettings):
     verify_max_failures_per_order: int = Field(default=5, ge=1)
     verify_max_failures_per_contact: int = Field(default=5, ge=1)
     verify_max_failures_per_client: int = Field(default=10, ge=1)
+    # Conversations, escalations and Rasa trackers are kept this long after their last activity
+    # (bot/ops/retention.py); the privacy document promises two years.
+    retention_days: int = Field(default=730, ge=1)
+    rasa_tracker_db: Path | None = None  # Rasa's SQLite tracker store (endpoints.yml), for the purge
 
     @property
     def verification_limits(self) -> VerificationLimits:

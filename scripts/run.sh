@@ -63,14 +63,14 @@ step "starting the action server and Rasa; Rasa takes a minute to load (logs: va
 "$APP/bin/python" -m actions.server --host 127.0.0.1 --port "$ACTIONS_PORT" > var/logs/actions.log 2>&1 &
 pids+=($!)
 "$RASA/bin/rasa" run --enable-api --auth-token "$SHOPDESK_RASA_TOKEN" -i 127.0.0.1 -p "$RASA_PORT" -m "$MODEL" \
-  --endpoints endpoints.yml --credentials credentials.yml > var/logs/rasa.log 2>&1 &
+  --endpoints endpoints.yml --credentials credentials.yml --logging-config-file rasa-logging.yml > var/logs/rasa.log 2>&1 &
 pids+=($!)
 wait_http "http://127.0.0.1:$ACTIONS_PORT/health" 120 "the action server"
 wait_http "http://127.0.0.1:$RASA_PORT/status?token=$SHOPDESK_RASA_TOKEN" 180 "Rasa"
 if [ -d integrations/gateway ]; then
   step "starting the gateway (log: var/logs/gateway.log)"
   "$APP/bin/python" -m uvicorn integrations.gateway.app:create_app --factory \
-    --host 127.0.0.1 --port "$GATEWAY_PORT" > var/logs/gateway.log 2>&1 &
+    --host 127.0.0.1 --port "$GATEWAY_PORT" --ws-max-size 16384 > var/logs/gateway.log 2>&1 &
   pids+=($!)
   wait_http "http://127.0.0.1:$GATEWAY_PORT/health/live" 60 "the gateway"
   log "ready: chat with the demo shop at http://127.0.0.1:$GATEWAY_PORT/"

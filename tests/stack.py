@@ -85,6 +85,8 @@ def rasa_command(rasa_bin: str, model: str, port: int, token: str) -> list[str]:
         "endpoints.yml",
         "--credentials",
         "credentials.yml",
+        "--logging-config-file",
+        "rasa-logging.yml",
     ]
 
 

@@ -7,6 +7,9 @@
     shopdesk orders show NUMBER
     shopdesk init [...]              (bot.ops.setup_cli)
     shopdesk policy check [FILE]
+    shopdesk retention purge
+    shopdesk customers export EMAIL
+    shopdesk customers erase EMAIL [--yes]
 
 The agents' commands (``bot.ops.agents_cli``) and the policy index's (``knowledge.cli``) are added
 openly by ``build_parser``. A handler is ``func(args) -> int`` set with ``set_defaults(func=...)``.
@@ -57,6 +60,60 @@ def cmd_db_upgrade(args: argparse.Namespace) -> int:
 
     upgrade(_settings().database_url)
     print("database is at the latest revision")
+    return 0
+
+
+def cmd_retention_purge(args: argparse.Namespace) -> int:
+    from bot.clock import system_clock
+    from bot.ops import retention
+
+    settings = _settings()
+    purged = retention.purge(
+        _session_factory(settings.database_url),
+        retention.tracker_store_url(settings.rasa_tracker_db),
+        system_clock(),
+        settings.retention_days,
+    )
+    print(
+        f"older than {settings.retention_days} days: {purged.conversations} conversations, "
+        f"{purged.escalations} escalations, {purged.tracker_conversations} Rasa trackers, "
+        f"{purged.verification_failures} verification records deleted"
+    )
+    return 0
+
+
+def cmd_customers_export(args: argparse.Namespace) -> int:
+    from bot.ops import customers, retention
+    from bot.ops.order_io import write_json
+
+    settings = _settings()
+    data = customers.export_customer(
+        _session_factory(settings.database_url),
+        retention.tracker_store_url(settings.rasa_tracker_db),
+        args.email,
+        settings.secret_key.encode(),
+    )
+    print(write_json(data), end="")
+    return 0
+
+
+def cmd_customers_erase(args: argparse.Namespace) -> int:
+    from bot.ops import customers, retention
+
+    if not args.yes and input(f"Erase everything kept about {args.email}? Type yes: ").strip() != "yes":
+        raise CliError("nothing erased")
+    settings = _settings()
+    erased = customers.erase_customer(
+        _session_factory(settings.database_url),
+        retention.tracker_store_url(settings.rasa_tracker_db),
+        args.email,
+        settings.secret_key.encode(),
+    )
+    print(
+        f"erased: customer record {'yes' if erased.customer else 'none'}, {erased.orders} orders, "
+        f"{erased.conversations} conversations, {erased.tracker_conversations} Rasa trackers, "
+        f"{erased.verification_failures} verification records"
+    )
     return 0
 
 
@@ -226,6 +283,21 @@ def build_parser() -> argparse.ArgumentParser:
     show = orders.add_parser("show", help="show one order")
     show.add_argument("number")
     show.set_defaults(func=cmd_orders_show)
+
+    kept = sub.add_parser("retention", help="what is kept, and for how long")
+    kept_sub = kept.add_subparsers(dest="retention_command", required=True)
+    purge = kept_sub.add_parser("purge", help="delete conversations older than SHOPDESK_RETENTION_DAYS")
+    purge.set_defaults(func=cmd_retention_purge)
+
+    customers = sub.add_parser("customers", help="one customer's personal data, in every store")
+    customers_sub = customers.add_subparsers(dest="customers_command", required=True)
+    export = customers_sub.add_parser("export", help="print everything kept about EMAIL as JSON")
+    export.add_argument("email")
+    export.set_defaults(func=cmd_customers_export)
+    erase = customers_sub.add_parser("erase", help="delete everything kept about EMAIL")
+    erase.add_argument("email")
+    erase.add_argument("--yes", action="store_true", help="do not ask for confirmation")
+    erase.set_defaults(func=cmd_customers_erase)
 
     agents_cli.register(sub)
     settings = _settings()

@@ -762,11 +762,16 @@ def _export_order(row: OrderRow) -> dict[str, Any]:
     }
 
 
+def export_orders(session: Session, numbers: set[str]) -> list[dict[str, Any]]:
+    """These orders in the import format, oldest first."""
+    rows = sorted(_orders_for_update(session, numbers).values(), key=lambda r: r.id)
+    return [_export_order(o) for o in rows]
+
+
 def export_all(session: Session) -> dict[str, Any]:
     """Everything, in the import format (JSON-ready: money and instants as strings)."""
     customers = session.scalars(select(CustomerRow).order_by(CustomerRow.id)).all()
     numbers = set(session.scalars(select(OrderRow.number)).all())
-    orders = sorted(_orders_for_update(session, numbers).values(), key=lambda r: r.id)
     disruptions = session.scalars(select(DisruptionRow).order_by(DisruptionRow.id)).all()
     return {
         "format_version": FORMAT_VERSION,
@@ -774,7 +779,7 @@ def export_all(session: Session) -> dict[str, Any]:
             {"email": c.email, "name": c.name, "phone": c.phone, "postcode": c.postcode, "country": c.country}
             for c in customers
         ],
-        "orders": [_export_order(o) for o in orders],
+        "orders": export_orders(session, numbers),
         "disruptions": [
             {
                 "title": d.title,

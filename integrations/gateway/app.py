@@ -23,20 +23,27 @@ from contextlib import asynccontextmanager
 
 import httpx
 from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse
 from redis.asyncio import Redis
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.orm import Session, sessionmaker
+from starlette.concurrency import run_in_threadpool
 
 from bot.clock import system_clock
 from bot.db import make_engine, make_session_factory
 from bot.desk.agents.store import AgentDirectory
 from bot.desk.conversations.store import ConversationStore
 from bot.desk.escalations.store import EscalationBook
+from bot.language.wording import Msg, say
+from bot.ops import log_redaction, retention
 from bot.settings import Settings, refuse_unsafe_production
 from integrations.gateway.chat import ChatService, CustomHook, MessageHook
-from integrations.gateway.config import gateway_settings
+from integrations.gateway.config import GatewaySettings, gateway_settings
 from integrations.gateway.handoff import HandoffService
 from integrations.gateway.hub import Hub, LocalHub, RedisHub
+from integrations.gateway.limits import BodyLimit, SocketCaps
 from integrations.gateway.metrics import Metrics
 from integrations.gateway.rasa import RasaClient
 from integrations.gateway.ratelimit import RateLimiter, memory_storage, redis_storage
@@ -44,6 +51,21 @@ from integrations.gateway.replicas import Leadership, SharedRedis, no_shared_loc
 from integrations.gateway.routes import console, console_page, conversations, health, metrics, telegram, web
 
 log = logging.getLogger(__name__)
+
+DATABASE_UNAVAILABLE = say(Msg.CHAT_UNAVAILABLE)
+
+
+async def purge_every(config: GatewaySettings, session_factory: sessionmaker[Session]) -> None:
+    """The retention purge, at start and then every ``retention_check_every`` seconds."""
+    tracker_url = retention.tracker_store_url(config.rasa_tracker_db)
+    while True:
+        try:
+            await run_in_threadpool(
+                retention.purge, session_factory, tracker_url, system_clock(), config.retention_days
+            )
+        except Exception:
+            log.exception("the retention purge failed; it will be tried again")
+        await asyncio.sleep(config.retention_check_every)
 
 
 def create_app(
@@ -57,6 +79,7 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        log_redaction.install()  # personal data out of every log line, uvicorn's and SQLAlchemy's too
         # hide_parameters: database errors must not carry message text into logs
         engine = make_engine(config.database_url, hide_parameters=True)
         session_factory = make_session_factory(engine)
@@ -73,7 +96,14 @@ def create_app(
         turn_lock = redis_turn_lock(shared, 3 * config.rasa_timeout) if shared else no_shared_lock
         app_metrics = Metrics(live_connections=lambda: hub.subscriber_count)
         async with httpx.AsyncClient(transport=transport, timeout=config.rasa_timeout) as http:
-            rasa = RasaClient(http, config.rasa_url, config.rasa_timeout, app_metrics, config.rasa_token)
+            rasa = RasaClient(
+                http,
+                config.rasa_url,
+                config.rasa_timeout,
+                app_metrics,
+                config.rasa_token,
+                late_reply_timeout=config.rasa_late_reply_timeout,
+            )
             # Chat timestamps are real instants even when SHOPDESK_NOW pins the order system's clock.
             store = ConversationStore(session_factory, system_clock)
             app.state.session_factory = session_factory
@@ -101,13 +131,16 @@ def create_app(
             watcher = asyncio.create_task(
                 leadership.run(lambda: handoff.watch_unclaimed(config.handoff_check_every))
             )
+            purger = asyncio.create_task(purge_every(config, session_factory))
             log.info("gateway ready (Rasa at %s)", config.rasa_url)
             try:
                 yield
             finally:
-                watcher.cancel()
-                with contextlib.suppress(asyncio.CancelledError):
-                    await watcher
+                for task in (watcher, purger):
+                    task.cancel()
+                    with contextlib.suppress(asyncio.CancelledError):
+                        await task
+                await chat.stop_late_replies()
                 custom_hooks.remove(handoff.on_custom)
                 message_hooks.remove(handoff.on_shopper_message)
                 await hub.stop()
@@ -123,12 +156,33 @@ def create_app(
     )
     app.state.settings = config
     app.state.custom_hooks = custom_hooks
+    app.state.socket_caps = SocketCaps(
+        config.max_unauthenticated_sockets, config.max_sockets_per_conversation
+    )
+    app.add_middleware(BodyLimit, max_bytes=config.max_body_bytes)
     app.add_middleware(
         CORSMiddleware,
         allow_origins=config.cors_origins,
         allow_methods=["GET", "POST"],
         allow_headers=["Authorization", "Content-Type"],
     )
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
+        # What was wrong and where, without FastAPI's echo of the input: it may be large, personal, or not
+        # even encodable (a lone surrogate), and the client has it already.
+        errors = [{"loc": list(e["loc"]), "msg": e["msg"], "type": e["type"]} for e in exc.errors()]
+        return JSONResponse({"detail": errors}, status_code=422)
+
+    @app.exception_handler(OperationalError)
+    async def database_unavailable(request: Request, exc: OperationalError) -> JSONResponse:
+        # The database is down or unreachable: say so, and that trying again later is the remedy.
+        if hasattr(request.app.state, "metrics"):
+            request.app.state.metrics.errors.inc(kind="database")
+        log.error(
+            "database unavailable on %s %s: %s", request.method, request.url.path, type(exc.orig).__name__
+        )
+        return JSONResponse({"detail": DATABASE_UNAVAILABLE}, status_code=503, headers={"Retry-After": "30"})
 
     @app.exception_handler(Exception)
     async def unhandled(request: Request, exc: Exception) -> JSONResponse:

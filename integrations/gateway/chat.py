@@ -16,6 +16,7 @@ import logging
 import weakref
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, replace
+from datetime import UTC, datetime
 from typing import Any
 
 from starlette.concurrency import run_in_threadpool
@@ -31,6 +32,7 @@ from bot.desk.conversations.model import (
     Status,
 )
 from bot.desk.conversations.store import ConversationStore
+from bot.desk.deadline import REPLY_BY, reply_by
 from bot.language.wording import Msg, say
 from integrations.gateway.hub import Hub
 from integrations.gateway.metrics import Metrics
@@ -40,6 +42,7 @@ from integrations.gateway.replicas import TurnLock, no_shared_lock
 log = logging.getLogger(__name__)
 
 ASSISTANT_UNAVAILABLE = say(Msg.ASSISTANT_UNAVAILABLE)
+ASSISTANT_SLOW = say(Msg.ASSISTANT_SLOW)
 
 CustomHook = Callable[[Conversation, dict[str, Any]], Awaitable[None] | None]
 # Runs on every shopper message before the assistant is asked; a list of replies means "handled here"
@@ -87,6 +90,7 @@ class ChatService:
         self._locks: weakref.WeakValueDictionary[str, asyncio.Lock] = weakref.WeakValueDictionary()
         self._shared_turn_lock = shared_turn_lock  # across gateway replicas (``replicas.py``)
         self._turn_status: dict[str, Status] = {}  # conversations in a turn -> their latest status
+        self._late_replies: set[asyncio.Task[None]] = set()  # answers awaited after the turn timed out
 
     def _lock(self, conversation_id: str) -> asyncio.Lock:
         """One turn at a time per conversation, so replies are stored in the order they were asked. This
@@ -157,15 +161,51 @@ class ChatService:
         if not current.assistant_answers:
             return [], True
 
-        meta = {"channel": current.channel.value, "conversation_id": cid, **(metadata or {})}
+        meta = {
+            "channel": current.channel.value,
+            "conversation_id": cid,
+            **(metadata or {}),
+            REPLY_BY: reply_by(datetime.now(UTC), self.rasa.turn_timeout),
+        }
+        turn = asyncio.ensure_future(self.rasa.send(cid, payload or as_words(text), meta))
         try:
-            answers = await self.rasa.send(cid, payload or as_words(text), meta)
+            answers = await asyncio.wait_for(asyncio.shield(turn), self.rasa.turn_timeout)
         except RasaUnavailable:
             return await self.post(cid, [NewMessage(Author.SYSTEM, ASSISTANT_UNAVAILABLE)]), False
+        except TimeoutError:
+            # Rasa goes on with the turn: its answer is delivered when it comes (bot/desk/deadline.py).
+            self._deliver_late(current, turn)
+            return await self.post(cid, [NewMessage(Author.SYSTEM, ASSISTANT_SLOW)]), False
+        except asyncio.CancelledError:  # the request went away mid-turn: the answer is still kept
+            self._deliver_late(current, turn)
+            raise
+        return await self._assistant_answered(current, answers), True
 
-        messages = await self._store(cid, [_bot_message(a) for a in answers])
-        await self._run_custom_hooks(current, answers)
-        return [m for m in messages if not m.internal], True
+    async def _assistant_answered(
+        self, conversation: Conversation, answers: list[RasaReply]
+    ) -> list[Message]:
+        messages = await self._store(conversation.id, [_bot_message(a) for a in answers])
+        await self._run_custom_hooks(conversation, answers)
+        return [m for m in messages if not m.internal]
+
+    def _deliver_late(self, conversation: Conversation, turn: asyncio.Future[list[RasaReply]]) -> None:
+        async def deliver() -> None:
+            try:
+                answers = await turn
+            except RasaUnavailable:
+                return  # never answered: the shopper was told, and nothing they wrote was lost
+            log.info("a late answer arrived for conversation %s", conversation.id)
+            await self._assistant_answered(conversation, answers)
+
+        task = asyncio.create_task(deliver())
+        self._late_replies.add(task)
+        task.add_done_callback(self._late_replies.discard)
+
+    async def stop_late_replies(self) -> None:
+        """On shutdown: stop waiting for answers that have not come."""
+        for task in list(self._late_replies):
+            task.cancel()
+        await asyncio.gather(*self._late_replies, return_exceptions=True)
 
     async def post(self, conversation_id: str, messages: Sequence[NewMessage]) -> list[Message]:
         """Store messages from anyone (agent, system, bot) and deliver them live. Returns the visible ones."""

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from typing import Annotated
 from uuid import UUID
 
-from fastapi import Depends, HTTPException, Request, status
+from fastapi import Depends, HTTPException, Path, Request, status
 from fastapi.requests import HTTPConnection
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.orm import Session, sessionmaker
@@ -102,6 +102,8 @@ def get_handoff(connection: HTTPConnection) -> HandoffService:
     return handoff
 
 
+# An id the databases can hold (a larger one would be a driver error, not a 404).
+EscalationId = Annotated[int, Path(ge=1, le=2**63 - 1)]
 DirectoryDep = Annotated[AgentDirectory, Depends(get_directory)]
 HandoffDep = Annotated[HandoffService, Depends(get_handoff)]
 

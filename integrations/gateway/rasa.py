@@ -45,11 +45,20 @@ def _reply(item: dict[str, Any]) -> RasaReply:
 
 class RasaClient:
     def __init__(
-        self, http: httpx.AsyncClient, base_url: str, timeout: float, metrics: Metrics, token: str = ""
+        self,
+        http: httpx.AsyncClient,
+        base_url: str,
+        timeout: float,
+        metrics: Metrics,
+        token: str = "",
+        late_reply_timeout: float = 0.0,
     ) -> None:
         self._http = http
         self._base = base_url.rstrip("/")
         self._timeout = timeout
+        self.turn_timeout = timeout  # what the shopper waits; ``ChatService`` enforces it
+        # how long ``send`` keeps the connection open for a turn's answer that comes later than that
+        self._send_timeout = timeout + late_reply_timeout
         self._metrics = metrics
         # Rasa's HTTP API takes its auth token as a query parameter; the REST channel needs none.
         self._api_params = {"token": token} if token else {}
@@ -60,7 +69,7 @@ class RasaClient:
             response = await self._http.post(
                 f"{self._base}/webhooks/rest/webhook",
                 json={"sender": sender, "message": text, "metadata": metadata},
-                timeout=self._timeout,
+                timeout=self._send_timeout,
             )
             response.raise_for_status()
             body = response.json()

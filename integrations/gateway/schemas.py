@@ -8,6 +8,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, Field, field_validator
 
 from bot.desk.conversations.model import Conversation, Message
+from bot.language.typed_text import cleaned
 
 MAX_TEXT = 2000
 
@@ -82,13 +83,18 @@ class MessageIn(BaseModel):
         description="A quick-reply button's payload, sent to the assistant instead of `text`.",
     )
 
-    @field_validator("text")
+    @field_validator("text", mode="before")
     @classmethod
-    def not_blank(cls, value: str) -> str:
-        value = value.strip()
-        if not value:
-            raise ValueError("text is empty")
-        return value
+    def not_blank(cls, value: object) -> object:
+        return _typed(value) if isinstance(value, str) else value
+
+
+def _typed(value: str) -> str:
+    """Typed text as stored (bot/language/typed_text.py); nothing left of it is an error."""
+    value = cleaned(value)
+    if not value:
+        raise ValueError("text is empty")
+    return value
 
 
 class TurnOut(BaseModel):
@@ -191,6 +197,11 @@ class EscalationDetail(QueueItem):
 
 class TextIn(BaseModel):
     text: str = Field(min_length=1, max_length=4000)
+
+    @field_validator("text", mode="before")
+    @classmethod
+    def not_blank(cls, value: object) -> object:
+        return _typed(value) if isinstance(value, str) else value
 
 
 class CannedReply(BaseModel):

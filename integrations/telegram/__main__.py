@@ -14,6 +14,7 @@ import sys
 import uvicorn
 from fastapi import FastAPI
 
+from bot.ops import log_redaction
 from integrations.gateway.app import create_app
 from integrations.gateway.routes import telegram as telegram_routes
 from integrations.telegram.config import WEBHOOK_PATH, Mode, TelegramConfigError, TelegramSettings
@@ -37,6 +38,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--port", type=int, default=8000)
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    log_redaction.install()
 
     settings = TelegramSettings()
     chosen: Mode | None = args.mode

@@ -56,6 +56,7 @@ from bot.desk.conversations.model import (
     Message,
 )
 from bot.desk.conversations.store import OPEN_STATUSES
+from bot.language.typed_text import cleaned
 from bot.language.wording import Msg, say
 from integrations.gateway.chat import ChatService
 from integrations.gateway.hub import Hub
@@ -253,10 +254,11 @@ class TelegramBridge:
 
     async def _on_text(self, update: Update, context: Context) -> None:
         message = update.message
-        if message is None or message.text is None:
+        text = cleaned(message.text) if message is not None and message.text is not None else ""
+        if message is None or not text:  # nothing but control characters is not a message
             return
         # Telegram message ids are unique within a chat: a redelivered update is stored once.
-        await self._turn(message.chat_id, message.text, client_message_id=f"tg-{message.message_id}")
+        await self._turn(message.chat_id, text, client_message_id=f"tg-{message.message_id}")
 
     async def _on_button(self, update: Update, context: Context) -> None:
         query = update.callback_query

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+from datetime import datetime
 from typing import Any
 
 import httpx
@@ -53,6 +54,8 @@ def test_a_shopper_message_is_answered_and_both_are_stored(shopper: Shopper, fak
         {"title": "SD-10001", "payload": '/inform{"order_number":"SD-10001"}'}
     ]
     assert turn["assistant_available"] is True and turn["status"] == "bot"
+    reply_by = fake_rasa.calls[0]["metadata"].pop("reply_by")  # bot/desk/deadline.py
+    assert datetime.fromisoformat(reply_by) > datetime.fromisoformat(turn["message"]["created_at"])
     assert fake_rasa.calls == [
         {
             "sender": shopper.id,

@@ -91,11 +91,13 @@ def make_tracker(
     events: list[dict[str, Any]] | None = None,
     active_loop: str | None = None,
     sender: str = "test-shopper",
+    metadata: dict[str, Any] | None = None,
 ) -> Tracker:
     latest = {
         "text": text,
         "intent": {"name": intent, "confidence": 1.0} if intent else {},
         "entities": entities or [],
+        "metadata": metadata or {},
     }
     return Tracker(
         sender_id=sender,

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -21,7 +22,9 @@ from actions.handoff import ActionHandoff
 from actions.order_answers import ActionAnswerRequest
 from actions.policy_answer import ActionAnswerPolicy, ActionOutOfScope
 from actions.verification import ActionRememberRequest, ValidateVerifyOrderForm
+from bot.desk.deadline import REPLY_BY, reply_by
 from bot.desk.handoff import Trigger
+from bot.language.wording import Msg, say
 from bot.ops.demo_data import SHOWCASE
 from bot.orders.model import OrderStatus
 from bot.orders.rules.clauses import Clause
@@ -290,6 +293,29 @@ def test_an_order_being_packed_is_cancelled_after_confirmation(action_context: A
     assert "is now cancelled" in done[0]["text"]
     case = CASES["processing"]
     assert action_context.shop.verify(case.number, case.email).status is OrderStatus.CANCELLED
+
+
+def test_a_yes_arriving_after_the_gateway_stopped_waiting_cancels_nothing(
+    action_context: ActionContext,
+) -> None:
+    _, events = answer("processing", "cancel_order")
+    slots = verified_slots("processing", "cancel_order", awaiting_confirmation=True)
+    slots["confirmation_subject"] = slot_values(events)["confirmation_subject"]
+    sent = datetime.now(UTC) - timedelta(minutes=1)
+    late = make_tracker(slots, text="yes", intent="affirm", metadata={REPLY_BY: reply_by(sent, 30)})
+
+    messages, events = run_action(ActionConfirm(), late)
+
+    assert messages[0]["text"] == say(Msg.TOO_LATE_NOTHING_DONE)
+    assert events == []  # the question stays open: a new yes can still do it
+    case = CASES["processing"]
+    assert action_context.shop.verify(case.number, case.email).status is OrderStatus.PROCESSING
+
+    in_time = make_tracker(
+        slots, text="yes", intent="affirm", metadata={REPLY_BY: reply_by(datetime.now(UTC), 30)}
+    )
+    done, _ = run_action(ActionConfirm(), in_time)
+    assert "is now cancelled" in done[0]["text"]
 
 
 def test_a_shipped_order_cannot_be_cancelled_and_the_shopper_is_told_what_instead(

@@ -8,12 +8,15 @@ slashes, so "/restart" reaches the NLU as the word "restart".
 
 from __future__ import annotations
 
+from bot.language.typed_text import for_understanding
+
 COMMAND_PREFIX = "/"
 
 
 def as_words(text: str) -> str:
-    """The text with any leading slashes (and the spaces around them) removed."""
-    words = text.lstrip()
+    """The text as the NLU should read it (``for_understanding``), with any leading slashes (and the
+    spaces around them) removed."""
+    words = for_understanding(text).lstrip()
     while words.startswith(COMMAND_PREFIX):
         words = words[len(COMMAND_PREFIX) :].lstrip()
     return words

@@ -115,6 +115,9 @@ MESSAGES: Final[dict[Msg, str]] = {
     Msg.COULD_NOT_DO_IT: "I couldn't do that: {reason}.",
     Msg.LOST_TRACK_OF_THE_ORDER: "Sorry, I lost track of which order that was. Could you ask me again?",
     Msg.LOST_TRACK: "Sorry, I lost track of what we were doing. Could you ask me again?",
+    Msg.TOO_LATE_NOTHING_DONE: (
+        "Sorry, that took me too long, so I have not changed anything. Say yes again if you still want me to."
+    ),
     # --- address changes ---------------------------------------------------------------------------
     Msg.ADDRESS_NO_DELIVERY: "Order {order} is {status}, so there is no delivery to change.",
     Msg.ADDRESS_TOO_LATE: (
@@ -179,6 +182,13 @@ MESSAGES: Final[dict[Msg, str]] = {
     Msg.THANKS_FOR_THE_FEEDBACK: "Thank you for your feedback!",
     # --- the channels ------------------------------------------------------------------------------
     Msg.ASSISTANT_UNAVAILABLE: "The assistant is unavailable right now; please try again in a minute.",
+    Msg.CHAT_UNAVAILABLE: (
+        "Our chat is unavailable right now and your message was not received; please try again in a minute."
+    ),
+    Msg.ASSISTANT_SLOW: (
+        "The assistant is taking longer than usual. Its answer will appear here as soon as it comes; "
+        "until it says so, nothing has been changed on your order."
+    ),
     Msg.TELEGRAM_GREETING: (
         "Hi! I'm the shop's support assistant. I can tell you where your order is, "
         "explain our returns and delivery policies, and put you through to a person."

@@ -24,6 +24,7 @@ from integrations.gateway.deps import (
     AgentCredentials,
     AgentDep,
     DirectoryDep,
+    EscalationId,
     HandoffDep,
     HubDep,
 )
@@ -114,7 +115,7 @@ async def queue(agent: AgentDep, handoff: HandoffDep, directory: DirectoryDep) -
 
 @router.get("/escalations/{escalation_id}", response_model=EscalationDetail)
 async def escalation_detail(
-    escalation_id: int, agent: AgentDep, handoff: HandoffDep, directory: DirectoryDep
+    escalation_id: EscalationId, agent: AgentDep, handoff: HandoffDep, directory: DirectoryDep
 ) -> EscalationDetail:
     escalation = await _act(handoff.escalation, escalation_id)
     names = await run_in_threadpool(directory.names)
@@ -134,20 +135,24 @@ async def escalation_detail(
 
 @router.post("/escalations/{escalation_id}/claim", response_model=QueueItem)
 async def claim(
-    escalation_id: int, agent: AgentDep, handoff: HandoffDep, directory: DirectoryDep
+    escalation_id: EscalationId, agent: AgentDep, handoff: HandoffDep, directory: DirectoryDep
 ) -> QueueItem:
     escalation = await _act(handoff.claim, escalation_id, agent)
     return _item(escalation, handoff, await run_in_threadpool(directory.names))
 
 
 @router.post("/escalations/{escalation_id}/reply", response_model=ConsoleMessage)
-async def reply(escalation_id: int, body: TextIn, agent: AgentDep, handoff: HandoffDep) -> ConsoleMessage:
+async def reply(
+    escalation_id: EscalationId, body: TextIn, agent: AgentDep, handoff: HandoffDep
+) -> ConsoleMessage:
     """A message to the shopper, on whichever channel they use."""
     return ConsoleMessage.of(await _act(handoff.reply, escalation_id, agent, body.text))
 
 
 @router.post("/escalations/{escalation_id}/note", response_model=ConsoleMessage)
-async def note(escalation_id: int, body: TextIn, agent: AgentDep, handoff: HandoffDep) -> ConsoleMessage:
+async def note(
+    escalation_id: EscalationId, body: TextIn, agent: AgentDep, handoff: HandoffDep
+) -> ConsoleMessage:
     """An internal note: stored with the transcript, never shown to the shopper."""
 
     async def add_note(eid: int, who: Agent, text: str) -> Any:
@@ -158,7 +163,7 @@ async def note(escalation_id: int, body: TextIn, agent: AgentDep, handoff: Hando
 
 @router.post("/escalations/{escalation_id}/handback", response_model=QueueItem)
 async def hand_back(
-    escalation_id: int, agent: AgentDep, handoff: HandoffDep, directory: DirectoryDep
+    escalation_id: EscalationId, agent: AgentDep, handoff: HandoffDep, directory: DirectoryDep
 ) -> QueueItem:
     """The assistant takes the conversation back, with what it knew (the verified order included)."""
     escalation = await _act(handoff.hand_back, escalation_id, agent)
@@ -167,7 +172,7 @@ async def hand_back(
 
 @router.post("/escalations/{escalation_id}/resolve", response_model=QueueItem)
 async def resolve(
-    escalation_id: int, agent: AgentDep, handoff: HandoffDep, directory: DirectoryDep
+    escalation_id: EscalationId, agent: AgentDep, handoff: HandoffDep, directory: DirectoryDep
 ) -> QueueItem:
     """Done: the shopper gets a one-question satisfaction survey, and the assistant is back."""
     escalation = await _act(handoff.resolve, escalation_id, agent)

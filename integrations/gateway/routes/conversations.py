@@ -22,8 +22,10 @@ from bot.desk.conversations.model import (
 )
 from bot.desk.conversations.store import ConversationStore
 from integrations.gateway.chat import ChatService
+from integrations.gateway.config import GatewaySettings
 from integrations.gateway.deps import ChatDep, SettingsDep, ShopperConversation, StoreDep
 from integrations.gateway.hub import Event
+from integrations.gateway.limits import SocketCaps
 from integrations.gateway.ratelimit import Limit, RateLimiter, client_address
 from integrations.gateway.schemas import (
     ConversationCreated,
@@ -47,6 +49,7 @@ AUTH_ERRORS: dict[int | str, dict[str, Any]] = {
 
 # WebSocket close codes (4000-4999 are the application's): the widget starts over on 4403/4404.
 WS_UNAUTHORIZED, WS_FORBIDDEN, WS_NOT_FOUND = 4401, 4403, 4404
+WS_TOO_BIG, WS_TRY_AGAIN_LATER, WS_TOO_MANY = 1009, 1013, 4429
 WS_AUTH_TIMEOUT = 10.0
 AfterQuery = Annotated[int, Query(ge=0, description="Only messages with an id above this cursor.")]
 
@@ -156,12 +159,27 @@ async def live(
     ``{"type": "message", "message": {...}}``, ``{"type": "status", "status": "agent"}``,
     ``{"type": "ping"}`` (answer not required). The client may send ``{"type": "ping"}`` for a pong."""
     chat: ChatService = websocket.app.state.chat
+    caps: SocketCaps = websocket.app.state.socket_caps
     await websocket.accept()
-    conversation = await _authenticate_socket(websocket, chat.store, str(conversation_id), token)
+    # Only a socket waiting for its first frame counts as unauthenticated; a query token is checked now.
+    with caps.authenticating() if not token else contextlib.nullcontext(True) as admitted:
+        if not admitted:
+            await websocket.close(WS_TRY_AGAIN_LATER, "too many connections")
+            return
+        conversation = await _authenticate_socket(websocket, chat.store, str(conversation_id), token)
     if conversation is None:
         return
+    with caps.open_on(conversation.id) as admitted:
+        if not admitted:
+            await websocket.close(WS_TOO_MANY, "too many connections to this conversation")
+            return
+        await _stream(websocket, chat, conversation, after)
+
+
+async def _stream(websocket: WebSocket, chat: ChatService, conversation: Conversation, after: int) -> None:
     cid = conversation.id
-    heartbeat: float = websocket.app.state.settings.ws_heartbeat
+    settings: GatewaySettings = websocket.app.state.settings
+    heartbeat = settings.ws_heartbeat
     # Subscribe before reading the backlog, so nothing stored in between is missed; ids dedupe the overlap.
     with chat.hub.subscribe(cid) as subscription:
         sent = after
@@ -172,9 +190,14 @@ async def live(
 
         async def read_client() -> None:
             while True:
-                frame = await websocket.receive_json()
-                if isinstance(frame, dict) and frame.get("type") == "ping":
-                    await websocket.send_json({"type": "pong"})
+                raw = await websocket.receive_text()
+                if len(raw) > settings.max_ws_frame_bytes:
+                    await websocket.close(WS_TOO_BIG, "frame too large")
+                    return
+                with contextlib.suppress(json.JSONDecodeError):
+                    frame = json.loads(raw)
+                    if isinstance(frame, dict) and frame.get("type") == "ping":
+                        await websocket.send_json({"type": "pong"})
 
         reader = asyncio.create_task(read_client())
         try:

@@ -1,0 +1,82 @@
+"""Size and count limits that protect the gateway from large or numerous requests (rate limits, which
+count requests over time, are ``ratelimit.py``).
+
+- ``BodyLimit``: an ASGI middleware refusing a request body over ``max_bytes`` with 413, before any route
+  parses it: at once when ``Content-Length`` says so, else as soon as the streamed body passes the limit.
+- ``SocketCaps``: how many WebSockets may wait for their first-frame token at once (per process), and how
+  many may be open on one conversation.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from starlette.exceptions import HTTPException
+from starlette.responses import JSONResponse
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+TOO_LARGE = "The request is too large."
+
+
+class BodyLimit:
+    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+        self.app = app
+        self.max_bytes = max_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        declared = dict(scope["headers"]).get(b"content-length")
+        if declared is not None and (not declared.isdigit() or int(declared) > self.max_bytes):
+            await JSONResponse({"detail": TOO_LARGE}, status_code=413)(scope, receive, send)
+            return
+        received = 0
+
+        async def limited() -> Message:
+            nonlocal received
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > self.max_bytes:
+                    # FastAPI re-raises an HTTPException met while reading the body: the client gets 413.
+                    raise HTTPException(413, TOO_LARGE)
+            return message
+
+        await self.app(scope, limited, send)
+
+
+class SocketCaps:
+    def __init__(self, unauthenticated: int, per_conversation: int) -> None:
+        self.max_unauthenticated = unauthenticated
+        self.max_per_conversation = per_conversation
+        self._unauthenticated = 0
+        self._open: Counter[str] = Counter()
+
+    @contextmanager
+    def authenticating(self) -> Iterator[bool]:
+        """A socket that has not shown a token yet; ``False`` when too many already wait."""
+        if self._unauthenticated >= self.max_unauthenticated:
+            yield False
+            return
+        self._unauthenticated += 1
+        try:
+            yield True
+        finally:
+            self._unauthenticated -= 1
+
+    @contextmanager
+    def open_on(self, conversation_id: str) -> Iterator[bool]:
+        """A live socket on a conversation; ``False`` when the conversation has as many as allowed."""
+        if self._open[conversation_id] >= self.max_per_conversation:
+            yield False
+            return
+        self._open[conversation_id] += 1
+        try:
+            yield True
+        finally:
+            self._open[conversation_id] -= 1
+            if not self._open[conversation_id]:
+                del self._open[conversation_id]

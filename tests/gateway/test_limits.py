@@ -1,0 +1,96 @@
+"""Size and count limits: request bodies, WebSocket frames, sockets per conversation and unauthenticated."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+
+import httpx
+import pytest
+from websockets.exceptions import ConnectionClosed
+from websockets.sync.client import ClientConnection, connect
+
+from integrations.gateway.app import create_app
+from integrations.gateway.config import GatewaySettings
+from tests.gateway.conftest import ACTIONS_URL, RASA_URL, FakeRasa, ServedApp, Shopper, serve, start
+
+
+@pytest.fixture
+def gateway(sqlite_url: str, fake_rasa: FakeRasa) -> Iterator[ServedApp]:
+    settings = GatewaySettings(
+        database_url=sqlite_url,
+        rasa_url=RASA_URL,
+        action_server_url=ACTIONS_URL,
+        max_sockets_per_conversation=2,
+        max_unauthenticated_sockets=1,
+    )
+    yield from serve(create_app(settings, transport=fake_rasa.transport))
+
+
+def close_code(ws: ClientConnection) -> int:
+    with pytest.raises(ConnectionClosed) as closed:
+        while True:
+            ws.recv(timeout=10)
+    assert closed.value.rcvd is not None
+    return closed.value.rcvd.code
+
+
+def test_a_body_over_16_kb_is_refused_before_it_is_read(shopper: Shopper, fake_rasa: FakeRasa) -> None:
+    response = shopper.send("x" * 17_000)
+    assert response.status_code == 413
+    assert response.json() == {"detail": "The request is too large."}
+    assert shopper.history().json()["messages"] == []
+    assert fake_rasa.calls == []
+
+
+def test_a_streamed_body_without_a_length_is_cut_off_at_the_limit(shopper: Shopper) -> None:
+    def chunks() -> Iterator[bytes]:
+        yield b'{"text": "'
+        for _ in range(40):
+            yield b"y" * 1024
+        yield b'"}'
+
+    response = shopper.http.post(
+        f"/api/conversations/{shopper.id}/messages", content=chunks(), headers=shopper.auth
+    )
+    assert response.status_code == 413
+    assert shopper.history().json()["messages"] == []
+
+
+def test_a_body_under_the_limit_is_answered(shopper: Shopper) -> None:
+    assert shopper.send("z" * 1500).status_code == 200
+
+
+def test_a_websocket_frame_over_the_limit_closes_the_socket(gateway: ServedApp, shopper: Shopper) -> None:
+    with connect(f"{gateway.ws_url}/api/conversations/{shopper.id}/ws?token={shopper.token}") as ws:
+        assert json.loads(ws.recv(timeout=10))["type"] == "status"
+        ws.send(json.dumps({"type": "ping", "pad": "p" * 20_000}))
+        assert close_code(ws) == 1009
+
+
+def test_a_third_socket_on_one_conversation_is_refused(
+    gateway: ServedApp, client: httpx.Client, shopper: Shopper
+) -> None:
+    url = f"{gateway.ws_url}/api/conversations/{shopper.id}/ws?token={shopper.token}"
+    with connect(url) as first, connect(url) as second:
+        for ws in (first, second):
+            assert json.loads(ws.recv(timeout=10))["type"] == "status"
+        with connect(url) as third:
+            assert close_code(third) == 4429
+        other = start(client)  # another conversation is not affected
+        with connect(f"{gateway.ws_url}/api/conversations/{other.id}/ws?token={other.token}") as ws:
+            assert json.loads(ws.recv(timeout=10))["type"] == "status"
+    with connect(url) as again:  # closing frees the place
+        assert json.loads(again.recv(timeout=10))["type"] == "status"
+
+
+def test_sockets_waiting_for_their_token_are_capped(gateway: ServedApp, shopper: Shopper) -> None:
+    url = f"{gateway.ws_url}/api/conversations/{shopper.id}/ws"
+    with connect(url) as waiting:
+        with connect(url) as refused:
+            assert close_code(refused) == 1013
+        waiting.send(json.dumps({"type": "auth", "token": shopper.token}))
+        assert json.loads(waiting.recv(timeout=10))["type"] == "status"
+    with connect(url) as later:
+        later.send(json.dumps({"type": "auth", "token": shopper.token}))
+        assert json.loads(later.recv(timeout=10))["type"] == "status"
