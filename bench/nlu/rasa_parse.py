@@ -5,8 +5,9 @@ Runs *inside the Rasa venv* (the engine's own interpreter); `run.py` calls it as
     <rasa-venv>/bin/python bench/nlu/rasa_parse.py MODEL.tar.gz IN.json OUT.json
 
 IN.json is a JSON list of strings; OUT.json receives one dict per text with the predicted intent,
-its confidence, the top of the ranking and the entities. Loading the model once and parsing in
-process is much faster than one HTTP request per text through `rasa run --enable-api`.
+its confidence, the top of the ranking, the entities and the seconds the parse took. Loading the
+model once and parsing in process is much faster than one HTTP request per text through
+`rasa run --enable-api`.
 """
 
 from __future__ import annotations
@@ -23,7 +24,9 @@ async def _parse_all(model_path: str, texts: list[str]) -> list[dict]:
     agent = Agent.load(model_path)
     out = []
     for text in texts:
+        started = time.perf_counter()
         result = await agent.parse_message(text)
+        elapsed = time.perf_counter() - started
         out.append(
             {
                 "intent": result["intent"]["name"],
@@ -33,6 +36,7 @@ async def _parse_all(model_path: str, texts: list[str]) -> list[dict]:
                     {k: e.get(k) for k in ("entity", "value", "start", "end", "extractor")}
                     for e in result.get("entities", [])
                 ],
+                "seconds": elapsed,
             }
         )
     return out
