@@ -10,8 +10,8 @@ from hypothesis import strategies as st
 from bot.language.contact_details import first_email, normalise_email, normalise_postcode
 from bot.language.order_numbers import find_order_number, normalise_order_number
 
-CANONICAL = re.compile(r"^SD-\d{4,9}$")
-digits = st.from_regex(r"[0-9]{4,9}", fullmatch=True)
+CANONICAL = re.compile(r"^SD-\d{5,6}$")  # the demo shop's shape (knowledge/policy.yml shop.order_numbers)
+digits = st.from_regex(r"[0-9]{5,6}", fullmatch=True)
 prefixes = st.sampled_from(["", "SD", "sd", "Sd", "SD-", "sd-", "SD ", "sd_", "#", "#SD-", "# sd.", "SD:"])
 emails = st.from_regex(r"[a-z0-9_+-]{1,20}(\.[a-z0-9_+-]{1,10})?@[a-z0-9-]{1,20}\.[a-z]{2,6}", fullmatch=True)
 postcodes = st.from_regex(r"[A-Z]{1,2}[0-9][A-Z0-9]? ?[0-9][A-Z]{2}", fullmatch=True)
@@ -37,7 +37,7 @@ def test_normalising_an_order_number_twice_changes_nothing_more(text: str) -> No
         assert normalise_order_number(once) == once
 
 
-@given(st.from_regex(r"[0-9]{5,6}", fullmatch=True), st.sampled_from(["order ", "no. #", "SD-", "it's "]))
+@given(st.from_regex(r"[0-9]{5,6}", fullmatch=True), st.sampled_from(["order ", "no. #", "SD-", "order number "]))
 def test_an_order_number_inside_a_phrase_is_found(number: str, before: str) -> None:
     assert find_order_number(f"{before}{number} please") == f"SD-{number}"
 
