@@ -37,7 +37,9 @@ def test_normalising_an_order_number_twice_changes_nothing_more(text: str) -> No
         assert normalise_order_number(once) == once
 
 
-@given(st.from_regex(r"[0-9]{5,6}", fullmatch=True), st.sampled_from(["order ", "no. #", "SD-", "order number "]))
+@given(
+    st.from_regex(r"[0-9]{5,6}", fullmatch=True), st.sampled_from(["order ", "no. #", "SD-", "order number "])
+)
 def test_an_order_number_inside_a_phrase_is_found(number: str, before: str) -> None:
     assert find_order_number(f"{before}{number} please") == f"SD-{number}"
 
