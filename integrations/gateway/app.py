@@ -23,7 +23,7 @@ from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse
 
 from bot.clock import system_clock
-from bot.db import make_engine, make_session_factory
+from bot.db import make_engine, make_session_factory, observe_statements
 from bot.desk.agents.store import AgentDirectory
 from bot.desk.conversations.store import ConversationStore
 from bot.desk.escalations.store import EscalationBook
@@ -55,6 +55,7 @@ def create_app(
         session_factory = make_session_factory(engine)
         hub = Hub()
         app_metrics = Metrics(live_connections=lambda: hub.subscriber_count)
+        observe_statements(engine, app_metrics.db_statement.observe)
         async with httpx.AsyncClient(transport=transport, timeout=config.rasa_timeout) as http:
             rasa = RasaClient(http, config.rasa_url, config.rasa_timeout, app_metrics, config.rasa_token)
             # Chat timestamps are real instants even when SHOPDESK_NOW pins the order system's clock.
@@ -110,7 +111,7 @@ def create_app(
     async def unhandled(request: Request, exc: Exception) -> JSONResponse:
         # The traceback goes to the log (no request body in it); the client gets no internals.
         if hasattr(request.app.state, "metrics"):
-            request.app.state.metrics.errors.inc(kind="unhandled")
+            request.app.state.metrics.errors.labels(kind="unhandled").inc()
         log.error("unhandled %s on %s %s", type(exc).__name__, request.method, request.url.path, exc_info=exc)
         return JSONResponse({"detail": "Something went wrong on our side."}, status_code=500)
 

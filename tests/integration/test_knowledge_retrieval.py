@@ -46,6 +46,18 @@ def test_refund_timing_question_finds_the_refund_timing_section(retriever: Retri
     assert answer.text in (DOCS / "refunds.md").read_text(encoding="utf-8")  # its own words
 
 
+def test_the_retriever_reports_each_step_of_a_question_to_its_observer(
+    index_dir: Path, embedder: Embedder
+) -> None:
+    steps: list[tuple[str, float]] = []
+    observed = Retriever(load_index(index_dir), embedder, observe=lambda step, s: steps.append((step, s)))
+
+    observed.answer("how long until I get my refund?")
+
+    assert [step for step, _ in steps] == ["bm25", "embedding", "faiss"]
+    assert all(seconds >= 0 for _, seconds in steps)
+
+
 def test_a_question_the_documents_do_not_answer_abstains(retriever: Retriever) -> None:
     answer = retriever.answer("who won the football last night")
     assert not answer.answered
