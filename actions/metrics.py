@@ -1,5 +1,6 @@
 """The action server's Prometheus metrics (prometheus-client), served at ``GET /metrics``.
 
+    shopdesk_actions_webhook_seconds          one webhook request, first byte read to response (SDK's share)
     shopdesk_actions_run_seconds{action}      one action run as the executor sees it (DB, retrieval in it)
     shopdesk_actions_request_bytes            the webhook's request body: the tracker (and domain) Rasa sends
     shopdesk_actions_db_seconds               one SQL statement, cursor execute to result (SQLAlchemy events)
@@ -15,6 +16,11 @@ from prometheus_client import Histogram
 
 STEP_BUCKETS = (0.0005, 0.001, 0.0025, 0.005, 0.01, 0.02, 0.035, 0.05, 0.075, 0.1, 0.25, 0.5, 1.0, 2.5)
 
+WEBHOOK = Histogram(
+    "shopdesk_actions_webhook_seconds",
+    "One webhook request: parsing the tracker, the run, writing the response.",
+    buckets=STEP_BUCKETS,
+)
 ACTION_RUN = Histogram(
     "shopdesk_actions_run_seconds", "One action run, by action.", ["action"], buckets=STEP_BUCKETS
 )

@@ -20,7 +20,7 @@ from sanic.response import json as json_response
 from sanic.response import raw
 
 from actions.context import ActionContext, configure
-from actions.metrics import ACTION_RUN, DB_STATEMENT, REQUEST_BYTES, observe_retrieval
+from actions.metrics import ACTION_RUN, DB_STATEMENT, REQUEST_BYTES, WEBHOOK, observe_retrieval
 from bot.db import make_engine, make_session_factory, observe_statements
 from bot.orders.services import ShopService
 from bot.settings import Settings
@@ -77,6 +77,7 @@ def build_app(settings: Settings) -> Sanic:  # type: ignore[type-arg]
         """Only Rasa may run actions: the webhook wants the token Rasa sends (endpoints.yml)."""
         if request.path != "/webhook":
             return None
+        request.ctx.started = time.perf_counter()
         REQUEST_BYTES.observe(len(request.body))
         if not settings.action_server_token:
             return None
@@ -85,6 +86,12 @@ def build_app(settings: Settings) -> Sanic:  # type: ignore[type-arg]
             return None
         logger.warning("action server webhook called without the right token")
         return json_response({"error": "unauthorised"}, status=401)
+
+    @app.on_response
+    async def time_webhook(request: Request, _response: HTTPResponse) -> None:
+        started = getattr(request.ctx, "started", None)
+        if started is not None:
+            WEBHOOK.observe(time.perf_counter() - started)
 
     @app.get("/metrics")
     async def metrics(_request: Request) -> HTTPResponse:

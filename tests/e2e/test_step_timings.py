@@ -54,6 +54,7 @@ def test_rasa_and_the_action_server_time_each_step_of_a_verified_order_question(
         ("shopdesk_actions_run_seconds", (("action", "validate_verify_order_form"),)),
         ("shopdesk_actions_run_seconds", (("action", "action_answer_request"),)),
         ("shopdesk_actions_request_bytes", ()),
+        ("shopdesk_actions_webhook_seconds", ()),
         ("shopdesk_actions_db_seconds", ()),
     } <= action_steps
 
