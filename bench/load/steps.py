@@ -88,8 +88,8 @@ def steps(samples: Samples) -> list[Step]:
 
 
 def cpu_seconds(samples: Samples) -> float | None:
-    value = samples.get(("process_cpu_seconds_total", ()))
-    return value
+    """The process's CPU seconds (prometheus-client's process collector), when the service reports it."""
+    return samples.get(("process_cpu_seconds_total", ()))
 
 
 def _shown(step: Step, value: float) -> str:
