@@ -9,14 +9,19 @@ from __future__ import annotations
 import argparse
 import hmac
 import logging
+import time
+from typing import Any
 
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from rasa_sdk.endpoint import create_app
 from rasa_sdk.executor import ActionExecutor
 from sanic import HTTPResponse, Request, Sanic
 from sanic.response import json as json_response
+from sanic.response import raw
 
 from actions.context import ActionContext, configure
-from bot.db import make_engine, make_session_factory
+from actions.metrics import ACTION_RUN, DB_STATEMENT, REQUEST_BYTES, WEBHOOK, observe_retrieval
+from bot.db import make_engine, make_session_factory, observe_statements
 from bot.ops import log_redaction
 from bot.orders.services import ShopService
 from bot.settings import Settings, refuse_unsafe_production
@@ -29,6 +34,7 @@ def build_context(settings: Settings) -> ActionContext:
     from knowledge.retriever import Citation, UnknownClause, load_retriever
 
     engine = make_engine(settings.database_url)
+    observe_statements(engine, DB_STATEMENT.observe)
     shop = ShopService(
         make_session_factory(engine),
         settings.policy,
@@ -36,7 +42,9 @@ def build_context(settings: Settings) -> ActionContext:
         secret=settings.secret_key.encode(),
         limits=settings.verification_limits,
     )
-    retriever = load_retriever(settings.index_dir, load_embedder(settings.embedding))
+    retriever = load_retriever(
+        settings.index_dir, load_embedder(settings.embedding), observe=observe_retrieval
+    )
 
     def cite(clause: str) -> Citation | None:
         try:
@@ -48,22 +56,49 @@ def build_context(settings: Settings) -> ActionContext:
     return ActionContext(shop=shop, ask=retriever.answer, cite=cite)
 
 
+class TimedExecutor(ActionExecutor):
+    """rasa-sdk's executor, timing each action run by action name."""
+
+    async def run(self, action_call: dict[str, Any], *args: Any, **kwargs: Any) -> Any:
+        started = time.perf_counter()
+        try:
+            return await super().run(action_call, *args, **kwargs)
+        finally:
+            name = str(action_call.get("next_action") or "unknown")
+            ACTION_RUN.labels(action=name).observe(time.perf_counter() - started)
+
+
 def build_app(settings: Settings) -> Sanic:  # type: ignore[type-arg]
     refuse_unsafe_production(settings)
-    executor = ActionExecutor()
+    executor = TimedExecutor()
     executor.register_package("actions")
     app = create_app(executor, cors_origins=[])
 
     @app.on_request
     async def require_token(request: Request) -> HTTPResponse | None:
         """Only Rasa may run actions: the webhook wants the token Rasa sends (endpoints.yml)."""
-        if request.path != "/webhook" or not settings.action_server_token:
+        if request.path != "/webhook":
+            return None
+        request.ctx.started = time.perf_counter()
+        REQUEST_BYTES.observe(len(request.body))
+        if not settings.action_server_token:
             return None
         given = request.args.get("token") or ""
         if hmac.compare_digest(given.encode(), settings.action_server_token.encode()):
             return None
         logger.warning("action server webhook called without the right token")
         return json_response({"error": "unauthorised"}, status=401)
+
+    @app.on_response
+    async def time_webhook(request: Request, _response: HTTPResponse) -> None:
+        started = getattr(request.ctx, "started", None)
+        if started is not None:
+            WEBHOOK.observe(time.perf_counter() - started)
+
+    @app.get("/metrics")
+    async def metrics(_request: Request) -> HTTPResponse:
+        """Prometheus metrics (``actions.metrics``), in the text exposition format."""
+        return raw(generate_latest(), content_type=CONTENT_TYPE_LATEST)
 
     @app.before_server_start
     async def load(_app: Sanic) -> None:  # type: ignore[type-arg]

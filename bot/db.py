@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -72,6 +74,25 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
         connection.exec_driver_sql("BEGIN IMMEDIATE" if writes else "BEGIN")
 
     return engine
+
+
+_STATEMENT_STARTED = "shopdesk_statement_started"
+
+
+def observe_statements(engine: Engine, observe: Callable[[float], None]) -> None:
+    """Call ``observe(seconds)`` after every statement the engine runs, from the driver's cursor execute to
+    its result (SQLAlchemy's cursor events; SQLite's ``BEGIN IMMEDIATE``, and so its wait for the write lock,
+    is one of them). The metrics modules pass a Prometheus histogram's ``observe``."""
+
+    @event.listens_for(engine, "before_cursor_execute")
+    def _started(conn: Any, _cursor: Any, _statement: str, _params: Any, _context: Any, _many: bool) -> None:
+        conn.info[_STATEMENT_STARTED] = time.perf_counter()
+
+    @event.listens_for(engine, "after_cursor_execute")
+    def _finished(conn: Any, _cursor: Any, _statement: str, _params: Any, _context: Any, _many: bool) -> None:
+        started = conn.info.pop(_STATEMENT_STARTED, None)
+        if started is not None:
+            observe(time.perf_counter() - started)
 
 
 class WriteSession(Session):

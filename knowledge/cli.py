@@ -26,14 +26,17 @@ class Defaults:
 
 
 def cmd_build(args: argparse.Namespace) -> int:
-    from knowledge.embedding import load_embedder
-    from knowledge.index import build_index
+    from knowledge.embedding import MODEL_NAME, load_embedder
+    from knowledge.index import build_index, is_current
 
     docs_dir: Path = args.docs
     out_dir: Path = args.out
     if not docs_dir.is_dir():
         print(f"error: {docs_dir} is not a folder", file=sys.stderr)
         return 2
+    if is_current(docs_dir, out_dir, MODEL_NAME):  # no need to load the embedding model (seconds)
+        print(f"the index in {out_dir} is current: nothing to embed")
+        return 0
     report = build_index(docs_dir, out_dir, load_embedder(args.embedding))
     for item in report.skipped:
         print(f"skipped {item.file}: {item.reason}", file=sys.stderr)

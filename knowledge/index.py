@@ -186,6 +186,24 @@ def _write_atomic(path: Path, write: Callable[[Path], None]) -> None:
     os.replace(tmp, path)
 
 
+def is_current(docs_dir: Path, index_dir: Path, model: str) -> bool:
+    """Whether ``index_dir`` already holds what ``build_index`` would write for ``docs_dir`` with ``model``:
+    the same documents (by SHA-256), model, chunker and format. Checking costs a hash of each document,
+    so a start-up can skip loading the embedding model when nothing changed."""
+    manifest = _read_manifest(index_dir)
+    if (
+        manifest is None
+        or manifest.get("format") != INDEX_FORMAT
+        or manifest.get("model") != model
+        or manifest.get("chunker_version") != CHUNKER_VERSION
+        or not all((index_dir / f).is_file() for f in (CHUNKS_FILE, VECTORS_FILE, OWNERS_FILE, FAISS_FILE))
+    ):
+        return False
+    sources, _skipped = scan_documents(docs_dir)
+    recorded = {name: doc.get("sha256") for name, doc in (manifest.get("documents") or {}).items()}
+    return recorded == {source.name: source.sha256 for source in sources}
+
+
 def build_index(
     docs_dir: Path,
     out_dir: Path,

@@ -45,6 +45,7 @@ import numpy as np
 from knowledge.chunking import Chunk
 from knowledge.embedding import Embedder
 from knowledge.index import StoredIndex, load_index
+from knowledge.timing import StepObserver, ignore, timed
 from knowledge.wording import normalise_query
 
 log = logging.getLogger(__name__)
@@ -200,11 +201,14 @@ class Retriever:
         method: Method = DEFAULT_METHOD,
         threshold: float | None = None,
         bm25_threshold: float | None = None,
+        observe: StepObserver = ignore,
     ) -> None:
-        """``threshold`` overrides the abstention threshold of ``method``; ``bm25_threshold`` that of bm25."""
+        """``threshold`` overrides the abstention threshold of ``method``; ``bm25_threshold`` that of bm25;
+        ``observe`` is told how long each step of a question took (``knowledge.timing``)."""
         from rank_bm25 import BM25Okapi
 
         self.index = index
+        self._observe = observe
         self.embedder = embedder
         self.method: Method = method
         self.thresholds: dict[Method, float] = dict(ABSTAIN_THRESHOLDS)
@@ -297,13 +301,17 @@ class Retriever:
         if not self.chunks:
             return []
         question = normalise_query(question)
-        bm25, bm25_chunk = self._bm25_sections(question)
+        with timed(self._observe, "bm25"):
+            bm25, bm25_chunk = self._bm25_sections(question)
         if method == "bm25":
             order = np.argsort(-bm25, kind="stable")[:CANDIDATES]
             return [_Ranked(int(bm25_chunk[s]), 0.0, float(bm25[s]), float(bm25[s])) for s in order]
-        query = self.embedder.encode_one(question)
+        with timed(self._observe, "embedding"):
+            query = self.embedder.encode_one(question)
         words = tokenize(question)
-        candidates = set(self._nearest_sections(query)[:CANDIDATES])
+        with timed(self._observe, "faiss"):
+            nearest = self._nearest_sections(query)
+        candidates = set(nearest[:CANDIDATES])
         if method == "hybrid":
             candidates |= {int(s) for s in np.argsort(-bm25, kind="stable")[:CANDIDATES] if bm25[s] > 0}
         ranked = []
@@ -356,10 +364,12 @@ class Retriever:
         return Citation(clause_id, first.doc_title, first.doc_file, first.section, text)
 
 
-def load_retriever(index_dir: Path, embedder: Embedder, method: Method = DEFAULT_METHOD) -> Retriever:
+def load_retriever(
+    index_dir: Path, embedder: Embedder, method: Method = DEFAULT_METHOD, observe: StepObserver = ignore
+) -> Retriever:
     """The saved index in ``index_dir``, searched with ``embedder`` (``load_embedder``). Call once at
     startup."""
-    return Retriever(load_index(index_dir), embedder, method)
+    return Retriever(load_index(index_dir), embedder, method, observe=observe)
 
 
 def cite(clause_id: str, docs_dir: Path) -> Citation:

@@ -32,6 +32,11 @@ on a fresh sender, straight to Rasa's REST channel, one at a time) and prints ea
 to it. When it starts the stack it also prints the warm start (from the first command to every process
 answering its health check; environments and the trained model already cached) and the first answer
 (the first shopper turn through the gateway after that, and the first quoted policy passage).
+
+Around the bare run and each level it reads every service's Prometheus ``/metrics`` (Rasa's at
+``/webhooks/metrics/``) and prints what the run cost step by step (``bench/load/steps.py``): NLU, policy
+prediction, each action server call, tracker store, each action's run, SQL statements, embedding, FAISS,
+the request size Rasa sends the action server, and each process's CPU per answered turn.
 """
 
 from __future__ import annotations
@@ -59,6 +64,7 @@ import websockets
 REPO = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO))
 
+from bench.load.steps import cpu_seconds, delta, print_steps, scrape  # noqa: E402
 from bot.ops.demo_data import DEMO_NOW, SHOWCASE  # noqa: E402
 from tests.stack import free_port, rasa_command, stop, wait_until_up  # noqa: E402
 
@@ -393,6 +399,7 @@ class RunningStack:
     rasa: str
     pids: dict[str, int]
     logs: dict[str, Path]
+    metrics: dict[str, str] = field(default_factory=dict)  # service -> its Prometheus /metrics URL
     setup: float = 0.0  # migrate, seed, policy index (all cached from an earlier run)
     start: float = 0.0  # the three processes, from launch to every health check answering
 
@@ -464,12 +471,22 @@ def started_stack(database_url: str | None, work: Path) -> Iterator[RunningStack
             rasa=f"http://127.0.0.1:{rasa_port}",
             pids={name: p.pid for name, p in processes.items()},
             logs=logs,
+            metrics=metrics_urls(f"http://127.0.0.1:{rasa_port}", f"http://127.0.0.1:{actions_port}")
+            | {"gateway": f"http://127.0.0.1:{gateway_port}/metrics"},
             setup=setup,
             start=time.perf_counter() - t1,
         )
     finally:
         for process in processes.values():
             stop(process)
+
+
+def metrics_urls(rasa: str, actions: str | None) -> dict[str, str]:
+    """Where Rasa (its StepTimings channel) and the action server serve their Prometheus metrics."""
+    urls = {"rasa": f"{rasa}/webhooks/metrics/"}
+    if actions:
+        urls["actions"] = f"{actions}/metrics"
+    return urls
 
 
 # -- main ---------------------------------------------------------------------------------------------------
@@ -490,10 +507,27 @@ async def measure(stack: RunningStack, args: argparse.Namespace) -> None:
         )
         for name, seconds in (await first_answers(stack.gateway)).items():
             print(f"{name}: {ms(seconds)}")
-    base = print_baseline(await bare_rasa(stack.rasa, args.baseline_seconds))
-    for chats in args.chats:
-        tally, peaks = await run_level(stack.gateway, chats, args.seconds, args.think, stack.pids)
-        print_level(chats, tally, peaks, stack.logs, base)
+    async with httpx.AsyncClient(timeout=TURN_TIMEOUT) as http:
+        before = await scrape(http, stack.metrics)
+        bare = await bare_rasa(stack.rasa, args.baseline_seconds)
+        bare_cost = delta(before, await scrape(http, stack.metrics))
+        base = print_baseline(bare)
+        bare_turns = len(bare.latencies["bare_rasa"])
+        print_steps(bare_cost, bare_turns, "bare Rasa turns")
+        bare_cpu = cpu_seconds(bare_cost.get("rasa", {}))
+        for chats in args.chats:
+            before = await scrape(http, stack.metrics)
+            tally, peaks = await run_level(stack.gateway, chats, args.seconds, args.think, stack.pids)
+            cost = delta(before, await scrape(http, stack.metrics))
+            print_level(chats, tally, peaks, stack.logs, base)
+            answered = sum(len(v) for k, v in tally.latencies.items() if k != "open")
+            print_steps(cost, answered, f"{chats} chat(s)")
+            level_cpu = cpu_seconds(cost.get("rasa", {}))
+            if bare_cpu and level_cpu is not None and answered:
+                print(
+                    f"    Rasa CPU per shopper turn / per bare turn: "
+                    f"{(level_cpu / answered) / (bare_cpu / bare_turns):.2f}x"
+                )
 
 
 def main() -> None:
@@ -507,6 +541,7 @@ def main() -> None:
     parser.add_argument("--database-url", help="database for a started stack (default: fresh SQLite)")
     parser.add_argument("--gateway", help="attach to this running gateway instead of starting a stack")
     parser.add_argument("--rasa", help="the running stack's Rasa (with --gateway)")
+    parser.add_argument("--actions", help="the running stack's action server, for its /metrics (attached)")
     parser.add_argument("--pid", action="append", default=[], help="NAME=PID to report RSS of (attached)")
     parser.add_argument("--log", action="append", default=[], help="NAME=FILE to count locked lines in")
     parser.add_argument("--keep", action="store_true", help="keep the started stack's folder (logs, db)")
@@ -524,6 +559,8 @@ def main() -> None:
             rasa=loopback(args.rasa),
             pids={k: int(v) for k, v in (p.split("=", 1) for p in args.pid)},
             logs={k: Path(v) for k, v in (p.split("=", 1) for p in args.log)},
+            metrics=metrics_urls(loopback(args.rasa), args.actions and loopback(args.actions))
+            | {"gateway": f"{loopback(args.gateway)}/metrics"},
         )
         asyncio.run(measure(attached, args))
         return

@@ -32,7 +32,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from starlette.concurrency import run_in_threadpool
 
 from bot.clock import system_clock
-from bot.db import make_engine, make_session_factory
+from bot.db import make_engine, make_session_factory, observe_statements
 from bot.desk.agents.store import AgentDirectory
 from bot.desk.conversations.store import ConversationStore
 from bot.desk.escalations.store import EscalationBook
@@ -95,6 +95,7 @@ def create_app(
         # a turn asks Rasa at most twice (the message, the tracker for an escalation) and pauses it once
         turn_lock = redis_turn_lock(shared, 3 * config.rasa_timeout) if shared else no_shared_lock
         app_metrics = Metrics(live_connections=lambda: hub.subscriber_count)
+        observe_statements(engine, app_metrics.db_statement.observe)
         async with httpx.AsyncClient(transport=transport, timeout=config.rasa_timeout) as http:
             rasa = RasaClient(
                 http,
@@ -188,7 +189,7 @@ def create_app(
     async def unhandled(request: Request, exc: Exception) -> JSONResponse:
         # The traceback goes to the log (no request body in it); the client gets no internals.
         if hasattr(request.app.state, "metrics"):
-            request.app.state.metrics.errors.inc(kind="unhandled")
+            request.app.state.metrics.errors.labels(kind="unhandled").inc()
         log.error("unhandled %s on %s %s", type(exc).__name__, request.method, request.url.path, exc_info=exc)
         return JSONResponse({"detail": "Something went wrong on our side."}, status_code=500)
 

@@ -244,7 +244,7 @@ class ChatService:
 
     def _published(self, messages: Sequence[Message]) -> None:
         for message in messages:
-            self.metrics.messages.inc(author=message.author.value)
+            self.metrics.messages.labels(author=message.author.value).inc()
             self.hub.publish_message(message)
 
     async def _run_custom_hooks(self, conversation: Conversation, answers: Sequence[RasaReply]) -> None:
@@ -257,5 +257,5 @@ class ChatService:
                     if inspect.isawaitable(result):
                         await result
                 except Exception:
-                    self.metrics.errors.inc(kind="custom_hook")
+                    self.metrics.errors.labels(kind="custom_hook").inc()
                     log.exception("a custom-payload hook failed for conversation %s", conversation.id)

@@ -300,7 +300,7 @@ class TelegramBridge:
     async def _on_error(self, update: object, context: Context) -> None:
         """The one error handler: log the error's type (never the update's content), count it, and tell the
         shopper when there is one to tell."""
-        self.metrics.errors.inc(kind="telegram_update")
+        self.metrics.errors.labels(kind="telegram_update").inc()
         update_id = update.update_id if isinstance(update, Update) else None
         error = context.error
         log.error(
@@ -449,7 +449,7 @@ class TelegramBridge:
                     event = await subscription.get()
                     if event.kind == "closed":
                         log.warning("the hub dropped the Telegram follower; resubscribing")
-                        self.metrics.errors.inc(kind="telegram_hub_dropped")
+                        self.metrics.errors.labels(kind="telegram_hub_dropped").inc()
                         break
                     if event.message is not None:
                         await self._consider(event.message)
@@ -471,7 +471,7 @@ class TelegramBridge:
                 fresh = self._claim([message])
                 await self._deliver(chat_id, fresh)
         except Exception:
-            self.metrics.errors.inc(kind="telegram_send")
+            self.metrics.errors.labels(kind="telegram_send").inc()
             log.exception("delivering message %s to Telegram failed", message.id)
 
     async def _catch_up(self) -> None:

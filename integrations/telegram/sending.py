@@ -92,5 +92,5 @@ class Sender:
         raise AssertionError("unreachable")  # the loop returns or raises
 
     def _failed(self, what: str, exc: Exception, attempt: int) -> None:
-        self.metrics.errors.inc(kind="telegram_send")
+        self.metrics.errors.labels(kind="telegram_send").inc()
         log.error("Telegram %s failed for good after %d attempt(s): %s", what, attempt, type(exc).__name__)

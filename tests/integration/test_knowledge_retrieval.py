@@ -12,7 +12,7 @@ import pytest
 
 from bot.settings import Settings
 from knowledge.embedding import Embedder, load_embedder
-from knowledge.index import build_index, load_index
+from knowledge.index import build_index, is_current, load_index
 from knowledge.retriever import Retriever, UnknownClause, cite
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -46,6 +46,18 @@ def test_refund_timing_question_finds_the_refund_timing_section(retriever: Retri
     assert answer.text in (DOCS / "refunds.md").read_text(encoding="utf-8")  # its own words
 
 
+def test_the_retriever_reports_each_step_of_a_question_to_its_observer(
+    index_dir: Path, embedder: Embedder
+) -> None:
+    steps: list[tuple[str, float]] = []
+    observed = Retriever(load_index(index_dir), embedder, observe=lambda step, s: steps.append((step, s)))
+
+    observed.answer("how long until I get my refund?")
+
+    assert [step for step, _ in steps] == ["bm25", "embedding", "faiss"]
+    assert all(seconds >= 0 for _, seconds in steps)
+
+
 def test_a_question_the_documents_do_not_answer_abstains(retriever: Retriever) -> None:
     answer = retriever.answer("who won the football last night")
     assert not answer.answered
@@ -68,6 +80,7 @@ def test_rebuilding_re_embeds_only_the_changed_document(tmp_path: Path, embedder
     first = build_index(docs, out, embedder)
     assert len(first.embedded_documents) == first.documents == len(list(DOCS.glob("*.md")))
 
+    assert is_current(docs, out, embedder.name)
     unchanged = build_index(docs, out, embedder)
     assert unchanged.embedded_documents == [] and unchanged.embedded_chunks == 0
 
@@ -75,8 +88,10 @@ def test_rebuilding_re_embeds_only_the_changed_document(tmp_path: Path, embedder
         fh.write("\n## 5. Refunds in store credit\n\nWe never refund in store credit unless you ask.\n")
     (docs / "warranty.md").unlink()
     (docs / "notes.md").write_bytes(b"\x00\x01binary")
+    assert not is_current(docs, out, embedder.name)
     report = build_index(docs, out, embedder)
 
+    assert is_current(docs, out, embedder.name)
     assert report.embedded_documents == ["refunds.md"]
     assert report.removed_documents == ["warranty.md"]
     assert [s.file for s in report.skipped] == ["notes.md"]

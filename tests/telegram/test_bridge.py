@@ -214,7 +214,7 @@ def test_a_notice_posted_during_a_turn_arrives_once_after_the_turns_replies(
     settle()
     assert fake_telegram.sent_texts(CHAT_ID) == ["Let me find someone.", "You're next in the queue."]
     assert isinstance(chat.metrics, Metrics)
-    assert chat.metrics.errors.value(kind="telegram_send") == 0
+    assert chat.metrics.error_count("telegram_send") == 0
 
 
 def test_the_webhook_is_not_found_when_the_bridge_polls(gateway: ServedApp, client: httpx.Client) -> None:
