@@ -13,7 +13,7 @@ class GatewaySettings(Settings):
     ws_heartbeat: float = 20.0  # seconds between server pings on an idle WebSocket
     handoff_check_every: float = 15.0
     # Rate limits (count per minute): new conversations per client address, shopper messages per
-    # conversation, agent log-in attempts per client address.
+    # conversation, agent log-in attempts per client address and, separately, per username.
     limit_new_conversations: int = 30
     limit_messages: int = 30
     limit_logins: int = 10  # seconds between checks for escalations nobody claimed in time

@@ -18,6 +18,7 @@ from fastapi import APIRouter, HTTPException, Request, WebSocket, WebSocketDisco
 from starlette.concurrency import run_in_threadpool
 
 from bot.desk.agents.model import Agent, LoginFailed, SessionExpired
+from bot.desk.agents.store import normal_username
 from bot.desk.conversations.model import Author, Message
 from bot.desk.escalations.model import Escalation, EscalationNotFound
 from integrations.gateway.deps import (
@@ -86,6 +87,8 @@ async def log_in(request: Request, body: LoginIn, directory: DirectoryDep) -> Lo
     limiter: RateLimiter = request.app.state.rate_limiter
     allowed = Limit(request.app.state.settings.limit_logins, 60)
     limiter.check(f"login:{client_address(request)}", allowed, "log-in attempts")
+    # per username too, so many addresses guessing one agent's password are stopped as well
+    limiter.check(f"login-user:{normal_username(body.username)}", allowed, "log-in attempts")
     try:
         agent, token = await run_in_threadpool(directory.log_in, body.username, body.password)
     except LoginFailed:
