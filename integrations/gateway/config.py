@@ -11,12 +11,15 @@ class GatewaySettings(Settings):
     rasa_timeout: float = 30.0  # seconds for one Rasa turn (actions included)
     health_timeout: float = 2.0
     ws_heartbeat: float = 20.0  # seconds between server pings on an idle WebSocket
-    handoff_check_every: float = 15.0
+    handoff_check_every: float = 15.0  # seconds between checks for escalations nobody claimed in time
+    # seconds between checks that a console WebSocket's agent session is still valid (log-out, expiry,
+    # password change, disabled agent close it within this time)
+    console_session_recheck: float = Field(default=10.0, gt=0)
     # Rate limits (count per minute): new conversations per client address, shopper messages per
     # conversation, agent log-in attempts per client address and, separately, per username.
     limit_new_conversations: int = 30
     limit_messages: int = 30
-    limit_logins: int = 10  # seconds between checks for escalations nobody claimed in time
+    limit_logins: int = 10
     # Origins allowed to call the API from a browser: the shops that embed the widget. Shoppers
     # authenticate with a bearer token, never cookies, so "*" exposes nothing by itself.
     cors_origins: list[str] = Field(default_factory=lambda: ["*"])

@@ -18,7 +18,7 @@ from fastapi import APIRouter, HTTPException, Request, WebSocket, WebSocketDisco
 from starlette.concurrency import run_in_threadpool
 
 from bot.desk.agents.model import Agent, LoginFailed, SessionExpired
-from bot.desk.agents.store import normal_username
+from bot.desk.agents.store import AgentDirectory, normal_username
 from bot.desk.conversations.model import Author, Message
 from bot.desk.escalations.model import Escalation, EscalationNotFound
 from integrations.gateway.deps import (
@@ -185,62 +185,109 @@ async def canned_replies(agent: AgentDep) -> list[CannedReply]:
     return [CannedReply(title=str(i["title"]), text=str(i["text"])) for i in items]
 
 
-@router.websocket("/ws")
-async def live(websocket: WebSocket, directory: DirectoryDep, handoff: HandoffDep, hub: HubDep) -> None:
-    """Live events for the console: ``{"type": "message", "message": {...}}`` for every conversation
-    (internal notes included), ``{"type": "status", ...}`` and ``{"type": "queue"}`` when the queue
-    changes. First frame from the client: ``{"type": "auth", "token": "..."}``. After a reconnect the
-    console re-reads the queue and the open transcript, so nothing sent meanwhile is lost."""
-    await websocket.accept()
+WS_SESSION_ENDED = 4401  # the console shows its log-in form again
+
+
+async def _session_token(websocket: WebSocket, directory: AgentDirectory) -> str | None:
+    """The session token of the first frame (``{"type": "auth", "token": "..."}``), when it is valid."""
     try:
         first = await asyncio.wait_for(websocket.receive_json(), WS_AUTH_TIMEOUT)
         token = first.get("token") if isinstance(first, dict) else None
         await run_in_threadpool(directory.authenticate, token)
     except (TimeoutError, json.JSONDecodeError, SessionExpired, WebSocketDisconnect, KeyError):
-        with contextlib.suppress(RuntimeError, WebSocketDisconnect):
-            await websocket.close(4401, "log in first")
-        return
+        return None
+    return str(token)
 
+
+async def _session_valid(directory: AgentDirectory, token: str) -> bool:
+    try:
+        await run_in_threadpool(directory.authenticate, token)
+    except SessionExpired:
+        return False
+    return True
+
+
+async def _escalated(handoff: HandoffService) -> set[str]:
+    """The conversations with an open escalation: the only ones whose messages reach a console."""
+    return {escalation.conversation_id for escalation in await handoff.queue()}
+
+
+@router.websocket("/ws")
+async def live(websocket: WebSocket, directory: DirectoryDep, handoff: HandoffDep, hub: HubDep) -> None:
+    """Live events for the console: ``{"type": "message", "message": {...}}`` and ``{"type": "status",
+    ...}`` for the conversations with an open escalation (internal notes included), and ``{"type":
+    "queue"}`` when the queue changes. First frame from the client: ``{"type": "auth", "token": "..."}``.
+
+    The session is checked again every ``console_session_recheck`` seconds: after a log-out, its expiry,
+    a password change or the agent being disabled, the socket closes with 4401. After a reconnect the
+    console re-reads the queue and the open transcript, so nothing sent meanwhile is lost."""
+    await websocket.accept()
+    token = await _session_token(websocket, directory)
+    if token is None:
+        with contextlib.suppress(RuntimeError, WebSocketDisconnect):
+            await websocket.close(WS_SESSION_ENDED, "log in first")
+        return
+    settings = websocket.app.state.settings
+    recheck: float = settings.console_session_recheck
+    heartbeat: float = settings.ws_heartbeat
+    loop = asyncio.get_running_loop()
     queue_changed: asyncio.Queue[None] = asyncio.Queue()
 
     def on_change(_escalation: Escalation) -> None:
         queue_changed.put_nowait(None)
 
     handoff.listeners.append(on_change)
+    close_code, reason = 1000, ""
     try:
         with hub.subscribe(None) as subscription:
+            escalated = await _escalated(handoff)
             await websocket.send_json({"type": "ready"})
+            checked_at = last_sent = loop.time()
             while True:
+                if loop.time() - checked_at >= recheck:
+                    if not await _session_valid(directory, token):
+                        close_code, reason = WS_SESSION_ENDED, "the session has ended; log in again"
+                        break
+                    checked_at = loop.time()
                 getter = asyncio.ensure_future(subscription.get())
                 changed = asyncio.ensure_future(queue_changed.get())
                 done, pending = await asyncio.wait(
-                    {getter, changed}, timeout=20, return_when="FIRST_COMPLETED"
+                    {getter, changed}, timeout=min(recheck, heartbeat), return_when="FIRST_COMPLETED"
                 )
                 for task in pending:
                     task.cancel()
                 if not done:
-                    await websocket.send_json({"type": "ping"})
+                    if loop.time() - last_sent >= heartbeat:
+                        await websocket.send_json({"type": "ping"})
+                        last_sent = loop.time()
                     continue
                 if changed in done:
+                    escalated = await _escalated(handoff)
                     await websocket.send_json({"type": "queue"})
-                if getter in done:
-                    event: Event = getter.result()
-                    if event.kind == "closed":
-                        break
-                    if event.kind == "status" and event.status is not None:
-                        await websocket.send_json(
-                            {
-                                "type": "status",
-                                "conversation_id": event.conversation_id,
-                                "status": event.status.value,
-                            }
-                        )
-                    elif event.message is not None and shown_to_agents(event.message):
-                        frame = ConsoleMessage.of(event.message).model_dump(mode="json")
-                        await websocket.send_json({"type": "message", "message": frame})
+                    last_sent = loop.time()
+                if getter not in done:
+                    continue
+                event: Event = getter.result()
+                if event.kind == "closed":
+                    break
+                if event.conversation_id not in escalated:
+                    continue
+                if event.kind == "status" and event.status is not None:
+                    await websocket.send_json(
+                        {
+                            "type": "status",
+                            "conversation_id": event.conversation_id,
+                            "status": event.status.value,
+                        }
+                    )
+                    last_sent = loop.time()
+                elif event.message is not None and shown_to_agents(event.message):
+                    frame = ConsoleMessage.of(event.message).model_dump(mode="json")
+                    await websocket.send_json({"type": "message", "message": frame})
+                    last_sent = loop.time()
     except (WebSocketDisconnect, RuntimeError):
         pass
     finally:
         handoff.listeners.remove(on_change)
         with contextlib.suppress(RuntimeError, WebSocketDisconnect):
-            await websocket.close()
+            await websocket.close(close_code, reason)
