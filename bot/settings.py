@@ -50,6 +50,12 @@ class Settings(BaseSettings):
     verify_max_failures_per_order: int = Field(default=5, ge=1)
     verify_max_failures_per_contact: int = Field(default=5, ge=1)
     verify_max_failures_per_client: int = Field(default=10, ge=1)
+    # A web shopper's token stops working (and the conversation closes) after this long without a message.
+    conversation_idle_hours: float = Field(default=24, gt=0)
+
+    @property
+    def conversation_idle_expiry(self) -> timedelta:
+        return timedelta(hours=self.conversation_idle_hours)
 
     @property
     def verification_limits(self) -> VerificationLimits:

@@ -58,7 +58,9 @@ def create_app(
         async with httpx.AsyncClient(transport=transport, timeout=config.rasa_timeout) as http:
             rasa = RasaClient(http, config.rasa_url, config.rasa_timeout, app_metrics, config.rasa_token)
             # Chat timestamps are real instants even when SHOPDESK_NOW pins the order system's clock.
-            store = ConversationStore(session_factory, system_clock)
+            store = ConversationStore(
+                session_factory, system_clock, idle_expiry=config.conversation_idle_expiry
+            )
             app.state.session_factory = session_factory
             app.state.http = http
             app.state.hub = hub
