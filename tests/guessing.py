@@ -45,7 +45,8 @@ class OrderFacts:
         return cls(orders, frozenset(_facts(orders)))
 
     def revealed(self, text: str) -> list[str]:
-        """The order facts ``text`` contains (whole words, any case)."""
+        """The order facts ``text`` contains (whole words, any case). Short all-digit facts (a postcode
+        such as "2010") are left out: they cannot be told from message ids and timestamps."""
         lowered = text.lower()
         return sorted(
             fact for fact in self.facts if fact in lowered and re.search(rf"\b{re.escape(fact)}\b", lowered)
@@ -78,7 +79,7 @@ def _facts(orders: tuple[Order, ...]) -> set[str]:
             days += [local_date(t, tz) for t in (shipment.shipped_at, shipment.delivered_at) if t]
         facts |= {format_day(d) for d in days}
         facts |= {r.rma_number for r in order.returns}
-    return {fact.lower() for fact in facts if fact}
+    return {fact.lower() for fact in facts if fact and not (fact.isdigit() and len(fact) < 8)}
 
 
 def unknown_numbers(facts: OrderFacts, count: int, rng: random.Random) -> list[str]:

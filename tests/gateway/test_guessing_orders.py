@@ -1,4 +1,4 @@
-"""Guessing through the gateway's API: 7,000 attempts at other shoppers' conversations, forged payloads,
+"""Guessing through the gateway's API: 8,200 attempts at other shoppers' conversations, forged payloads,
 typed commands and the agent API reveal no order fact.
 
 A victim has a conversation in which the assistant told them their order (the ``FakeRasa`` of conftest
@@ -27,7 +27,7 @@ from tests.gateway.test_handoff import make_settings
 from tests.gateway.test_handoff import shop_db as shop_db  # the seeded demo shop (and two agents)
 from tests.guessing import OrderFacts
 
-ATTEMPTS = 7_000
+ATTEMPTS = 8_200
 STRANGERS = 8
 VICTIM_ASKS = "where is my order?"
 NOT_VERIFIED = "I need the order number and its email address or postcode first."

@@ -1,11 +1,11 @@
-"""Guessing orders through the action code: 3,000 attempts reveal no order fact and no order's existence.
+"""Guessing orders through the action code: 1,800 attempts reveal no order fact and no order's existence.
 
 The verification form (the code Rasa calls) and the answering action run against the seeded demo shop,
-lock-out included: 1,000 pairs of guesses (a real order number and an unknown one, each with the same
-wrong contact: made up, or another customer's real email or postcode) and 500 pairs of forged slots (a
+lock-out included: 600 pairs of guesses (a real order number and an unknown one, each with the same
+wrong contact: made up, or another customer's real email or postcode) and 300 pairs of forged slots (a
 "verified" order the contact does not prove, a verified order with another order number, no contact at
 all). Every reply is checked against every order fact of the shop (``tests.guessing``), and the answer to
-a real number is the answer to an unknown one. The gateway (tests/gateway/test_guessing_orders.py, 7,000)
+a real number is the answer to an unknown one. The gateway (tests/gateway/test_guessing_orders.py, 8,200)
 makes the rest of the 10,000, and tests/e2e/test_guessing_orders.py a sample through the real engine.
 """
 
@@ -23,8 +23,8 @@ from tests.guessing import OrderFacts, unknown_numbers, wrong_contact
 from tests.integration.conftest import make_tracker, run_action
 from tests.integration.test_actions_orders import slot_values, validate
 
-VERIFICATION_PAIRS = 1_000
-FORGED_PAIRS = 500
+VERIFICATION_PAIRS = 600
+FORGED_PAIRS = 300
 
 
 @pytest.fixture
