@@ -47,8 +47,8 @@ def test_a_real_and_a_made_up_order_number_get_the_same_answer_and_no_fact(
 ) -> None:
     rng = random.Random(31)
     real = guessable(facts)[-PAIRS:]
-    for i, (number, unknown) in enumerate(zip(real, unknown_numbers(facts, PAIRS, rng), strict=True)):
-        email = f"stranger.{i}.{rng.randrange(10**6)}@example.net"
+    for number, unknown in zip(real, unknown_numbers(facts, PAIRS, rng), strict=True):
+        email = "".join(rng.choices("abcdefghjkmnpqrstuvwxyz", k=10)) + "@example.net"  # no digits to read
         on_real = ask_then_guess(stack, number, email)
         on_unknown = ask_then_guess(stack, unknown, email)
         assert "can't match" in on_real
