@@ -48,7 +48,11 @@ def _other_order_buttons(context: ActionContext, order: Order, tracker: Tracker)
     tz = context.shop.policy.timezone
     return [
         button(
-            say(Msg.BUTTON_OTHER_ORDER, order=o.number, day=format_day(local_date(o.placed_at, tz))),
+            say(
+                Msg.BUTTON_OTHER_ORDER,
+                order=o.number,
+                day=format_day(local_date(o.placed_at, tz), context.shop.policy.locale),
+            ),
             names.Intents.INFORM,
             {names.Entities.ORDER_NUMBER: o.number},
         )

@@ -18,7 +18,7 @@ from sanic.response import json as json_response
 from actions.context import ActionContext, configure
 from bot.db import make_engine, make_session_factory
 from bot.orders.services import ShopService
-from bot.settings import Settings
+from bot.settings import Settings, refuse_unsafe_production
 
 logger = logging.getLogger(__name__)
 
@@ -48,6 +48,7 @@ def build_context(settings: Settings) -> ActionContext:
 
 
 def build_app(settings: Settings) -> Sanic:  # type: ignore[type-arg]
+    refuse_unsafe_production(settings)
     executor = ActionExecutor()
     executor.register_package("actions")
     app = create_app(executor, cors_origins=[])

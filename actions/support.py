@@ -12,7 +12,6 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions.context import ActionContext
 from bot import dialogue_names as names
 from bot.desk.handoff import Trigger
-from bot.language.order_numbers import normalise_order_number
 from bot.language.wording import Msg, say
 from bot.orders.model import Order, VerificationFailed
 from bot.orders.rules.proof import Proof
@@ -65,7 +64,8 @@ def verified_order(context: ActionContext, tracker: Tracker) -> Order | None:
     if (
         not number
         or not contact
-        or normalise_order_number(str(tracker.get_slot(names.Slots.ORDER_NUMBER) or "")) != number
+        or context.shop.policy.order_numbers.normalise(str(tracker.get_slot(names.Slots.ORDER_NUMBER) or ""))
+        != number
     ):
         return None
     try:

@@ -8,7 +8,6 @@ person.
 from __future__ import annotations
 
 import logging
-import re
 from typing import Any
 
 from rasa_sdk import Action, FormValidationAction, Tracker
@@ -20,7 +19,6 @@ from actions.context import current
 from actions.support import latest_intent, latest_text, quote_passage, verified_order
 from bot import dialogue_names as names
 from bot.language.extraction import extract
-from bot.language.order_numbers import find_order_number, normalise_order_number
 from bot.language.wording import Msg, say
 from bot.orders.model import VerificationFailed
 from bot.orders.rules.clauses import Clause
@@ -28,8 +26,6 @@ from bot.orders.rules.clauses import Clause
 logger = logging.getLogger(__name__)
 
 MAX_VERIFICATION_ATTEMPTS = 3
-
-_BARE_NUMBER = re.compile(r"^\s*#?\s*(sd)?[\s-]?\d{5,6}\s*[.!]?\s*$", re.IGNORECASE)
 
 
 def client_of(tracker: Tracker) -> str | None:
@@ -91,13 +87,14 @@ class ValidateVerifyOrderForm(FormValidationAction):
         text = latest_text(tracker)
         if text.startswith("/"):
             return {}  # a button payload: its entities are already slots
-        found = extract(text).order_numbers
+        numbers = current().shop.policy.order_numbers
+        found = extract(text, numbers).order_numbers
         if found:
             return {names.Slots.ORDER_NUMBER: found[0]}
-        if tracker.get_slot(names.Slots.REQUESTED_SLOT) == names.Slots.ORDER_NUMBER and _BARE_NUMBER.match(
-            text
-        ):
-            return {names.Slots.ORDER_NUMBER: find_order_number(text)}
+        # a bare "10023" (or "#1001", "sd10023") is an order number when it is all we asked for
+        asked = tracker.get_slot(names.Slots.REQUESTED_SLOT) == names.Slots.ORDER_NUMBER
+        if asked and (number := numbers.normalise(text.strip().rstrip(".!").strip())) is not None:
+            return {names.Slots.ORDER_NUMBER: number}
         if tracker.get_slot(names.Slots.ORDER_POINTER) == names.ORDER_POINTER_LATEST:
             order = verified_order(current(), tracker)
             if order is not None:
@@ -113,7 +110,7 @@ class ValidateVerifyOrderForm(FormValidationAction):
         text = latest_text(tracker)
         if text.startswith("/"):
             return {}
-        found = extract(text)
+        found = extract(text, current().shop.policy.order_numbers)
         if found.emails:
             return {names.Slots.CONTACT: found.emails[0]}
         # a postcode only when we asked for one, so "M1" in a sentence is never taken for one
@@ -124,9 +121,11 @@ class ValidateVerifyOrderForm(FormValidationAction):
     def validate_order_number(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
-        number = normalise_order_number(str(value or ""))
+        numbers = current().shop.policy.order_numbers
+        number = numbers.normalise(str(value or ""))
         if number is None:
-            dispatcher.utter_message(text=say(Msg.NOT_AN_ORDER_NUMBER))
+            examples = " or ".join(shape.example for shape in numbers.shapes)
+            dispatcher.utter_message(text=say(Msg.NOT_AN_ORDER_NUMBER, examples=examples))
         return {names.Slots.ORDER_NUMBER: number}
 
     def validate_contact(

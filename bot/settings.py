@@ -7,9 +7,11 @@ folders and embedding settings from here (``embedding``; ``bot/ops/cli.py`` pass
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import timedelta
 from functools import cached_property
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -26,6 +28,11 @@ def default_cache() -> Path:
     return Path.home() / ".cache" / "shopdesk"
 
 
+DEVELOPMENT_SECRET_KEY = "shopdesk-development-key-not-secret"
+MIN_SECRET_LENGTH = 32
+Environment = Literal["development", "production"]
+
+
 def default_database_url() -> str:
     return f"sqlite:///{PROJECT_ROOT / 'var' / 'shopdesk.db'}"
 
@@ -33,6 +40,8 @@ def default_database_url() -> str:
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="SHOPDESK_", extra="ignore")
 
+    # "production" makes the gateway and the action server refuse unsafe settings (``check_production``).
+    env: Environment = "development"
     database_url: str = Field(default_factory=default_database_url)
     now: str | None = None  # ISO 8601; fixes the clock when set
     policy_file: Path = DEFAULT_POLICY_FILE
@@ -44,8 +53,14 @@ class Settings(BaseSettings):
     # the action server's webhook only with its own. scripts/run.sh makes random ones when unset.
     rasa_token: str = ""
     action_server_token: str = ""
+    # Several gateway replicas share live delivery, rate limits, turn order and the one-replica jobs through
+    # this Redis (e.g. redis://127.0.0.1:6379/0). Unset: one gateway process keeps all of that in memory.
+    redis_url: str | None = None
+    # Prefixes every Redis key and pub/sub channel (channels ignore the URL's database number), so
+    # several deployments or test runs can share one Redis.
+    redis_prefix: str = "shopdesk"
     # Keys the hashes of verification subjects (and other server-side secrets); set it in production.
-    secret_key: str = "shopdesk-development-key-not-secret"
+    secret_key: str = DEVELOPMENT_SECRET_KEY
     verify_window_hours: int = Field(default=24, ge=1)
     verify_max_failures_per_order: int = Field(default=5, ge=1)
     verify_max_failures_per_contact: int = Field(default=5, ge=1)
@@ -81,3 +96,65 @@ class Settings(BaseSettings):
     @cached_property
     def policy(self) -> Policy:
         return load_policy(self.policy_file)
+
+
+def _secret_problem(variable: str, value: str, what: str) -> str | None:
+    fix = f"set {variable} to a random value of at least {MIN_SECRET_LENGTH} characters"
+    if not value:
+        make_one = "python -c 'import secrets; print(secrets.token_hex(32))'"
+        return f"{variable} is not set: {what}; {fix} ({make_one})"
+    if len(value) < MIN_SECRET_LENGTH:
+        return f"{variable} is too short: {fix}"
+    return None
+
+
+def check_production(settings: Settings, cors_origins: Sequence[str] = ()) -> list[str]:
+    """What makes these settings unsafe to run in production: one line per problem, naming the variable
+    and the fix. Empty when they are safe. ``cors_origins`` is the gateway's (the action server has none).
+    """
+    problems: list[str] = []
+    if settings.now:
+        problems.append(
+            "SHOPDESK_NOW is set: it fixes the clock for the demo shop; unset it so the real time is used"
+        )
+    if settings.database_url.startswith("sqlite"):
+        problems.append(
+            "SHOPDESK_DATABASE_URL points at SQLite, which one machine's processes cannot share safely; "
+            "set it to postgresql://USER:PASSWORD@HOST:5432/DB"
+        )
+    if settings.secret_key == DEVELOPMENT_SECRET_KEY:
+        problems.append(
+            "SHOPDESK_SECRET_KEY is the development key, published in the source; "
+            f"set it to a random value of at least {MIN_SECRET_LENGTH} characters"
+        )
+    checks = (
+        ("SHOPDESK_SECRET_KEY", settings.secret_key, "it keys the hashes of verification details"),
+        ("SHOPDESK_RASA_TOKEN", settings.rasa_token, "Rasa's HTTP API would answer anyone (--auth-token)"),
+        (
+            "SHOPDESK_ACTION_SERVER_TOKEN",
+            settings.action_server_token,
+            "the action server's webhook would run actions for anyone",
+        ),
+    )
+    for variable, value, what in checks:
+        if variable == "SHOPDESK_SECRET_KEY" and value == DEVELOPMENT_SECRET_KEY:
+            continue  # reported above
+        problem = _secret_problem(variable, value, what)
+        if problem:
+            problems.append(problem)
+    if "*" in cors_origins:
+        problems.append(
+            'SHOPDESK_CORS_ORIGINS allows every origin ("*"); set it to the shops that embed the widget, '
+            "e.g. '[\"https://shop.example.com\"]'"
+        )
+    return problems
+
+
+def refuse_unsafe_production(settings: Settings, cors_origins: Sequence[str] = ()) -> None:
+    """At start-up: with ``SHOPDESK_ENV=production``, exit with one line per problem if there is any."""
+    if settings.env != "production":
+        return
+    problems = check_production(settings, cors_origins)
+    if problems:
+        lines = "\n".join(f"  - {problem}" for problem in problems)
+        raise SystemExit(f"refusing to start with SHOPDESK_ENV=production:\n{lines}")

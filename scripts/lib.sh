@@ -57,6 +57,15 @@ app_env() { ensure_env app "" app.lock.txt; }
 # The runtime plus tests, lint and types: what scripts/test.sh needs.
 dev_env() { ensure_env dev "" app.lock.txt dev.lock.txt; }
 
+# generate_training_data: the NLU data made from the shop's policy (its order-number shapes), written
+# before fingerprinting so a new shape retrains the model. SHOPDESK_POLICY_FILE picks the shop's policy.
+generate_training_data() {
+  local app; app=$(app_env)
+  (cd "$SHOPDESK_ROOT" && PYTHONPATH="$SHOPDESK_ROOT" "$app/bin/python" -m bot.language.nlu_data \
+    "${SHOPDESK_POLICY_FILE:-knowledge/policy.yml}" data/nlu/order_numbers.generated.yml) \
+    || die "could not generate the NLU data from the policy file (shopdesk policy check)"
+}
+
 # The fingerprint of everything `rasa train` reads, and the engine's versions (not the lock file's hashes or
 # comments); a model is retrained only when it changes.
 model_fingerprint() {
@@ -69,6 +78,7 @@ model_fingerprint() {
 # progress line (the component and its epoch); Rasa's own output and warnings go to a log file.
 ensure_model() {
   local rasa_env=$1
+  generate_training_data
   local fp; fp=$(model_fingerprint)
   local dir="$SHOPDESK_CACHE/models" model="$SHOPDESK_CACHE/models/shopdesk-$fp.tar.gz"
   if [ ! -f "$model" ]; then

@@ -1,4 +1,5 @@
-"""Shared fixtures: real SQLite files and, when the server is there, real PostgreSQL databases."""
+"""Shared fixtures: real SQLite files and, when the servers are there, real PostgreSQL databases and a real
+Redis (keys under a prefix of their own per test)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import redis
 from sqlalchemy import Engine, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
@@ -18,6 +20,7 @@ from bot.ops.demo_data import DEMO_NOW, load_demo
 from tests.stack import Stack, run_stack
 
 DEFAULT_POSTGRES_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/0"
 
 
 def services_required() -> bool:
@@ -67,6 +70,37 @@ def postgres_url(postgres_server_url: str) -> Iterator[str]:
         with admin.connect() as conn:
             conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         admin.dispose()
+
+
+@pytest.fixture
+def redis_url() -> str:
+    """The Redis server's URL, or a skip (a failure with SHOPDESK_REQUIRE_SERVICES=1)."""
+    url = os.environ.get("SHOPDESK_TEST_REDIS_URL", DEFAULT_REDIS_URL)
+    client = redis.Redis.from_url(url, socket_connect_timeout=3)
+    try:
+        client.ping()
+    except redis.RedisError as exc:
+        reason = f"Redis unreachable at {url}: {exc}"
+        if services_required():
+            pytest.fail(reason)
+        pytest.skip(reason)
+    finally:
+        client.close()
+    return url
+
+
+@pytest.fixture
+def redis_prefix(redis_url: str) -> Iterator[str]:
+    """A key prefix of this test's own (pub/sub channels ignore database numbers); its keys are deleted
+    afterwards."""
+    prefix = f"shopdesk-test-{uuid.uuid4().hex[:12]}"
+    yield prefix
+    client = redis.Redis.from_url(redis_url)
+    try:
+        for key in client.scan_iter(f"{prefix}:*"):
+            client.delete(key)
+    finally:
+        client.close()
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])

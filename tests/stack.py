@@ -66,6 +66,28 @@ def stop(process: subprocess.Popen[bytes]) -> None:
         process.wait()
 
 
+def rasa_command(rasa_bin: str, model: str, port: int, token: str) -> list[str]:
+    """``rasa run`` as scripts/run.sh starts it: the REST channel and the HTTP API (token required) on
+    loopback, with the project's endpoints (SHOPDESK_* variables) and credentials."""
+    return [
+        rasa_bin,
+        "run",
+        "--enable-api",
+        "--auth-token",
+        token,
+        "-i",
+        "127.0.0.1",
+        "-p",
+        str(port),
+        "-m",
+        model,
+        "--endpoints",
+        "endpoints.yml",
+        "--credentials",
+        "credentials.yml",
+    ]
+
+
 def rasa_or_skip() -> tuple[str, str]:
     rasa_bin = os.environ.get("SHOPDESK_TEST_RASA_BIN", "")
     model = os.environ.get("SHOPDESK_TEST_MODEL", "")
@@ -186,23 +208,7 @@ def _run_stack(
         stderr=subprocess.STDOUT,
     )
     rasa = subprocess.Popen(
-        [
-            rasa_bin,
-            "run",
-            "--enable-api",
-            "--auth-token",
-            env["SHOPDESK_RASA_TOKEN"],
-            "-i",
-            "127.0.0.1",
-            "-p",
-            str(rasa_port),
-            "-m",
-            model,
-            "--endpoints",
-            "endpoints.yml",
-            "--credentials",
-            "credentials.yml",
-        ],
+        rasa_command(rasa_bin, model, rasa_port, env["SHOPDESK_RASA_TOKEN"]),
         env=env,
         cwd=ROOT,
         stdout=rasa_out,
@@ -210,7 +216,10 @@ def _run_stack(
     )
     try:
         wait_until_up(f"http://127.0.0.1:{actions_port}/health", actions, actions_log, 120)
-        wait_until_up(f"http://127.0.0.1:{rasa_port}/", rasa, rasa_log, 240)
+        # /status with the token: only this Rasa answers it (a bare "/" could be any server on a reused port)
+        wait_until_up(
+            f"http://127.0.0.1:{rasa_port}/status?token={env['SHOPDESK_RASA_TOKEN']}", rasa, rasa_log, 240
+        )
         stack = Stack(
             rasa_url=f"http://127.0.0.1:{rasa_port}",
             actions_url=f"http://127.0.0.1:{actions_port}",

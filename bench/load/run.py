@@ -60,7 +60,7 @@ REPO = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO))
 
 from bot.ops.demo_data import DEMO_NOW, SHOWCASE  # noqa: E402
-from tests.stack import free_port, stop, wait_until_up  # noqa: E402
+from tests.stack import free_port, rasa_command, stop, wait_until_up  # noqa: E402
 
 LOCKED = "database is locked"
 TURN_TIMEOUT = 60.0
@@ -213,10 +213,12 @@ async def shopper(
         try:
             opened = await http.post("/api/conversations")
         except httpx.HTTPError as exc:
+            opened = None
             tally.error(f"open: {type(exc).__name__}")
-            continue
-        if opened.status_code != 201:
-            tally.error(f"open: HTTP {opened.status_code}")
+        if opened is None or opened.status_code != 201:
+            if opened is not None:
+                tally.error(f"open: HTTP {opened.status_code}")
+            await asyncio.sleep(0.5)  # a refused or failed open: back off rather than spin
             continue
         tally.latencies["open"].append(time.perf_counter() - started)
         conversation = opened.json()
@@ -429,23 +431,7 @@ def started_stack(database_url: str | None, work: Path) -> Iterator[RunningStack
     t1 = time.perf_counter()
     commands = {
         "actions": [sys.executable, "-m", "actions.server", "--port", str(actions_port)],
-        "rasa": [
-            rasa_bin,
-            "run",
-            "--enable-api",
-            "--auth-token",
-            env["SHOPDESK_RASA_TOKEN"],
-            "-i",
-            "127.0.0.1",
-            "-p",
-            str(rasa_port),
-            "-m",
-            model,
-            "--endpoints",
-            "endpoints.yml",
-            "--credentials",
-            "credentials.yml",
-        ],
+        "rasa": rasa_command(rasa_bin, model, rasa_port, env["SHOPDESK_RASA_TOKEN"]),
         "gateway": [
             sys.executable,
             "-m",
@@ -468,7 +454,7 @@ def started_stack(database_url: str | None, work: Path) -> Iterator[RunningStack
                 )
         health = {
             "actions": f"http://127.0.0.1:{actions_port}/health",
-            "rasa": f"http://127.0.0.1:{rasa_port}/",
+            "rasa": f"http://127.0.0.1:{rasa_port}/status?token={env['SHOPDESK_RASA_TOKEN']}",
             "gateway": f"http://127.0.0.1:{gateway_port}/health/live",
         }
         for name, url in health.items():

@@ -16,33 +16,53 @@ import spacy
 from spacy.language import Language
 
 from bot.language.contact_details import email_from_text, normalise_postcode
-from bot.language.order_numbers import find_order_number
-
-_ORDER_DIGITS = r"\d{5,6}"
+from bot.language.order_numbers import NUMBER_WORDS, ORDER_WORDS, OrderNumbers
 
 _MONTHS = (
     "jan|january|feb|february|mar|march|apr|april|may|jun|june|jul|july|aug|august|"
     "sep|sept|september|oct|october|nov|november|dec|december"
 )
 
-_PATTERNS: list[dict[str, Any]] = [
-    # "SD-10023", "sd10023", "#SD-10023" (the tokenizer splits "#" off)
-    {"label": "ORDER_NUMBER", "pattern": [{"LOWER": {"REGEX": rf"^sd-?{_ORDER_DIGITS}$"}}]},
-    # "SD 10023"
-    {"label": "ORDER_NUMBER", "pattern": [{"LOWER": "sd"}, {"TEXT": {"REGEX": rf"^{_ORDER_DIGITS}$"}}]},
-    # "order 10023", "order #10023", "order no. 10023", "order number: 10023"
-    {
-        "label": "ORDER_NUMBER",
-        "pattern": [
-            {"LOWER": {"IN": ["order", "orders", "ordr", "oder"]}},
+
+def order_number_patterns(numbers: OrderNumbers) -> list[dict[str, Any]]:
+    """The entity_ruler's order-number rules for the shop's shapes.
+
+    With its letters ("SD-10023", "sd10023", "SD 10023", "#SD-10023": the tokenizer splits "#" off) a
+    number is one anywhere; bare digits only after "#" or "order (number|no|...)", so a ZIP code, a
+    quantity or a year in a sentence is not taken for one.
+    """
+    patterns: list[dict[str, Any]] = []
+    for shape in numbers.shapes:
+        digits = shape.digits
+        letters = shape.letters.lower()
+        if letters:
+            patterns.append(
+                {"label": "ORDER_NUMBER", "pattern": [{"LOWER": {"REGEX": rf"^{letters}[-_]?{digits}$"}}]}
+            )
+            patterns.append(
+                {
+                    "label": "ORDER_NUMBER",
+                    "pattern": [{"LOWER": letters}, {"TEXT": {"REGEX": rf"^{digits}$"}}],
+                }
+            )
+        prefixed = rf"^#?({letters}[-_]?)?{digits}$" if letters else rf"^#?{digits}$"
+        patterns.append(
             {
-                "LOWER": {"IN": ["number", "no", "nr", "num", "#", ".", ":", "-", "is", "was", "id"]},
-                "OP": "*",
-            },
-            {"TEXT": {"REGEX": rf"^#?{_ORDER_DIGITS}$"}},
-        ],
-    },
-    {"label": "ORDER_NUMBER", "pattern": [{"ORTH": "#"}, {"TEXT": {"REGEX": rf"^{_ORDER_DIGITS}$"}}]},
+                "label": "ORDER_NUMBER",
+                "pattern": [
+                    {"LOWER": {"IN": list(ORDER_WORDS)}},
+                    {"LOWER": {"IN": list(NUMBER_WORDS)}, "OP": "*"},
+                    {"LOWER": {"REGEX": prefixed}},
+                ],
+            }
+        )
+        patterns.append(
+            {"label": "ORDER_NUMBER", "pattern": [{"ORTH": "#"}, {"TEXT": {"REGEX": rf"^{digits}$"}}]}
+        )
+    return patterns
+
+
+_OTHER_PATTERNS: list[dict[str, Any]] = [
     {"label": "EMAIL", "pattern": [{"LIKE_EMAIL": True}]},
     # UK postcodes: outward + inward code, with or without the space ("SW1A 1AA", "m11ae")
     {
@@ -87,21 +107,22 @@ class Extracted:
     dates: tuple[str, ...] = field(default=())
 
 
-@lru_cache(maxsize=1)
-def _pipeline() -> Language:
+@lru_cache(maxsize=4)
+def _pipeline(numbers: OrderNumbers) -> Language:
     nlp = spacy.blank("en")
     ruler = nlp.add_pipe("entity_ruler", config={"overwrite_ents": True})
-    ruler.add_patterns(_PATTERNS)  # type: ignore[attr-defined]
+    ruler.add_patterns(order_number_patterns(numbers) + _OTHER_PATTERNS)  # type: ignore[attr-defined]
     return nlp
 
 
-def extract(text: str) -> Extracted:
-    """Every order number, email, postcode and date in ``text``, normalised, in order of appearance."""
-    doc = _pipeline()(text)
+def extract(text: str, numbers: OrderNumbers) -> Extracted:
+    """Every order number (in the shop's shapes), email, postcode and date in ``text``, normalised, in order
+    of appearance."""
+    doc = _pipeline(numbers)(text)
     found: dict[str, list[str]] = {"ORDER_NUMBER": [], "EMAIL": [], "POSTCODE": [], "DATE": []}
     for ent in doc.ents:
         if ent.label_ == "ORDER_NUMBER":
-            value = find_order_number(ent.text)
+            value = numbers.find(ent.text)
         elif ent.label_ == "EMAIL":
             value = email_from_text(ent.text)
         elif ent.label_ == "POSTCODE":

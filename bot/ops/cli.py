@@ -5,6 +5,8 @@
     shopdesk orders import FILE
     shopdesk orders export [FILE]
     shopdesk orders show NUMBER
+    shopdesk init [...]              (bot.ops.setup_cli)
+    shopdesk policy check [FILE]
 
 The agents' commands (``bot.ops.agents_cli``) and the policy index's (``knowledge.cli``) are added
 openly by ``build_parser``. A handler is ``func(args) -> int`` set with ``set_defaults(func=...)``.
@@ -23,7 +25,7 @@ from sqlalchemy.exc import OperationalError
 
 from bot.clock import parse_instant
 from bot.errors import ShopdeskError
-from bot.ops import agents_cli
+from bot.ops import agents_cli, setup_cli
 from bot.orders.model import Order
 from bot.settings import Settings
 from knowledge import cli as knowledge_cli
@@ -78,6 +80,11 @@ def cmd_demo_seed(args: argparse.Namespace) -> int:
     from bot.orders.tables import OrderRow
 
     settings = _settings()
+    if settings.env == "production":
+        raise CliError(
+            "SHOPDESK_ENV=production: the demo shop is not loaded into a production database; "
+            "import the shop's orders with `shopdesk orders import FILE`"
+        )
     try:
         now = demo_now(args.now, settings)
     except ValueError as exc:
@@ -101,9 +108,10 @@ def cmd_demo_seed(args: argparse.Namespace) -> int:
 def cmd_orders_import(args: argparse.Namespace) -> int:
     from bot.ops.order_io import import_data, read_file
 
+    settings = _settings()
     data = read_file(args.file)
-    with _session_factory(_settings().database_url).begin() as session:
-        summary = import_data(session, data)
+    with _session_factory(settings.database_url).begin() as session:
+        summary = import_data(session, data, settings.policy.order_numbers)
     print(summary)
     return 0
 
@@ -173,8 +181,9 @@ def format_order(order: Order) -> str:
 def cmd_orders_show(args: argparse.Namespace) -> int:
     from bot.orders.repository import OrderRepository
 
-    with _session_factory(_settings().database_url)() as session:
-        order = OrderRepository(session).get_order(args.number)
+    settings = _settings()
+    with _session_factory(settings.database_url)() as session:
+        order = OrderRepository(session, settings.policy.order_numbers).get_order(args.number)
     if order is None:
         raise CliError(f"no order matches {args.number!r}")
     print(format_order(order))
@@ -219,7 +228,9 @@ def build_parser() -> argparse.ArgumentParser:
     show.set_defaults(func=cmd_orders_show)
 
     agents_cli.register(sub)
-    knowledge_cli.register(sub, knowledge_defaults(_settings()))
+    settings = _settings()
+    setup_cli.register(sub, settings.policy_file)
+    knowledge_cli.register(sub, knowledge_defaults(settings))
     return parser
 
 

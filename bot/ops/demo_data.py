@@ -1618,6 +1618,7 @@ def generate(seed: int = 7, now: datetime = DEMO_NOW) -> DemoData:
 
 def load_demo(session: Session, seed: int = 7, now: datetime = DEMO_NOW) -> ImportSummary:
     """Generate the demo shop and import it through ``bot.order_io`` (the caller commits)."""
+    from bot.language.order_numbers import OrderNumbers
     from bot.ops.order_io import import_data
 
-    return import_data(session, generate(seed, now).as_import())
+    return import_data(session, generate(seed, now).as_import(), OrderNumbers.demo())

@@ -29,6 +29,7 @@ from pydantic import (
     Field,
     StringConstraints,
     ValidationError,
+    ValidationInfo,
 )
 from pydantic_core import ErrorDetails
 from sqlalchemy import delete, select
@@ -36,7 +37,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from bot.errors import ShopdeskError
 from bot.language.contact_details import normalise_email
-from bot.language.order_numbers import normalise_order_number
+from bot.language.order_numbers import OrderNumbers
 from bot.orders.model import OrderStatus, RefundStatus, ReturnReason, ReturnStatus, TrackingCode
 from bot.orders.tables import (
     CustomerRow,
@@ -93,10 +94,14 @@ def _currency(value: str) -> str:
     return value
 
 
-def _order_number(value: str) -> str:
-    number = normalise_order_number(value)
+def _order_number(value: str, info: ValidationInfo) -> str:
+    """Canonical in the shop's shapes (the validation context's ``OrderNumbers``)."""
+    numbers = info.context["order_numbers"] if isinstance(info.context, dict) else None
+    if not isinstance(numbers, OrderNumbers):
+        raise TypeError("validate order records with context={'order_numbers': OrderNumbers}")
+    number = numbers.normalise(value)
     if number is None:
-        raise ValueError("must be an order number like SD-10023")
+        raise ValueError(f"must be an order number like {numbers.example}")
     return number
 
 
@@ -291,7 +296,7 @@ class ValidFile:
     disruptions: list[DisruptionIn] = field(default_factory=list)
 
 
-def _validate_shapes(data: Any, errors: list[str]) -> ValidFile:
+def _validate_shapes(data: Any, numbers: OrderNumbers, errors: list[str]) -> ValidFile:
     valid = ValidFile()
     if not isinstance(data, Mapping):
         errors.append("the file must hold a JSON object with customers, orders and disruptions")
@@ -315,7 +320,7 @@ def _validate_shapes(data: Any, errors: list[str]) -> ValidFile:
         for i, raw in enumerate(records):
             label = _label(section, i, raw)
             try:
-                record = model.model_validate(raw)
+                record = model.model_validate(raw, context={"order_numbers": numbers})
             except ValidationError as exc:
                 errors.extend(f"{label}{_path(e['loc'])}: {_message(e)}" for e in exc.errors())
                 continue
@@ -422,10 +427,12 @@ def _check_against_database(session: Session, valid: ValidFile, errors: list[str
                 errors.append(f"{label}.refunds[{j}].rma_number: no return {refund.rma_number} on this order")
 
 
-def validate(session: Session, data: Any) -> ValidFile:
-    """Check the whole file; raises ``ImportValidationError`` listing every problem, writes nothing."""
+def validate(session: Session, data: Any, numbers: OrderNumbers) -> ValidFile:
+    """Check the whole file; raises ``ImportValidationError`` listing every problem, writes nothing.
+
+    Order numbers are read in the shop's shapes (``policy.order_numbers``) and stored canonical."""
     errors: list[str] = []
-    valid = _validate_shapes(data, errors)
+    valid = _validate_shapes(data, numbers, errors)
     _check_within_file(valid, errors)
     if not errors:
         _check_against_database(session, valid, errors)
@@ -633,12 +640,12 @@ def _write(session: Session, valid: ValidFile) -> ImportSummary:
     return summary
 
 
-def import_data(session: Session, data: Any) -> ImportSummary:
+def import_data(session: Session, data: Any, numbers: OrderNumbers) -> ImportSummary:
     """Validate ``data`` (the parsed JSON) completely, then write it in ``session``; the caller commits.
 
     Raises ``ImportValidationError`` before writing anything when any record is invalid.
     """
-    valid = validate(session, data)
+    valid = validate(session, data, numbers)
     summary = _write(session, valid)
     log.info("imported orders: %s", summary)
     return summary
@@ -655,8 +662,8 @@ def read_file(path: Path | str) -> Any:
         raise ImportValidationError([f"{path}: cannot be read ({exc.strerror})"]) from exc
 
 
-def import_file(session: Session, path: Path | str) -> ImportSummary:
-    return import_data(session, read_file(path))
+def import_file(session: Session, path: Path | str, numbers: OrderNumbers) -> ImportSummary:
+    return import_data(session, read_file(path), numbers)
 
 
 # --- export ----------------------------------------------------------------------------------------------

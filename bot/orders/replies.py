@@ -76,7 +76,7 @@ def _items(order: Order, line_ids: Sequence[int] | None = None) -> str:
 
 
 def _placed(order: Order, policy: Policy) -> str:
-    return format_day(local_date(order.placed_at, policy.timezone))
+    return format_day(local_date(order.placed_at, policy.timezone), policy.locale)
 
 
 def shipment_line(assessment: DelayAssessment, policy: Policy) -> str:
@@ -84,29 +84,29 @@ def shipment_line(assessment: DelayAssessment, policy: Policy) -> str:
     s = assessment.shipment
     if s is None:
         estimate = (
-            " " + say(Msg.EXPECTED_DELIVERY, day=format_day(assessment.new_estimate))
+            " " + say(Msg.EXPECTED_DELIVERY, day=format_day(assessment.new_estimate, policy.locale))
             if assessment.new_estimate
             else ""
         )
         return say(Msg.NOT_SHIPPED_YET) + estimate
+    link = s.tracking_url or policy.tracking_url(s.carrier, s.tracking_number)
+    facts = {"carrier": s.carrier, "service": s.service_level, "tracking_number": s.tracking_number}
     parts = [
-        say(
-            Msg.SHIPMENT,
-            carrier=s.carrier,
-            service=s.service_level,
-            tracking_number=s.tracking_number,
-            tracking_url=s.tracking_url,
-        )
+        say(Msg.SHIPMENT, tracking_url=link, **facts) if link else say(Msg.SHIPMENT_WITHOUT_LINK, **facts)
     ]
     if s.delivered_at is not None:
-        parts.append(say(Msg.DELIVERED_ON, day=format_day(local_date(s.delivered_at, policy.timezone))))
+        parts.append(
+            say(Msg.DELIVERED_ON, day=format_day(local_date(s.delivered_at, policy.timezone), policy.locale))
+        )
     else:
         if s.shipped_at is not None:
-            parts.append(say(Msg.SHIPPED_ON, day=format_day(local_date(s.shipped_at, policy.timezone))))
+            parts.append(
+                say(Msg.SHIPPED_ON, day=format_day(local_date(s.shipped_at, policy.timezone), policy.locale))
+            )
         if assessment.promised_date is not None:
-            parts.append(say(Msg.PROMISED_BY, day=format_day(assessment.promised_date)))
+            parts.append(say(Msg.PROMISED_BY, day=format_day(assessment.promised_date, policy.locale)))
         if assessment.new_estimate is not None and assessment.new_estimate != assessment.promised_date:
-            parts.append(say(Msg.CURRENT_ESTIMATE, day=format_day(assessment.new_estimate)))
+            parts.append(say(Msg.CURRENT_ESTIMATE, day=format_day(assessment.new_estimate, policy.locale)))
     return " ".join(parts)
 
 
@@ -167,7 +167,7 @@ def delivery_explanation(
                 Msg.DISRUPTION_NOTICE, title=a.disruption.title, explanation=a.disruption.explanation
             )
         if a.new_estimate is not None and a.kind is not DelayKind.DELIVERED:
-            text += " " + say(Msg.CURRENT_ESTIMATE, day=format_day(a.new_estimate))
+            text += " " + say(Msg.CURRENT_ESTIMATE, day=format_day(a.new_estimate, policy.locale))
         if a.next_step:
             text += f" {a.next_step}"
         parts.append(_with_source(text, a.clause, cite))
@@ -238,13 +238,13 @@ def refunds(order: Order, items: Sequence[Refund], policy: Policy, cite: Cite = 
         return Reply(say(Msg.NO_REFUND, order=order.number))
     lines = []
     for refund in items:
-        amount = format_money(refund.amount, refund.currency)
+        amount = format_money(refund.amount, refund.currency, policy.locale)
         method, status = refund.method.replace("_", " "), say(REFUND_WORDS[refund.status])
         if refund.completed_at is not None:
-            day = format_day(local_date(refund.completed_at, policy.timezone))
+            day = format_day(local_date(refund.completed_at, policy.timezone), policy.locale)
             text = say(Msg.REFUND_DONE, amount=amount, method=method, status=status, day=day)
         else:
-            day = format_day(local_date(refund.created_at, policy.timezone))
+            day = format_day(local_date(refund.created_at, policy.timezone), policy.locale)
             text = say(Msg.REFUND_STARTED, amount=amount, method=method, status=status, day=day)
         lines.append(text)
     if any(r.status is RefundStatus.COMPLETED and r.method == "card" for r in items):

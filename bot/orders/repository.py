@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session, selectinload
 from sqlalchemy.orm.strategy_options import _AbstractLoad
 
 from bot.language.contact_details import normalise_email
-from bot.language.order_numbers import normalise_order_number
+from bot.language.order_numbers import OrderNumbers
 from bot.orders.model import (
     Address,
     Customer,
@@ -196,13 +196,19 @@ def new_rma_number() -> str:
 class OrderRepository:
     """Reads and the few writes the assistant makes (returns, cancellations) on one session."""
 
-    def __init__(self, session: Session) -> None:
+    def __init__(self, session: Session, numbers: OrderNumbers | None = None) -> None:
+        """``numbers``: the shop's order-number shapes, to read "sd10023" as "SD-10023"; without them a
+        number is looked up exactly as given (callers that hold a canonical number)."""
         self.session = session
+        self.numbers = numbers
+
+    def _canonical(self, number: str) -> str | None:
+        return number.strip() or None if self.numbers is None else self.numbers.normalise(number)
 
     # reads
 
     def _order_row(self, number: str) -> OrderRow | None:
-        canonical = normalise_order_number(number)
+        canonical = self._canonical(number)
         if canonical is None:
             return None
         return self.session.scalars(_select_orders().where(OrderRow.number == canonical)).one_or_none()
@@ -357,6 +363,6 @@ class OrderRepository:
         ).one_or_none()
 
     def _same_order_or_fail(self, existing: ReturnRow, order_number: str) -> Return:
-        if existing.order.number != normalise_order_number(order_number):
+        if existing.order.number != self._canonical(order_number):
             raise ValueError("idempotency key already used for a different order")
         return to_return(existing)

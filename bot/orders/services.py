@@ -16,7 +16,6 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.clock import Clock
 from bot.language.contact_details import email_from_text, normalise_email, normalise_postcode
 from bot.language.formatting import format_money
-from bot.language.order_numbers import normalise_order_number
 from bot.orders.attempts import VerificationAttempts
 from bot.orders.model import NotAllowed, Order, Return, ReturnLine, ReturnReason, VerificationFailed
 from bot.orders.repository import OrderRepository
@@ -77,7 +76,7 @@ class ShopService:
         Each failure counts against the order number, the contact and the ``client`` (the web address or
         Telegram chat the attempt came from), in the database: see ``rules.lockout``.
         """
-        number = normalise_order_number(order_number)
+        number = self.policy.order_numbers.normalise(order_number)
         keys = self._attempt_keys(number or order_number.strip().upper(), contact, client)
         now = self.now()
         with self._sessions.begin() as session:
@@ -154,7 +153,7 @@ class ShopService:
         if reason.value in self.policy.return_shipping_free_for:
             postage = "Return postage is free."
         else:
-            fee = format_money(self.policy.return_shipping_fee, self.policy.currency)
+            fee = format_money(self.policy.return_shipping_fee, self.policy.currency, self.policy.locale)
             postage = f"Return postage of {fee} is deducted from your refund."
         return (
             "We will email you a prepaid return label. Print it, attach it to the parcel and drop the "

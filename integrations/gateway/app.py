@@ -5,6 +5,10 @@ import. What other parts of the gateway can reach on ``app.state``:
 
 - ``chat`` (``ChatService``): store + assistant + live delivery; ``chat.store`` is the ``ConversationStore``
 - ``hub`` (``Hub``): subscribe to one conversation's events, or to all of them (``subscribe(None)``)
+- ``shared_redis`` (``SharedRedis | None``): what replicas share when ``SHOPDESK_REDIS_URL`` is set; with
+  it the hub, the rate limits and the turn lock go through Redis, and ``watcher`` (a ``Leadership``) runs
+  the unclaimed-escalation watcher in one replica at a time
+- ``rate_limiter`` (``RateLimiter``)
 - ``custom_hooks``: callables ``hook(conversation, payload)`` run for every Rasa ``custom`` payload
 - ``settings``, ``session_factory``, ``http`` (``httpx.AsyncClient``), ``metrics``
 """
@@ -21,20 +25,22 @@ import httpx
 from fastapi import FastAPI, Request
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse
+from redis.asyncio import Redis
 
 from bot.clock import system_clock
 from bot.db import make_engine, make_session_factory
 from bot.desk.agents.store import AgentDirectory
 from bot.desk.conversations.store import ConversationStore
 from bot.desk.escalations.store import EscalationBook
-from bot.settings import Settings
+from bot.settings import Settings, refuse_unsafe_production
 from integrations.gateway.chat import ChatService, CustomHook, MessageHook
 from integrations.gateway.config import gateway_settings
 from integrations.gateway.handoff import HandoffService
-from integrations.gateway.hub import Hub
+from integrations.gateway.hub import Hub, LocalHub, RedisHub
 from integrations.gateway.metrics import Metrics
 from integrations.gateway.rasa import RasaClient
-from integrations.gateway.ratelimit import RateLimiter
+from integrations.gateway.ratelimit import RateLimiter, memory_storage, redis_storage
+from integrations.gateway.replicas import Leadership, SharedRedis, no_shared_lock, redis_turn_lock
 from integrations.gateway.routes import console, console_page, conversations, health, metrics, telegram, web
 
 log = logging.getLogger(__name__)
@@ -45,6 +51,7 @@ def create_app(
 ) -> FastAPI:
     """The gateway. ``transport`` replaces the network under the Rasa/health HTTP client (tests only)."""
     config = gateway_settings(settings)
+    refuse_unsafe_production(config, config.cors_origins)
     custom_hooks: list[CustomHook] = []
     message_hooks: list[MessageHook] = []
 
@@ -53,7 +60,17 @@ def create_app(
         # hide_parameters: database errors must not carry message text into logs
         engine = make_engine(config.database_url, hide_parameters=True)
         session_factory = make_session_factory(engine)
-        hub = Hub()
+        shared = (
+            SharedRedis(Redis.from_url(config.redis_url), config.redis_prefix) if config.redis_url else None
+        )
+        hub: Hub = RedisHub(shared.client, shared.key("hub")) if shared else LocalHub()
+        await hub.start()
+        app.state.shared_redis = shared
+        app.state.rate_limiter = RateLimiter(
+            redis_storage(shared.client, shared.key("limits")) if shared else memory_storage()
+        )
+        # a turn asks Rasa at most twice (the message, the tracker for an escalation) and pauses it once
+        turn_lock = redis_turn_lock(shared, 3 * config.rasa_timeout) if shared else no_shared_lock
         app_metrics = Metrics(live_connections=lambda: hub.subscriber_count)
         async with httpx.AsyncClient(transport=transport, timeout=config.rasa_timeout) as http:
             rasa = RasaClient(http, config.rasa_url, config.rasa_timeout, app_metrics, config.rasa_token)
@@ -65,7 +82,7 @@ def create_app(
             app.state.http = http
             app.state.hub = hub
             app.state.metrics = app_metrics
-            chat = ChatService(store, rasa, hub, app_metrics, custom_hooks, message_hooks)
+            chat = ChatService(store, rasa, hub, app_metrics, custom_hooks, message_hooks, turn_lock)
             app.state.chat = chat
             app.state.agents = AgentDirectory(session_factory, system_clock)
             handoff = HandoffService(
@@ -80,7 +97,12 @@ def create_app(
             app.state.handoff = handoff
             custom_hooks.append(handoff.on_custom)
             message_hooks.append(handoff.on_shopper_message)
-            watcher = asyncio.create_task(handoff.watch_unclaimed(config.handoff_check_every))
+            app.state.watcher = leadership = Leadership(
+                shared, "unclaimed-escalations", config.leader_lock_ttl
+            )
+            watcher = asyncio.create_task(
+                leadership.run(lambda: handoff.watch_unclaimed(config.handoff_check_every))
+            )
             log.info("gateway ready (Rasa at %s)", config.rasa_url)
             try:
                 yield
@@ -90,6 +112,9 @@ def create_app(
                     await watcher
                 custom_hooks.remove(handoff.on_custom)
                 message_hooks.remove(handoff.on_shopper_message)
+                await hub.stop()
+                if shared is not None:
+                    await shared.client.aclose()
                 engine.dispose()
 
     app = FastAPI(
@@ -99,7 +124,6 @@ def create_app(
         lifespan=lifespan,
     )
     app.state.settings = config
-    app.state.rate_limiter = RateLimiter()
     app.state.custom_hooks = custom_hooks
     app.add_middleware(
         CORSMiddleware,

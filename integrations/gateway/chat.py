@@ -35,6 +35,7 @@ from bot.language.wording import Msg, say
 from integrations.gateway.hub import Hub
 from integrations.gateway.metrics import Metrics
 from integrations.gateway.rasa import RasaClient, RasaReply, RasaUnavailable
+from integrations.gateway.replicas import TurnLock, no_shared_lock
 
 log = logging.getLogger(__name__)
 
@@ -75,6 +76,7 @@ class ChatService:
         metrics: Metrics,
         custom_hooks: list[CustomHook],
         message_hooks: list[MessageHook] | None = None,
+        shared_turn_lock: TurnLock = no_shared_lock,
     ) -> None:
         self.store = store
         self.rasa = rasa
@@ -83,10 +85,12 @@ class ChatService:
         self.custom_hooks = custom_hooks
         self.message_hooks: list[MessageHook] = message_hooks if message_hooks is not None else []
         self._locks: weakref.WeakValueDictionary[str, asyncio.Lock] = weakref.WeakValueDictionary()
+        self._shared_turn_lock = shared_turn_lock  # across gateway replicas (``replicas.py``)
         self._turn_status: dict[str, Status] = {}  # conversations in a turn -> their latest status
 
     def _lock(self, conversation_id: str) -> asyncio.Lock:
-        """One turn at a time per conversation, so replies are stored in the order they were asked."""
+        """One turn at a time per conversation, so replies are stored in the order they were asked. This
+        process's turns queue here first; only the one at the front then waits for the replicas' lock."""
         lock = self._locks.get(conversation_id)
         if lock is None:
             lock = asyncio.Lock()
@@ -110,7 +114,7 @@ class ChatService:
         serialises writers), and a status changed during the turn (an escalation) goes through
         ``set_status``, which keeps the turn's record of it."""
         cid = conversation.id
-        async with self._lock(cid):
+        async with self._lock(cid), self._shared_turn_lock(cid):
             if payload is not None:
                 offered = await run_in_threadpool(self.store.offered_button, cid, payload)
                 # a payload nobody offered is ignored; an offered one is stored under the title shown

@@ -12,6 +12,9 @@ class GatewaySettings(Settings):
     health_timeout: float = 2.0
     ws_heartbeat: float = 20.0  # seconds between server pings on an idle WebSocket
     handoff_check_every: float = 15.0  # seconds between checks for escalations nobody claimed in time
+    # With several replicas (SHOPDESK_REDIS_URL), how long a replica's lead of a one-replica job (the
+    # watcher, Telegram polling) outlives it: another replica takes over within this many seconds.
+    leader_lock_ttl: float = 15.0
     # seconds between checks that a console WebSocket's agent session is still valid (log-out, expiry,
     # password change, disabled agent close it within this time)
     console_session_recheck: float = Field(default=10.0, gt=0)

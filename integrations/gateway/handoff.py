@@ -140,7 +140,6 @@ class HandoffService:
         self.policy = policy
         self.clock = clock  # real time: timestamps and the unclaimed timeout
         self.shop_clock = shop_clock  # the shop's "now" (SHOPDESK_NOW in demos): support hours
-        self.listeners: list[Callable[[Escalation], None]] = []  # the console's live queue
 
     # --- from the shopper's side -------------------------------------------------------------------
 
@@ -341,6 +340,7 @@ class HandoffService:
         return expired
 
     async def watch_unclaimed(self, every: float = 15.0) -> None:
+        """Runs in one replica at a time (the lifespan's ``Leadership``)."""
         while True:
             try:
                 await self.expire_unclaimed()
@@ -395,8 +395,8 @@ class HandoffService:
             await self.chat.post(conversation_id, [NewMessage(Author.SYSTEM, notice)])
 
     def _notify(self, escalation: Escalation) -> None:
-        for listener in list(self.listeners):
-            listener(escalation)
+        """The consoles' live queue, on every replica, through the hub."""
+        self.chat.hub.publish_queue_change(escalation.conversation_id)
 
 
 def _card(order: Order) -> dict[str, Any]:

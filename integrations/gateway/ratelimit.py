@@ -1,52 +1,57 @@
-"""Fixed-window rate limits kept in the gateway's memory: enough to stop a script hammering one process.
+"""Fixed-window rate limits (the ``limits`` library): in memory for one gateway process, in Redis when the
+replicas share one (``SHOPDESK_REDIS_URL``), so N requests split across replicas still hit a limit of N.
 
 Keys are opaque strings (a client address, a conversation id, a username); nothing here is logged.
-A deployment with several gateway processes would move this to Redis, like the hub.
 """
 
 from __future__ import annotations
 
 import math
 import time
-from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from fastapi import HTTPException, Request, status
+from limits import RateLimitItem, RateLimitItemPerSecond
+from limits.aio.storage import MemoryStorage, RedisStorage, Storage
+from limits.aio.strategies import FixedWindowRateLimiter
+from redis.asyncio import Redis
 
 
 @dataclass(frozen=True)
 class Limit:
     count: int
-    per_seconds: float
+    per_seconds: int
+
+    @property
+    def item(self) -> RateLimitItem:
+        return RateLimitItemPerSecond(self.count, self.per_seconds)
+
+
+def memory_storage() -> Storage:
+    return MemoryStorage()
+
+
+def redis_storage(redis: Redis, prefix: str) -> Storage:
+    """``limits``' Redis storage on the connection pool of the gateway's client."""
+    pool: Any = redis.connection_pool  # ``limits`` types its pass-through options as scalars
+    return RedisStorage("async+redis://", implementation="redispy", key_prefix=prefix, connection_pool=pool)
 
 
 class RateLimiter:
-    def __init__(self, clock: Callable[[], float] = time.monotonic, max_keys: int = 100_000) -> None:
-        self._clock = clock
-        self._windows: dict[str, tuple[float, int]] = {}
-        self._max_keys = max_keys
+    def __init__(self, storage: Storage) -> None:
+        self._limiter = FixedWindowRateLimiter(storage)
 
-    def retry_after(self, key: str, limit: Limit) -> float | None:
+    async def retry_after(self, key: str, limit: Limit) -> float | None:
         """Count one hit; ``None`` when allowed, else the seconds until the window reopens."""
-        now = self._clock()
-        started, hits = self._windows.get(key, (now, 0))
-        if now - started >= limit.per_seconds:
-            started, hits = now, 0
-        if hits >= limit.count:
-            return limit.per_seconds - (now - started)
-        if len(self._windows) >= self._max_keys:
-            self._forget_expired(now, limit.per_seconds)
-        self._windows[key] = (started, hits + 1)
-        return None
+        if await self._limiter.hit(limit.item, key):
+            return None
+        stats = await self._limiter.get_window_stats(limit.item, key)
+        return max(0.0, stats.reset_time - time.time())
 
-    def _forget_expired(self, now: float, window: float) -> None:
-        for key, (started, _) in list(self._windows.items()):
-            if now - started >= window:
-                del self._windows[key]
-
-    def check(self, key: str, limit: Limit, what: str) -> None:
+    async def check(self, key: str, limit: Limit, what: str) -> None:
         """Raise 429 with ``Retry-After`` when ``key`` is over ``limit``."""
-        wait = self.retry_after(key, limit)
+        wait = await self.retry_after(key, limit)
         if wait is not None:
             raise HTTPException(
                 status.HTTP_429_TOO_MANY_REQUESTS,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Iterator
 
 import httpx
@@ -10,22 +11,23 @@ import pytest
 from bot.settings import Settings
 from integrations.gateway.app import create_app
 from integrations.gateway.config import GatewaySettings
-from integrations.gateway.ratelimit import Limit, RateLimiter
+from integrations.gateway.ratelimit import Limit, RateLimiter, memory_storage
 from tests.gateway.conftest import FakeRasa, ServedApp, serve, start
 
 
 def test_a_window_allows_its_count_then_refuses_until_it_reopens() -> None:
-    now = [0.0]
-    limiter = RateLimiter(clock=lambda: now[0])
-    limit = Limit(2, 60)
-    assert limiter.retry_after("k", limit) is None
-    assert limiter.retry_after("k", limit) is None
-    assert limiter.retry_after("k", limit) == 60
-    assert limiter.retry_after("other", limit) is None  # keys are independent
-    now[0] = 59.5
-    assert limiter.retry_after("k", limit) == pytest.approx(0.5)
-    now[0] = 60
-    assert limiter.retry_after("k", limit) is None
+    async def scenario() -> None:
+        limiter = RateLimiter(memory_storage())
+        limit = Limit(2, 1)
+        assert await limiter.retry_after("k", limit) is None
+        assert await limiter.retry_after("k", limit) is None
+        wait = await limiter.retry_after("k", limit)
+        assert wait is not None and 0 < wait <= 1
+        assert await limiter.retry_after("other", limit) is None  # keys are independent
+        await asyncio.sleep(wait + 0.05)
+        assert await limiter.retry_after("k", limit) is None
+
+    asyncio.run(scenario())
 
 
 @pytest.fixture

@@ -9,11 +9,13 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot.language.order_numbers import OrderNumbers
 from bot.ops.cli import main
 from bot.ops.demo_data import DEMO_NOW, generate
 from bot.ops.order_io import ImportValidationError, export_all, import_data, read_file
 from bot.tables import Base
 
+DEMO_NUMBERS = OrderNumbers.demo()
 SAMPLE = Path(__file__).resolve().parents[2] / "docs" / "sample-orders.json"
 
 
@@ -33,14 +35,18 @@ def test_a_malformed_record_is_named_and_nothing_is_written(
     session_factory: sessionmaker[Session], demo_dict: dict[str, Any]
 ) -> None:
     with session_factory.begin() as session:
-        import_data(session, {"customers": demo_dict["customers"][:5], "orders": demo_dict["orders"][:2]})
+        import_data(
+            session,
+            {"customers": demo_dict["customers"][:5], "orders": demo_dict["orders"][:2]},
+            DEMO_NUMBERS,
+        )
     with session_factory() as session:
         before = counts(session)
     bad = copy.deepcopy(demo_dict)
     assert bad["orders"][3]["number"] == "SD-10004"
     bad["orders"][3]["lines"][0]["unit_price"] = "twelve pounds"
     with session_factory.begin() as session, pytest.raises(ImportValidationError) as caught:
-        import_data(session, bad)
+        import_data(session, bad, DEMO_NUMBERS)
     assert caught.value.errors == ["orders[3] (SD-10004).lines[0].unit_price: must be a decimal number"]
     with session_factory() as session:
         assert counts(session) == before
@@ -74,7 +80,7 @@ def test_each_kind_of_mistake_names_the_record_and_field(
 ) -> None:
     mutate(demo_dict)
     with sqlite_session_factory.begin() as session, pytest.raises(ImportValidationError) as caught:
-        import_data(session, demo_dict)
+        import_data(session, demo_dict, DEMO_NUMBERS)
     assert any(e.startswith(expected) for e in caught.value.errors), caught.value.errors
     with sqlite_session_factory() as session:
         assert sum(counts(session).values()) == 0
@@ -84,7 +90,7 @@ def test_reimporting_updates_rows_instead_of_duplicating_them(
     session_factory: sessionmaker[Session], demo_dict: dict[str, Any]
 ) -> None:
     with session_factory.begin() as session:
-        import_data(session, demo_dict)
+        import_data(session, demo_dict, DEMO_NUMBERS)
     with session_factory() as session:
         first = counts(session)
     changed = copy.deepcopy(demo_dict)
@@ -92,7 +98,7 @@ def test_reimporting_updates_rows_instead_of_duplicating_them(
     changed["orders"][0]["shipments"][0]["delivered_at"] = "2026-10-15T09:00:00+00:00"
     changed["customers"][0]["name"] = "Olivia Bennett-Jones"
     with session_factory.begin() as session:
-        summary = import_data(session, changed)
+        summary = import_data(session, changed, DEMO_NUMBERS)
     assert summary.created == {}
     with session_factory() as session:
         assert counts(session) == first
@@ -106,7 +112,7 @@ def test_export_round_trips_through_import(
     session_factory: sessionmaker[Session], demo_dict: dict[str, Any]
 ) -> None:
     with session_factory.begin() as session:
-        import_data(session, demo_dict)
+        import_data(session, demo_dict, DEMO_NUMBERS)
     with session_factory() as session:
         exported = export_all(session)
     assert json.loads(json.dumps(exported)) == demo_dict
@@ -115,7 +121,7 @@ def test_export_round_trips_through_import(
 def test_the_documented_sample_file_imports(sqlite_session_factory: sessionmaker[Session]) -> None:
     data = read_file(SAMPLE)
     with sqlite_session_factory.begin() as session:
-        summary = import_data(session, data)
+        summary = import_data(session, data, DEMO_NUMBERS)
     assert summary.created["orders"] == len(data["orders"])
 
 

@@ -1,6 +1,8 @@
+from dataclasses import replace
 from datetime import date
 
 from bot.orders import replies
+from bot.orders.model import Shipment
 from bot.orders.rules.shipping import DelayAssessment, DelayKind
 from bot.policy import load_policy
 from tests.unit.factories import make_order, make_shipment
@@ -44,3 +46,38 @@ def test_order_status_names_every_parcel_of_a_split_order() -> None:
     text = replies.order_status(order, deliveries, POLICY).text
     assert "Parcel 1 of 2" in text and "Parcel 2 of 2" in text
     assert "AAA1" in text and "BBB2" in text
+
+
+def _on_time(shipment: Shipment) -> DelayAssessment:
+    return DelayAssessment(
+        shipment,
+        DelayKind.ON_TIME,
+        (),
+        shipment.promised_date,
+        shipment.promised_date,
+        None,
+        "",
+        False,
+        None,
+        "x",
+    )
+
+
+def test_a_parcel_without_a_tracking_link_reads_as_a_sentence() -> None:
+    parcel = make_shipment(carrier="UPS", tracking_number="1Z999AA10123456784", tracking_url="")
+    line = replies.shipment_line(_on_time(parcel), POLICY)
+    assert line.startswith("UPS (standard), tracking number 1Z999AA10123456784. ")
+    assert ":  " not in line and ": " not in line.split(". ")[0]
+
+
+def test_a_configured_carrier_gets_its_public_tracking_page() -> None:
+    policy = replace(POLICY, carrier_tracking_urls={"ups": "https://www.ups.com/track?tracknum={number}"})
+    parcel = make_shipment(carrier="UPS", tracking_number="1Z999AA10123456784", tracking_url="")
+    line = replies.shipment_line(_on_time(parcel), policy)
+    assert "tracking number 1Z999AA10123456784: https://www.ups.com/track?tracknum=1Z999AA10123456784" in line
+
+
+def test_a_us_shop_words_its_dates_the_american_way() -> None:
+    policy = replace(POLICY, locale="en_US")
+    line = replies.shipment_line(_on_time(make_shipment()), policy)
+    assert "Shipped on March 3, 2026." in line and "Promised by March 10, 2026." in line

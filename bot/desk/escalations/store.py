@@ -12,6 +12,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.clock import Clock
@@ -66,7 +67,17 @@ class EscalationBook:
     def open(self, conversation_id: str, new: NewEscalation) -> tuple[Escalation, bool]:
         """The conversation's open escalation, creating it from ``new`` when there is none.
 
-        Returns (escalation, created)."""
+        Returns (escalation, created). Two callers at once (two gateway replicas) may both find none; the
+        database's unique index lets one insert, and the other gets the escalation that one made."""
+        try:
+            return self._open(conversation_id, new)
+        except IntegrityError:
+            opened = self.open_for(conversation_id)
+            if opened is None:  # closed again in the meantime: not the race this guards against
+                raise
+            return opened, False
+
+    def _open(self, conversation_id: str, new: NewEscalation) -> tuple[Escalation, bool]:
         with self._sessions.begin() as session:
             conversation = session.scalar(
                 select(ConversationRow).where(ConversationRow.public_id == conversation_id)

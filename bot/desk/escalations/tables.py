@@ -8,15 +8,29 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import JSON, ForeignKey, Index, Integer, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column
 
+from bot.desk.escalations.model import OPEN_STATES
 from bot.tables import Base
+
+# The database keeps one open escalation per conversation however many gateway replicas ask at once.
+OPEN_STATE_CONDITION = "state IN ({})".format(", ".join(f"'{state.value}'" for state in OPEN_STATES))
+ONE_OPEN_INDEX = "uq_escalations_one_open_per_conversation"
 
 
 class EscalationRow(Base):
     __tablename__ = "escalations"
-    __table_args__ = (Index("ix_escalations_state_priority", "state", "priority"),)
+    __table_args__ = (
+        Index("ix_escalations_state_priority", "state", "priority"),
+        Index(
+            ONE_OPEN_INDEX,
+            "conversation_id",
+            unique=True,
+            postgresql_where=text(OPEN_STATE_CONDITION),
+            sqlite_where=text(OPEN_STATE_CONDITION),
+        ),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     conversation_id: Mapped[int] = mapped_column(

@@ -40,10 +40,7 @@ MESSAGES: Final[dict[Msg, str]] = {
     ),
     # --- verification ------------------------------------------------------------------------------
     Msg.REFUND_NEEDS_THE_ORDER: "To check the refund on your order, I need to find the order first.",
-    Msg.NOT_AN_ORDER_NUMBER: (
-        "That doesn't look like one of our order numbers: they start with SD followed by "
-        "five digits, like SD-10023."
-    ),
+    Msg.NOT_AN_ORDER_NUMBER: ("That doesn't look like one of our order numbers: they look like {examples}."),
     Msg.NO_MATCH: (
         "I can't match that order number with that email address or postcode. "
         "Please check both and try again."
@@ -60,6 +57,7 @@ MESSAGES: Final[dict[Msg, str]] = {
     Msg.YOUR_ORDER: "Your order {order}",
     Msg.PARCEL_NEEDS_A_LOOK: 'This parcel is {heading}: ask me "why is it late?" for details.',
     Msg.SHIPMENT: "{carrier} ({service}), tracking number {tracking_number}: {tracking_url}",
+    Msg.SHIPMENT_WITHOUT_LINK: "{carrier} ({service}), tracking number {tracking_number}.",
     Msg.NOT_SHIPPED_YET: "Not shipped yet.",
     Msg.EXPECTED_DELIVERY: "Expected delivery: {day}.",
     Msg.DELIVERED_ON: "Delivered on {day}.",

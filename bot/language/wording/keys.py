@@ -32,6 +32,7 @@ class Msg(enum.StrEnum):
     YOUR_ORDER = "your_order"
     PARCEL_NEEDS_A_LOOK = "parcel_needs_a_look"
     SHIPMENT = "shipment"
+    SHIPMENT_WITHOUT_LINK = "shipment_without_link"
     NOT_SHIPPED_YET = "not_shipped_yet"
     EXPECTED_DELIVERY = "expected_delivery"
     DELIVERED_ON = "delivered_on"

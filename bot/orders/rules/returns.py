@@ -140,7 +140,7 @@ def _from_words(start: date, from_delivery: bool, policy: Policy) -> str:
         return "from delivery"
     days = policy.transit_days_when_no_delivery_scan
     return (
-        f"from {format_day(start)}, counted as {days} days after dispatch "
+        f"from {format_day(start, policy.locale)}, counted as {days} days after dispatch "
         "because the carrier did not record a delivery"
     )
 
@@ -198,10 +198,11 @@ def assess_line(
     if reason.is_shop_fault:
         days = policy.damaged_or_wrong_report_days
         last = start + timedelta(days=days)
+        day = format_day(last, policy.locale)
         if today <= last:
-            text = f"damaged or wrong items can be returned until {format_day(last)}: {days} days {since}"
+            text = f"damaged or wrong items can be returned until {day}: {days} days {since}"
             return LineEligibility(line, True, returnable, last, start, text, Clause.RETURNS_DAMAGED_OR_WRONG)
-        text = f"the {days} days to report a damaged or wrong item closed on {format_day(last)} ({since})"
+        text = f"the {days} days to report a damaged or wrong item closed on {day} ({since})"
         return refuse(text, Clause.RETURNS_DAMAGED_OR_WRONG, start, last)
 
     days = policy.return_window_days(line.category)
@@ -220,15 +221,17 @@ def assess_line(
             last = extended
             clause = Clause.RETURNS_HOLIDAY_EXTENSION
             rule = (
-                f"orders placed between {format_month_day(*holiday.placed_from)} and "
-                f"{format_month_day(*holiday.placed_to)} can be returned until "
-                f"{format_month_day(*holiday.return_by)}"
+                f"orders placed between {format_month_day(*holiday.placed_from, policy.locale)} and "
+                f"{format_month_day(*holiday.placed_to, policy.locale)} can be returned until "
+                f"{format_month_day(*holiday.return_by, policy.locale)}"
             )
 
     if today <= last:
-        text = f"returnable until {format_day(last)}: {rule}"
+        text = f"returnable until {format_day(last, policy.locale)}: {rule}"
         return LineEligibility(line, True, returnable, last, start, text, clause)
-    return refuse(f"the return window closed on {format_day(last)}: {rule}", clause, start, last)
+    return refuse(
+        f"the return window closed on {format_day(last, policy.locale)}: {rule}", clause, start, last
+    )
 
 
 def assess_order(

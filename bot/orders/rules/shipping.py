@@ -126,7 +126,7 @@ def describe_event(event: TrackingEvent, policy: Policy) -> str:
     words = _EVENT_WORDS.get(event.code, event.code.value.replace("_", " "))
     where = f" at {event.location}" if event.location else ""
     said = f' ("{event.description}")' if event.description else ""
-    day = format_day(local_date(event.occurred_at, policy.timezone))
+    day = format_day(local_date(event.occurred_at, policy.timezone), policy.locale)
     return f"latest carrier update: {words}{where} on {day}{said}"
 
 
@@ -142,11 +142,13 @@ def _shipped_on(shipment: Shipment, policy: Policy) -> date | None:
 def _wait_words(wait_until: date, policy: Policy) -> str:
     if policy.reship_or_refund:
         return (
-            f"Please wait until {format_day(wait_until)}; if it has not arrived by then we will reship or "
+            f"Please wait until {format_day(wait_until, policy.locale)}; if it has not arrived by then we "
+            "will reship or "
             "refund it, whichever you prefer."
         )
     return (
-        f"Please wait until {format_day(wait_until)}; if it has not arrived by then, tell us and a person "
+        f"Please wait until {format_day(wait_until, policy.locale)}; if it has not arrived by then, tell us "
+        "and a person "
         "from our team will look into it."
     )
 
@@ -175,7 +177,7 @@ def assess_shipment(
 
     delivered = delivered_at(shipment)
     if delivered is not None:
-        day = format_day(local_date(delivered, policy.timezone))
+        day = format_day(local_date(delivered, policy.timezone), policy.locale)
         return DelayAssessment(
             shipment=shipment,
             kind=DelayKind.DELIVERED,
@@ -249,7 +251,8 @@ def assess_shipment(
     if due is not None and (today - due).days > policy.lost_after_days_late:
         late_by = (today - (promised or due)).days
         reason = (
-            f"it is {late_by} days past the promised date of {format_day(promised or due)}, and after "
+            f"it is {late_by} days past the promised date of "
+            f"{format_day(promised or due, policy.locale)}, and after "
             f"{policy.lost_after_days_late} days late we treat a parcel as lost"
         )
         if disruption is not None:
@@ -325,7 +328,7 @@ def assess_shipment(
         )
 
     if promised is not None and today > promised and wait_until is not None:
-        reason = f"it was promised for {format_day(promised)} and has not arrived yet"
+        reason = f"it was promised for {format_day(promised, policy.locale)} and has not arrived yet"
         return result(
             DelayKind.LATE,
             Clause.SHIPPING_LATE,
@@ -336,7 +339,11 @@ def assess_shipment(
         )
 
     arrive = estimate or promised
-    step = f"It is on its way and should arrive by {format_day(arrive)}." if arrive else "It is on its way."
+    step = (
+        f"It is on its way and should arrive by {format_day(arrive, policy.locale)}."
+        if arrive
+        else "It is on its way."
+    )
     if shipment.tracking_url:
         step += f" You can follow it at {shipment.tracking_url}."
     return result(DelayKind.ON_TIME, Clause.SHIPPING_ON_TIME, facts, step, new_estimate=arrive)
@@ -364,16 +371,18 @@ def _not_shipped(
             "and we will send you tracking details."
         )
     elif today > dispatch_by:
-        reasons.append(f"it was due to leave our warehouse by {format_day(dispatch_by)} and has not yet")
+        reasons.append(
+            f"it was due to leave our warehouse by {format_day(dispatch_by, policy.locale)} and has not yet"
+        )
         estimate = add_business_days(today, transit)
         step = "We will send you tracking details as soon as it ships."
     else:
-        reasons.append(f"it is due to leave our warehouse by {format_day(dispatch_by)}")
+        reasons.append(f"it is due to leave our warehouse by {format_day(dispatch_by, policy.locale)}")
         estimate = promised or dispatch_by
         step = "We will send you tracking details when it ships."
     if method is not None:
         reasons.append(f"{method.label} takes up to {method.max_days} business days after dispatch")
-        step = f"It should arrive by {format_day(estimate)}. " + step
+        step = f"It should arrive by {format_day(estimate, policy.locale)}. " + step
     return DelayAssessment(
         shipment=shipment,
         kind=DelayKind.NOT_SHIPPED,

@@ -29,7 +29,6 @@ from integrations.gateway.deps import (
     HubDep,
 )
 from integrations.gateway.handoff import HandoffError, HandoffService, waiting_seconds
-from integrations.gateway.hub import Event
 from integrations.gateway.ratelimit import Limit, RateLimiter, client_address
 from integrations.gateway.schemas import (
     AgentOut,
@@ -86,9 +85,9 @@ async def _act(action: Callable[..., Awaitable[T]], *args: Any) -> T:
 async def log_in(request: Request, body: LoginIn, directory: DirectoryDep) -> LoginOut:
     limiter: RateLimiter = request.app.state.rate_limiter
     allowed = Limit(request.app.state.settings.limit_logins, 60)
-    limiter.check(f"login:{client_address(request)}", allowed, "log-in attempts")
+    await limiter.check(f"login:{client_address(request)}", allowed, "log-in attempts")
     # per username too, so many addresses guessing one agent's password are stopped as well
-    limiter.check(f"login-user:{normal_username(body.username)}", allowed, "log-in attempts")
+    await limiter.check(f"login-user:{normal_username(body.username)}", allowed, "log-in attempts")
     try:
         agent, token = await run_in_threadpool(directory.log_in, body.username, body.password)
     except LoginFailed:
@@ -231,12 +230,6 @@ async def live(websocket: WebSocket, directory: DirectoryDep, handoff: HandoffDe
     recheck: float = settings.console_session_recheck
     heartbeat: float = settings.ws_heartbeat
     loop = asyncio.get_running_loop()
-    queue_changed: asyncio.Queue[None] = asyncio.Queue()
-
-    def on_change(_escalation: Escalation) -> None:
-        queue_changed.put_nowait(None)
-
-    handoff.listeners.append(on_change)
     close_code, reason = 1000, ""
     try:
         with hub.subscribe(None) as subscription:
@@ -249,45 +242,31 @@ async def live(websocket: WebSocket, directory: DirectoryDep, handoff: HandoffDe
                         close_code, reason = WS_SESSION_ENDED, "the session has ended; log in again"
                         break
                     checked_at = loop.time()
-                getter = asyncio.ensure_future(subscription.get())
-                changed = asyncio.ensure_future(queue_changed.get())
-                done, pending = await asyncio.wait(
-                    {getter, changed}, timeout=min(recheck, heartbeat), return_when="FIRST_COMPLETED"
-                )
-                for task in pending:
-                    task.cancel()
-                if not done:
+                try:
+                    event = await asyncio.wait_for(subscription.get(), min(recheck, heartbeat))
+                except TimeoutError:
                     if loop.time() - last_sent >= heartbeat:
                         await websocket.send_json({"type": "ping"})
                         last_sent = loop.time()
                     continue
-                if changed in done:
-                    escalated = await _escalated(handoff)
-                    await websocket.send_json({"type": "queue"})
-                    last_sent = loop.time()
-                if getter not in done:
-                    continue
-                event: Event = getter.result()
                 if event.kind == "closed":
                     break
-                if event.conversation_id not in escalated:
+                if event.kind == "queue":  # an escalation changed: which conversations may stream, too
+                    escalated = await _escalated(handoff)
+                    await websocket.send_json({"type": "queue"})
+                elif event.conversation_id not in escalated:
                     continue
-                if event.kind == "status" and event.status is not None:
-                    await websocket.send_json(
-                        {
-                            "type": "status",
-                            "conversation_id": event.conversation_id,
-                            "status": event.status.value,
-                        }
-                    )
-                    last_sent = loop.time()
+                elif event.kind == "status" and event.status is not None:
+                    status_frame = {"conversation_id": event.conversation_id, "status": event.status.value}
+                    await websocket.send_json({"type": "status", **status_frame})
                 elif event.message is not None and shown_to_agents(event.message):
                     frame = ConsoleMessage.of(event.message).model_dump(mode="json")
                     await websocket.send_json({"type": "message", "message": frame})
-                    last_sent = loop.time()
+                else:
+                    continue
+                last_sent = loop.time()
     except (WebSocketDisconnect, RuntimeError):
         pass
     finally:
-        handoff.listeners.remove(on_change)
         with contextlib.suppress(RuntimeError, WebSocketDisconnect):
             await websocket.close(close_code, reason)

@@ -57,7 +57,7 @@ AfterQuery = Annotated[int, Query(ge=0, description="Only messages with an id ab
 async def start_conversation(request: Request, store: StoreDep, settings: SettingsDep) -> ConversationCreated:
     """Start a web conversation; the token in the answer is the only way back into it."""
     limiter: RateLimiter = request.app.state.rate_limiter
-    limiter.check(
+    await limiter.check(
         f"new:{client_address(request)}", Limit(settings.limit_new_conversations, 60), "new conversations"
     )
     started = await run_in_threadpool(store.create, Channel.WEB)
@@ -85,7 +85,7 @@ async def send_message(
     (and over the WebSocket); while a person owns it the answer has no replies. When the assistant cannot
     be reached the message is still kept and a system reply says so (``assistant_available`` is false)."""
     limiter: RateLimiter = request.app.state.rate_limiter
-    limiter.check(f"messages:{conversation.id}", Limit(settings.limit_messages, 60), "messages")
+    await limiter.check(f"messages:{conversation.id}", Limit(settings.limit_messages, 60), "messages")
     try:
         turn = await chat.shopper_says(
             conversation,

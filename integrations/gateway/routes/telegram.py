@@ -3,11 +3,14 @@
 The router's lifespan runs inside the gateway's (FastAPI merges them), so ``app.state.chat`` and
 ``app.state.hub`` exist when the bridge starts. Settings come from ``app.state.telegram_settings`` when set
 (``python -m integrations.telegram``, tests), else from the environment; without a token Telegram is off
-and the webhook answers 404.
+and the webhook answers 404. With several gateway replicas (``app.state.shared_redis``), polling runs in
+one replica at a time: Telegram serves ``getUpdates`` to one poller only.
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import hmac
 import logging
 from collections.abc import AsyncIterator
@@ -16,6 +19,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, FastAPI, Header, HTTPException, Request, Response, status
 
+from integrations.gateway.replicas import Leadership
 from integrations.telegram.bridge import TelegramBridge
 from integrations.telegram.config import WEBHOOK_PATH, TelegramSettings
 
@@ -30,6 +34,10 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         app.state.telegram = None
         yield
         return
+    if app.state.shared_redis is not None and settings.effective_mode == "polling":
+        async with _polling_in_one_replica(app, settings):
+            yield
+        return
     bridge = TelegramBridge(app.state.chat, app.state.hub, app.state.metrics, settings)
     await bridge.start()
     app.state.telegram = bridge
@@ -38,6 +46,34 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     finally:
         app.state.telegram = None
         await bridge.stop()
+
+
+@asynccontextmanager
+async def _polling_in_one_replica(app: FastAPI, settings: TelegramSettings) -> AsyncIterator[None]:
+    """A bridge (polling, and the hub follower that delivers agents' replies) runs while this replica
+    leads ``telegram-polling``; a fresh one each time it takes the lead."""
+
+    async def poll() -> None:
+        bridge = TelegramBridge(app.state.chat, app.state.hub, app.state.metrics, settings)
+        await bridge.start()
+        app.state.telegram = bridge
+        try:
+            await asyncio.Event().wait()  # until the lead is lost or the gateway stops
+        finally:
+            app.state.telegram = None
+            await bridge.stop()
+
+    app.state.telegram = None
+    app.state.telegram_polling = leadership = Leadership(
+        app.state.shared_redis, "telegram-polling", app.state.settings.leader_lock_ttl
+    )
+    task = asyncio.create_task(leadership.run(poll), name="telegram-polling")
+    try:
+        yield
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
 
 
 router = APIRouter(tags=["telegram"], lifespan=lifespan)
