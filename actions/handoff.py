@@ -10,6 +10,7 @@ from rasa_sdk.types import DomainDict
 
 from bot import dialogue_names as names
 from bot.desk.handoff import Trigger
+from bot.orders.rules.proof import proof_of
 from bot.payload import AssistantPayload, HandoffRequest
 
 
@@ -29,9 +30,12 @@ class ActionHandoff(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
+        verified = tracker.get_slot(names.Slots.VERIFIED_ORDER) or None
+        contact = tracker.get_slot(names.Slots.CONTACT)
         request = AssistantPayload(
             handoff=HandoffRequest(trigger=trigger_of(tracker)),
-            verified_order=tracker.get_slot(names.Slots.VERIFIED_ORDER) or None,
+            verified_order=verified,
+            verified_by=proof_of(str(contact)) if verified and contact else None,
         )
         dispatcher.utter_message(json_message=request.to_custom())
         return [SlotSet(names.Slots.HANDOFF_TRIGGER, None)]

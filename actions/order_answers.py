@@ -33,6 +33,7 @@ from bot.language.return_reasons import reason_from_text
 from bot.language.wording import Msg, say
 from bot.orders import replies
 from bot.orders.model import Order, OrderStatus
+from bot.orders.rules.proof import proof_of
 from bot.orders.rules.returns import eligible_lines, local_date
 
 logger = logging.getLogger(__name__)
@@ -40,8 +41,10 @@ logger = logging.getLogger(__name__)
 Answer = tuple[str, list[Button], list[EventType]]
 
 
-def _other_order_buttons(context: ActionContext, order: Order) -> list[Button]:
-    others = [o for o in context.shop.customer_orders(order) if o.number != order.number]
+def _other_order_buttons(context: ActionContext, order: Order, tracker: Tracker) -> list[Button]:
+    """The customer's other orders as quick replies; none after a postcode (``rules.proof``)."""
+    contact = str(tracker.get_slot(names.Slots.CONTACT))
+    others = [o for o in context.shop.customer_orders(order, contact) if o.number != order.number]
     tz = context.shop.policy.timezone
     return [
         button(
@@ -60,7 +63,7 @@ def _other_order_buttons(context: ActionContext, order: Order) -> list[Button]:
 def _status(context: ActionContext, order: Order, tracker: Tracker) -> Answer:
     report = context.shop.status(order)
     reply = replies.order_status(order, report.deliveries, context.shop.policy)
-    return reply.text, _other_order_buttons(context, order), []
+    return reply.text, _other_order_buttons(context, order, tracker), []
 
 
 def _tracking(context: ActionContext, order: Order, tracker: Tracker) -> Answer:
@@ -216,5 +219,6 @@ class ActionAnswerRequest(Action):
         answer = ANSWERS.get(request, _status)
         text, buttons, events = answer(context, order, tracker)
         dispatcher.utter_message(text=text, buttons=buttons or None)
-        record_fact(dispatcher, request, text, verified_order=order.number)
+        contact = str(tracker.get_slot(names.Slots.CONTACT))
+        record_fact(dispatcher, request, text, verified_order=order.number, verified_by=proof_of(contact))
         return [*cleanup, *events]

@@ -14,6 +14,7 @@ from bot import dialogue_names as names
 from bot.desk.handoff import Trigger
 from bot.language.wording import Msg, say
 from bot.orders.model import Order, VerificationFailed
+from bot.orders.rules.proof import Proof
 from bot.payload import AssistantPayload, fact
 from knowledge.rendering import for_chat
 
@@ -80,10 +81,13 @@ def record_fact(
     score: float | None = None,
     *,
     verified_order: str | None = None,
+    verified_by: Proof | None = None,
 ) -> None:
-    """Tell the gateway what the assistant just told the shopper (and about which verified order), for the
-    escalation record."""
-    said = AssistantPayload(facts=(fact(kind, text, score),), verified_order=verified_order)
+    """Tell the gateway what the assistant just told the shopper (and about which verified order, and what
+    its verification proved), for the escalation record."""
+    said = AssistantPayload(
+        facts=(fact(kind, text, score),), verified_order=verified_order, verified_by=verified_by
+    )
     dispatcher.utter_message(json_message=said.to_custom())
 
 

@@ -98,7 +98,8 @@ class ValidateVerifyOrderForm(FormValidationAction):
         if tracker.get_slot(names.Slots.ORDER_POINTER) == names.ORDER_POINTER_LATEST:
             order = verified_order(current(), tracker)
             if order is not None:
-                newest = current().shop.customer_orders(order, limit=1)
+                contact = str(tracker.get_slot(names.Slots.CONTACT))
+                newest = current().shop.customer_orders(order, contact, limit=1)
                 if newest:
                     return {names.Slots.ORDER_NUMBER: newest[0].number, names.Slots.ORDER_POINTER: None}
         return {}

@@ -7,7 +7,9 @@ the stored bot message. Everything sits under one key, ``SHOPDESK_KEY``, so othe
 
 - ``facts``: what the assistant just told the shopper (the escalation record and the agent's summary);
 - ``handoff``: the action asks for a person, and why (``Trigger``);
-- ``verified_order``: the number of the order the assistant verified and is talking about.
+- ``verified_order``: the number of the order the assistant verified and is talking about;
+- ``verified_by``: what that verification proved (``rules.proof``): after a postcode the gateway never
+  shows the customer's email.
 
 A message from Rasa is not trusted blindly: the reading side keeps what is well formed and drops the rest
 (a bad fact, an unknown trigger, a number that is not a string), so a malformed payload never fails a turn.
@@ -22,6 +24,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
 
 from bot.desk.handoff import Fact, Trigger
+from bot.orders.rules.proof import Proof
 
 SHOPDESK_KEY = "shopdesk"
 FACT_TEXT_LIMIT = 400  # characters of one fact kept for the record
@@ -49,6 +52,7 @@ class AssistantPayload(BaseModel):
     facts: tuple[Fact, ...] = ()
     handoff: HandoffRequest | None = None
     verified_order: str | None = Field(default=None, min_length=1, max_length=ORDER_NUMBER_LIMIT)
+    verified_by: Proof | None = None
 
     def to_custom(self) -> dict[str, Any]:
         """The ``json_message`` an action sends (only what is set)."""
@@ -59,6 +63,8 @@ class AssistantPayload(BaseModel):
             body["handoff"] = {"trigger": self.handoff.trigger.value}
         if self.verified_order is not None:
             body["verified_order"] = self.verified_order
+        if self.verified_by is not None:
+            body["verified_by"] = self.verified_by.value
         return {SHOPDESK_KEY: body}
 
     @classmethod
@@ -73,6 +79,7 @@ class AssistantPayload(BaseModel):
             facts=_read_facts(body.get("facts")),
             handoff=_read_handoff(body.get("handoff")),
             verified_order=_read_order_number(body.get("verified_order")),
+            verified_by=_read_proof(body.get("verified_by")),
         )
 
 
@@ -97,6 +104,13 @@ def _read_handoff(value: object) -> HandoffRequest | None:
         return HandoffRequest(trigger=Trigger(value.get("trigger") or Trigger.ASKED))
     except (ValueError, TypeError):  # a trigger this gateway does not know: the shopper still gets a person
         return HandoffRequest()
+
+
+def _read_proof(value: object) -> Proof | None:
+    try:
+        return Proof(value) if isinstance(value, str) else None
+    except ValueError:  # unknown: treated like no proof of the customer
+        return None
 
 
 def _read_order_number(value: object) -> str | None:

@@ -69,6 +69,12 @@ class Settings(BaseSettings):
     # (bot/ops/retention.py); the privacy document promises two years.
     retention_days: int = Field(default=730, ge=1)
     rasa_tracker_db: Path | None = None  # Rasa's SQLite tracker store (endpoints.yml), for the purge
+    # A web shopper's token stops working (and the conversation closes) after this long without a message.
+    conversation_idle_hours: float = Field(default=24, gt=0)
+
+    @property
+    def conversation_idle_expiry(self) -> timedelta:
+        return timedelta(hours=self.conversation_idle_hours)
 
     @property
     def verification_limits(self) -> VerificationLimits:

@@ -177,8 +177,11 @@ def queue_notice(
     next_opening: datetime,
     policy: Policy,
     email: str | None,
+    *,
+    email_shown: bool = True,
 ) -> QueueNotice:
-    """What a shopper waiting for a person is told: place and expected wait, or email follow-up."""
+    """What a shopper waiting for a person is told: place and expected wait, or email follow-up (to
+    ``email``, named only as ``reply_address`` allows)."""
     if agents_online:
         wait = max(1, position * average_handling_minutes)
         text = (
@@ -191,11 +194,26 @@ def queue_notice(
     opens = say(Msg.OPENS_AT, weekday=f"{opened:%A}", time=f"{opened:%H:%M}")
     hours = policy.email_reply_within_hours
     return QueueNotice(
-        say(Msg.TEAM_OFFLINE, opens=opens, email=mask_email(email), hours=hours)
+        say(Msg.TEAM_OFFLINE, opens=opens, email=reply_address(email, email_shown), hours=hours)
         if email
         else say(Msg.TEAM_OFFLINE_NO_EMAIL, opens=opens, hours=hours),
         email_follow_up=True,
     )
+
+
+def nobody_free_notice(email: str | None, policy: Policy, *, email_shown: bool = True) -> str:
+    """What the shopper is told when nobody claimed their escalation in time: the team replies by email."""
+    hours = policy.email_reply_within_hours
+    if not email:
+        return say(Msg.NOBODY_FREE_NO_EMAIL, hours=hours)
+    return say(Msg.NOBODY_FREE, email=reply_address(email, email_shown), hours=hours)
+
+
+def reply_address(email: str, shown: bool) -> str:
+    """The address the team replies to, as a notice names it: masked when the shopper proved it is theirs
+    (verified with it, or typed it), else only "the email address on your order" (after a postcode,
+    which proves the order but not who the customer is: see ``bot.orders.rules.proof``)."""
+    return mask_email(email) if shown else say(Msg.EMAIL_ON_YOUR_ORDER)
 
 
 def mask_email(email: str) -> str:

@@ -1,7 +1,10 @@
-"""``shopdesk agents ...``: create support agents and set their passwords (an admin's commands).
+"""``shopdesk agents ...``: create, list, disable support agents and set their passwords (an admin's).
 
     shopdesk agents create USERNAME [--name "Display Name"] [--password-stdin]
     shopdesk agents password USERNAME [--password-stdin]
+    shopdesk agents list
+    shopdesk agents disable USERNAME      # ends their sessions; their open console closes
+    shopdesk agents enable USERNAME
 
 Without ``--password-stdin`` the password is asked for twice at the terminal; it is never an argument,
 so it stays out of shell history and process listings.
@@ -48,6 +51,31 @@ def cmd_password(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_list(args: argparse.Namespace) -> int:
+    accounts = _directory().accounts()
+    if not accounts:
+        print("no agents yet; create one with `shopdesk agents create USERNAME`")
+        return 0
+    width = max(len(a.username) for a in accounts)
+    for account in accounts:
+        state = f"disabled {account.disabled_at:%Y-%m-%d}" if account.disabled_at else "active"
+        sessions = f"{account.open_sessions} open session" + ("" if account.open_sessions == 1 else "s")
+        print(f"{account.username:<{width}}  {state:<19}  {sessions:<16}  {account.display_name}")
+    return 0
+
+
+def cmd_disable(args: argparse.Namespace) -> int:
+    _directory().disable(args.username)
+    print(f"agent {args.username!r} disabled; their open sessions were ended")
+    return 0
+
+
+def cmd_enable(args: argparse.Namespace) -> int:
+    _directory().enable(args.username)
+    print(f"agent {args.username!r} can log in again")
+    return 0
+
+
 def register(subparsers: Any) -> None:
     agents = subparsers.add_parser("agents", help="support agents for the console")
     sub = agents.add_subparsers(dest="agents_command", required=True)
@@ -60,3 +88,11 @@ def register(subparsers: Any) -> None:
     password.add_argument("username")
     password.add_argument("--password-stdin", action="store_true", help="read the password from stdin")
     password.set_defaults(func=cmd_password)
+    listing = sub.add_parser("list", help="list agents, whether they are disabled, their open sessions")
+    listing.set_defaults(func=cmd_list)
+    disable = sub.add_parser("disable", help="stop an agent logging in and end their sessions")
+    disable.add_argument("username")
+    disable.set_defaults(func=cmd_disable)
+    enable = sub.add_parser("enable", help="let a disabled agent log in again")
+    enable.add_argument("username")
+    enable.set_defaults(func=cmd_enable)

@@ -20,6 +20,7 @@ from bot.orders.attempts import VerificationAttempts
 from bot.orders.model import NotAllowed, Order, Return, ReturnLine, ReturnReason, VerificationFailed
 from bot.orders.repository import OrderRepository
 from bot.orders.rules import cancellation, lockout, returns, shipping
+from bot.orders.rules.proof import Proof, proof_of
 from bot.policy import Policy
 
 logger = logging.getLogger(__name__)
@@ -98,8 +99,11 @@ class ShopService:
             subjects[lockout.Subject.CLIENT] = client
         return {s: lockout.subject_key(self._secret, s, value) for s, value in subjects.items()}
 
-    def customer_orders(self, verified: Order, limit: int = 5) -> list[Order]:
-        """The verified customer's orders, newest first (for "my last order" and order buttons)."""
+    def customer_orders(self, verified: Order, contact: str, limit: int = 5) -> list[Order]:
+        """The verified customer's orders, newest first (for "my last order" and order buttons); none when
+        ``contact`` (what the order was verified with) is a postcode, which proves that one order only."""
+        if proof_of(contact) is not Proof.CUSTOMER:
+            return []
         with self._sessions() as session:
             return OrderRepository(session).orders_for_email(verified.customer.email, limit=limit)
 

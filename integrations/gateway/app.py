@@ -106,7 +106,9 @@ def create_app(
                 late_reply_timeout=config.rasa_late_reply_timeout,
             )
             # Chat timestamps are real instants even when SHOPDESK_NOW pins the order system's clock.
-            store = ConversationStore(session_factory, system_clock)
+            store = ConversationStore(
+                session_factory, system_clock, idle_expiry=config.conversation_idle_expiry
+            )
             app.state.session_factory = session_factory
             app.state.http = http
             app.state.hub = hub

@@ -18,8 +18,11 @@ class GatewaySettings(Settings):
     # watcher, Telegram polling) outlives it: another replica takes over within this many seconds.
     leader_lock_ttl: float = 15.0
     retention_check_every: float = 24 * 3600.0  # seconds between retention purges (bot/ops/retention.py)
+    # seconds between checks that a console WebSocket's agent session is still valid (log-out, expiry,
+    # password change, disabled agent close it within this time)
+    console_session_recheck: float = Field(default=10.0, gt=0)
     # Rate limits (count per minute): new conversations per client address, shopper messages per
-    # conversation, agent log-in attempts per client address.
+    # conversation, agent log-in attempts per client address and, separately, per username.
     limit_new_conversations: int = 30
     limit_messages: int = 30
     limit_logins: int = 10

@@ -15,7 +15,12 @@ from starlette.concurrency import run_in_threadpool
 
 from bot.desk.agents.model import Agent, SessionExpired
 from bot.desk.agents.store import AgentDirectory
-from bot.desk.conversations.model import Conversation, ConversationNotFound, InvalidToken
+from bot.desk.conversations.model import (
+    Conversation,
+    ConversationExpired,
+    ConversationNotFound,
+    InvalidToken,
+)
 from bot.desk.conversations.store import ConversationStore
 from integrations.gateway.chat import ChatService
 from integrations.gateway.config import GatewaySettings
@@ -83,6 +88,10 @@ async def shopper_conversation(
     except InvalidToken:
         raise HTTPException(
             status.HTTP_403_FORBIDDEN, "This token does not open this conversation."
+        ) from None
+    except ConversationExpired:
+        raise HTTPException(
+            status.HTTP_410_GONE, "This conversation ended after a long quiet spell; start a new one."
         ) from None
 
 

@@ -21,7 +21,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -45,6 +45,7 @@ from bot.desk.handoff import (
     Fact,
     Trigger,
     detect_trigger,
+    nobody_free_notice,
     priority_for,
     queue_notice,
     summarize,
@@ -54,6 +55,7 @@ from bot.language.contact_details import first_email
 from bot.language.wording import Msg, say
 from bot.orders.model import Order
 from bot.orders.repository import OrderRepository
+from bot.orders.rules.proof import Proof
 from bot.payload import AssistantPayload
 from bot.policy import Policy
 from integrations.gateway.chat import ChatService
@@ -78,11 +80,19 @@ class Transcript:
     facts: tuple[Fact, ...]  # what the assistant told the shopper, oldest first
     verified_order: str | None  # the latest order the assistant said it verified
     last_shopper_message: str
+    verified_by: Proof | None = None  # what that order's verification proved
+
+    @property
+    def email_shown(self) -> bool:
+        """Whether notices may name the customer's email (masked): not after a postcode, which proves
+        the order only. Without a verified order the email, if any, is one the shopper typed."""
+        return self.verified_order is None or self.verified_by is Proof.CUSTOMER
 
 
 def read_transcript(messages: Sequence[Message]) -> Transcript:
     facts: list[Fact] = []
     verified_order: str | None = None
+    verified_by: Proof | None = None
     last = ""
     for message in messages:
         if message.author is Author.SHOPPER:
@@ -90,8 +100,9 @@ def read_transcript(messages: Sequence[Message]) -> Transcript:
         said = AssistantPayload.from_custom((message.data or {}).get("custom"))
         if said is not None:
             facts.extend(said.facts)
-            verified_order = said.verified_order or verified_order
-    return Transcript(tuple(facts), verified_order, last)
+            if said.verified_order:
+                verified_order, verified_by = said.verified_order, said.verified_by
+    return Transcript(tuple(facts), verified_order, last, verified_by)
 
 
 def _seen(tracker: dict[str, Any]) -> tuple[list[str], list[dict[str, Any]]]:
@@ -162,7 +173,13 @@ class HandoffService:
         said = AssistantPayload.from_custom(custom)
         if said is None or said.handoff is None:
             return
-        await self.escalate(conversation, said.handoff.trigger, None, verified_order=said.verified_order)
+        await self.escalate(
+            conversation,
+            said.handoff.trigger,
+            None,
+            verified_order=said.verified_order,
+            verified_by=said.verified_by,
+        )
 
     async def escalate(
         self,
@@ -172,13 +189,17 @@ class HandoffService:
         *,
         last_text: str | None = None,
         verified_order: str | None = None,
+        verified_by: Proof | None = None,
     ) -> list[Message]:
         """Open (or find) the conversation's escalation. ``verified_order``: the order the assistant sent
-        with its request; without it, the latest one its payloads in the transcript name."""
+        with its request (``verified_by``: what its verification proved); without it, the latest one its
+        payloads in the transcript name."""
         cid = conversation.id
         history = await run_in_threadpool(self.chat.store.history, cid, 0, include_internal=True)
         transcript = read_transcript(history)
-        number = verified_order or transcript.verified_order
+        if verified_order:
+            transcript = replace(transcript, verified_order=verified_order, verified_by=verified_by)
+        number = transcript.verified_order
         order = await run_in_threadpool(self._order, number) if number else None
         try:
             tracker = await self.rasa.tracker(cid)
@@ -228,6 +249,7 @@ class HandoffService:
             next_opening(self.policy, now),
             self.policy,
             escalation.customer_email,
+            email_shown=transcript.email_shown,
         )
         return await self.chat.post(cid, [NewMessage(Author.SYSTEM, notice.text)])
 
@@ -305,13 +327,13 @@ class HandoffService:
                 escalation = await run_in_threadpool(self.book.to_email, waiting.id)
             except EscalationError:  # claimed since the queue was read: the agent keeps it
                 continue
-            email = escalation.customer_email
-            hours = self.policy.email_reply_within_hours
+            history = await run_in_threadpool(
+                self.chat.store.history, escalation.conversation_id, 0, include_internal=True
+            )
+            shown = read_transcript(history).email_shown
             await self._resume(
                 escalation.conversation_id,
-                say(Msg.NOBODY_FREE, email=email, hours=hours)
-                if email
-                else say(Msg.NOBODY_FREE_NO_EMAIL, hours=hours),
+                nobody_free_notice(escalation.customer_email, self.policy, email_shown=shown),
             )
             self._notify(escalation)
             expired.append(escalation)

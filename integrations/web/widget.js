@@ -369,8 +369,9 @@
         else connect();
       })
       .catch(function (error) {
-        if (error.status === 401 || error.status === 403 || error.status === 404) forget();
-        else scheduleReconnect();
+        if (error.status === 401 || error.status === 403 || error.status === 404 || error.status === 410) {
+          forget(); // gone, or idle too long: the next message starts a new conversation
+        } else scheduleReconnect();
       });
   }
 
@@ -404,7 +405,7 @@
         showNotice("");
       })
       .catch(function (error) {
-        var stale = error.status === 403 || error.status === 404 || error.status === 409;
+        var stale = [401, 403, 404, 409, 410].indexOf(error.status) !== -1;
         if (stale && !restarted) {
           forget(); // the conversation is gone or closed: start a new one and send there
           return later(0, function () {
@@ -478,7 +479,7 @@
     socket.onclose = function (event) {
       if (ws !== socket) return;
       ws = null;
-      if (event.code === 4403 || event.code === 4404) {
+      if (event.code === 4401 || event.code === 4403 || event.code === 4404 || event.code === 4410) {
         forget();
         return;
       }

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from alembic.autogenerate import compare_metadata
@@ -18,6 +19,7 @@ from bot.desk.conversations.model import (
     Button,
     Channel,
     ConversationClosed,
+    ConversationExpired,
     ConversationNotFound,
     InvalidToken,
     NewMessage,
@@ -122,3 +124,23 @@ def test_a_closed_conversation_stays_closed(store: ConversationStore) -> None:
         store.set_status(cid, Status.BOT)
     with pytest.raises(ConversationClosed):
         store.add_message(cid, Author.SHOPPER, "hello?")
+
+
+def test_a_token_idle_longer_than_the_expiry_closes_the_conversation_and_stops_working(
+    session_factory: sessionmaker[Session],
+) -> None:
+    now = [datetime(2026, 10, 15, 9, tzinfo=UTC)]
+    store = ConversationStore(session_factory, lambda: now[0], idle_expiry=timedelta(hours=24))
+    started = store.create(Channel.WEB)
+    cid = started.conversation.id
+    now[0] += timedelta(hours=23)
+    store.add_message(cid, Author.SHOPPER, "still here")  # a message keeps it alive
+    now[0] += timedelta(hours=23)
+    assert store.authenticate(cid, started.token).status is Status.BOT
+
+    now[0] += timedelta(hours=1)
+    with pytest.raises(ConversationExpired):
+        store.authenticate(cid, started.token)
+    assert store.get(cid).status is Status.CLOSED
+    with pytest.raises(InvalidToken):  # the token is forgotten, not just refused
+        store.authenticate(cid, started.token)

@@ -60,3 +60,18 @@ def test_repeated_agent_log_in_attempts_are_slowed_down(strict_gateway: ServedAp
         wrong = {"username": "sam", "password": "guess guess guess"}
         codes = [http.post("/api/agent/login", json=wrong).status_code for _ in range(3)]
     assert codes == [401, 401, 429]
+
+
+def _from(address: str, url: str) -> httpx.Client:
+    """A client whose requests come from another loopback address (another machine, to the gateway)."""
+    return httpx.Client(base_url=url, timeout=10, transport=httpx.HTTPTransport(local_address=address))
+
+
+def test_log_in_attempts_for_one_username_are_limited_across_addresses(strict_gateway: ServedApp) -> None:
+    wrong = {"username": "sam", "password": "guess guess guess"}
+    with _from("127.0.0.2", strict_gateway.url) as first, _from("127.0.0.3", strict_gateway.url) as second:
+        codes = [first.post("/api/agent/login", json=wrong).status_code for _ in range(2)]
+        codes.append(second.post("/api/agent/login", json={**wrong, "username": " SAM"}).status_code)
+        other = second.post("/api/agent/login", json={**wrong, "username": "alex"}).status_code
+    assert codes == [401, 401, 429]
+    assert other == 401  # another username from that address is still allowed its tries

@@ -28,6 +28,7 @@ from bot.language.wording import Msg, say
 from bot.ops.demo_data import SHOWCASE
 from bot.orders.model import OrderStatus
 from bot.orders.rules.clauses import Clause
+from bot.orders.rules.proof import Proof
 from bot.payload import AssistantPayload, HandoffRequest, fact
 from knowledge.rendering import for_chat
 from tests.integration.conftest import DOMAIN, ROOT, make_tracker, run_action
@@ -353,6 +354,27 @@ def test_a_customer_with_several_orders_gets_buttons_for_the_others(action_conte
     assert first.number not in offered
 
 
+def test_after_a_postcode_no_other_order_is_listed_or_named(action_context: ActionContext) -> None:
+    """A postcode proves the order it came with, not who the customer is (``bot.orders.rules.proof``)."""
+    first = next(c for c in SHOWCASE if c.kind == "several_orders")
+    by_postcode = {"order_number": first.number, "contact": first.postcode, "verified_order": first.number}
+    messages, _ = run_action(ActionAnswerRequest(), make_tracker(by_postcode))
+    assert first.number in messages[0]["text"]
+    assert payloads(messages) == []
+    others = [c.number for c in SHOWCASE if c.email == first.email and c.number != first.number]
+    assert others and not any(number in (m.get("text") or "") for m in messages for number in others)
+    said = [AssistantPayload.from_custom(m.get("custom")) for m in messages if m.get("custom")]
+    assert [p.verified_by for p in said if p is not None] == [Proof.ORDER]
+
+    latest = make_tracker(
+        {**by_postcode, "order_pointer": "latest", "requested_slot": None}, text="my last one"
+    )
+    extracted = asyncio.run(
+        ValidateVerifyOrderForm().extract_order_number(CollectingDispatcher(), latest, DOMAIN)
+    )
+    assert extracted == {}
+
+
 def test_my_last_order_means_the_verified_customers_newest_order(action_context: ActionContext) -> None:
     first = next(c for c in SHOWCASE if c.kind == "several_orders")
     tracker = make_tracker(
@@ -370,7 +392,7 @@ def test_my_last_order_means_the_verified_customers_newest_order(action_context:
         ValidateVerifyOrderForm().extract_order_number(CollectingDispatcher(), tracker, DOMAIN)
     )
     order = action_context.shop.verify(first.number, first.email)
-    newest = action_context.shop.customer_orders(order, limit=1)[0]
+    newest = action_context.shop.customer_orders(order, order.customer.email, limit=1)[0]
     assert extracted["order_number"] == newest.number
 
 
@@ -511,6 +533,7 @@ def test_an_answer_about_an_order_tells_the_gateway_the_fact_and_the_verified_or
     said = [AssistantPayload.from_custom(m.get("custom")) for m in messages if m.get("custom")]
     assert len(said) == 1 and said[0] is not None
     assert said[0].verified_order == CASES["lost"].number
+    assert said[0].verified_by is Proof.CUSTOMER  # verified with the email
     assert [f.kind for f in said[0].facts] == ["shipping_delay"]
     assert " ".join(messages[0]["text"].split())[:400] == said[0].facts[0].text
 

@@ -2,6 +2,7 @@ from datetime import UTC, datetime
 
 import pytest
 
+from bot.desk.conversations.model import Author, Message
 from bot.desk.handoff import (
     EscalationFacts,
     Fact,
@@ -10,11 +11,15 @@ from bot.desk.handoff import (
     detect_trigger,
     is_frustrated,
     mask_email,
+    nobody_free_notice,
     priority_for,
     queue_notice,
     summarize,
 )
+from bot.orders.rules.proof import Proof
+from bot.payload import AssistantPayload
 from bot.policy import load_policy
+from integrations.gateway.handoff import read_transcript
 
 POLICY = load_policy()
 
@@ -112,5 +117,35 @@ def test_outside_hours_the_shopper_is_promised_an_email_to_their_confirmed_addre
     assert f"{POLICY.email_reply_within_hours} hours" in notice.text
 
 
+def test_after_a_postcode_the_notices_name_no_email_not_even_masked() -> None:
+    email = "olivia.bennett@example.com"
+    opening = datetime(2026, 10, 19, 8, tzinfo=UTC)
+    offline = queue_notice(1, False, 4, opening, POLICY, email, email_shown=False).text
+    nobody = nobody_free_notice(email, POLICY, email_shown=False)
+    for text in (offline, nobody):
+        assert "the email address on your order" in text
+        assert "@" not in text and "example.com" not in text
+
+
+def test_when_nobody_is_free_the_email_is_masked_like_in_the_queue_notice() -> None:
+    text = nobody_free_notice("olivia.bennett@example.com", POLICY)
+    assert "o***@example.com" in text and "olivia.bennett" not in text
+    assert "What email address should they use?" in nobody_free_notice(None, POLICY)
+
+
 def test_email_masking() -> None:
     assert mask_email("olivia.bennett@example.com") == "o***@example.com"
+
+
+def _said(verified_by: Proof | None, number: str = "SD-10025") -> Message:
+    custom = AssistantPayload(verified_order=number, verified_by=verified_by).to_custom()
+    now = datetime(2026, 10, 15, 9, tzinfo=UTC)
+    return Message(1, "c", Author.BOT, "", now, data={"custom": custom}, internal=True)
+
+
+def test_the_email_is_shown_only_when_the_latest_verification_proved_the_customer() -> None:
+    assert read_transcript([]).email_shown  # no order verified: any email is one the shopper typed
+    assert read_transcript([_said(Proof.CUSTOMER)]).email_shown
+    assert not read_transcript([_said(Proof.ORDER)]).email_shown
+    assert not read_transcript([_said(None)]).email_shown
+    assert not read_transcript([_said(Proof.CUSTOMER), _said(Proof.ORDER, "SD-10026")]).email_shown

@@ -10,6 +10,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.support import POLICY_PASSAGE, quote_passage, record_fact
 from bot.desk.handoff import Fact, Trigger
+from bot.orders.rules.proof import Proof
 from bot.payload import SHOPDESK_KEY, AssistantPayload, HandoffRequest, fact
 
 
@@ -21,6 +22,7 @@ def test_a_payload_reads_back_as_it_was_written() -> None:
         ),
         handoff=HandoffRequest(trigger=Trigger.RULES),
         verified_order="SD-10007",
+        verified_by=Proof.ORDER,
     )
     assert AssistantPayload.from_custom(written.to_custom()) == written
 
@@ -100,3 +102,9 @@ def test_a_request_for_a_person_with_an_unknown_trigger_is_still_a_request(
 def test_a_verified_order_that_is_not_an_order_number_is_ignored(number: Any) -> None:
     read = AssistantPayload.from_custom({SHOPDESK_KEY: {"verified_order": number}})
     assert read == AssistantPayload()
+
+
+@pytest.mark.parametrize("proof", [None, "", "everything", 1, ["customer"]])
+def test_an_unknown_proof_reads_as_none_so_no_email_is_shown(proof: Any) -> None:
+    read = AssistantPayload.from_custom({SHOPDESK_KEY: {"verified_order": "SD-10001", "verified_by": proof}})
+    assert read == AssistantPayload(verified_order="SD-10001")

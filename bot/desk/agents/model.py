@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from bot.errors import ShopdeskError
 
@@ -30,3 +30,14 @@ class Agent:
     id: int
     username: str
     display_name: str
+
+
+@dataclass(frozen=True)
+class AgentAccount:
+    """An agent as the admin's ``shopdesk agents list`` shows them."""
+
+    username: str
+    display_name: str
+    created_at: datetime
+    disabled_at: datetime | None
+    open_sessions: int

@@ -1,14 +1,16 @@
-"""Support agents: accounts with scrypt-hashed passwords, and login sessions held as hashed tokens.
+"""Support agents: accounts with argon2id-hashed passwords, and login sessions held as hashed tokens.
 
 A session token is 32 random bytes shown to the agent's browser once; the database keeps only its
-SHA-256, so a leaked database does not let anyone act as an agent.
+SHA-256, so a leaked database does not let anyone act as an agent. A password change and disabling an
+agent end their sessions; ``authenticate`` is what every request (and the console's WebSocket, again and
+again) asks, so an ended session stops working everywhere.
 """
 
 from __future__ import annotations
 
 import secrets
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.clock import Clock
@@ -16,18 +18,16 @@ from bot.desk.agents.model import (
     MIN_PASSWORD_LENGTH,
     SESSION_LIFETIME,
     Agent,
+    AgentAccount,
     AgentError,
     LoginFailed,
     SessionExpired,
 )
-from bot.desk.agents.passwords import hash_password, hash_token, password_matches
+from bot.desk.agents.passwords import dummy_hash, hash_password, hash_token, needs_rehash, password_matches
 from bot.desk.agents.tables import AgentRow, AgentSessionRow
 
-# computed once so a login for an unknown username costs as much as one for a known username
-_DUMMY_HASH = hash_password("not a real password", salt=b"\0" * 16)
 
-
-def _username(text: str) -> str:
+def normal_username(text: str) -> str:
     """Usernames are compared trimmed and in lower case: "Sam " logs in as "sam"."""
     return text.strip().lower()
 
@@ -42,7 +42,7 @@ class AgentDirectory:
         self._clock = clock
 
     def create(self, username: str, password: str, display_name: str | None = None) -> Agent:
-        username = _username(username)
+        username = normal_username(username)
         if not username or not username.replace(".", "").replace("-", "").replace("_", "").isalnum():
             raise AgentError("a username is letters, digits, dots, dashes or underscores")
         if len(password) < MIN_PASSWORD_LENGTH:
@@ -65,21 +65,61 @@ class AgentDirectory:
         if len(password) < MIN_PASSWORD_LENGTH:
             raise AgentError(f"a password needs at least {MIN_PASSWORD_LENGTH} characters")
         with self._sessions.begin() as session:
-            row = session.scalar(select(AgentRow).where(AgentRow.username == _username(username)))
-            if row is None:
-                raise AgentError(f"no agent called {username!r}")
+            row = self._row(session, username)
             row.password_hash = hash_password(password)
             session.execute(delete(AgentSessionRow).where(AgentSessionRow.agent_id == row.id))
+
+    def disable(self, username: str) -> None:
+        """The agent can no longer log in, and their open sessions (and consoles) end."""
+        with self._sessions.begin() as session:
+            row = self._row(session, username)
+            if row.disabled_at is None:
+                row.disabled_at = self._clock()
+            session.execute(delete(AgentSessionRow).where(AgentSessionRow.agent_id == row.id))
+
+    def enable(self, username: str) -> None:
+        with self._sessions.begin() as session:
+            self._row(session, username).disabled_at = None
+
+    def accounts(self) -> list[AgentAccount]:
+        """Every agent, with whether they are disabled and how many sessions they have open now."""
+        now = self._clock()
+        with self._sessions() as session:
+            counted = session.execute(
+                select(AgentSessionRow.agent_id, func.count())
+                .where(AgentSessionRow.expires_at > now)
+                .group_by(AgentSessionRow.agent_id)
+            )
+            open_sessions: dict[int, int] = {agent_id: count for agent_id, count in counted}
+            return [
+                AgentAccount(
+                    username=row.username,
+                    display_name=row.display_name,
+                    created_at=row.created_at,
+                    disabled_at=row.disabled_at,
+                    open_sessions=open_sessions.get(row.id, 0),
+                )
+                for row in session.scalars(select(AgentRow).order_by(AgentRow.username))
+            ]
+
+    @staticmethod
+    def _row(session: Session, username: str) -> AgentRow:
+        row = session.scalar(select(AgentRow).where(AgentRow.username == normal_username(username)))
+        if row is None:
+            raise AgentError(f"no agent called {username!r}")
+        return row
 
     def log_in(self, username: str, password: str) -> tuple[Agent, str]:
         """A new session token for the agent; raises ``LoginFailed`` for any wrong detail."""
         with self._sessions.begin() as session:
-            row = session.scalar(select(AgentRow).where(AgentRow.username == _username(username)))
+            row = session.scalar(select(AgentRow).where(AgentRow.username == normal_username(username)))
             if row is None or row.disabled_at is not None:
-                password_matches(password, _DUMMY_HASH)
+                password_matches(password, dummy_hash())  # costs what a known username costs
                 raise LoginFailed("wrong username or password")
             if not password_matches(password, row.password_hash):
                 raise LoginFailed("wrong username or password")
+            if needs_rehash(row.password_hash):  # an old scrypt hash becomes argon2id now we know it
+                row.password_hash = hash_password(password)
             token = secrets.token_urlsafe(32)
             now = self._clock()
             session.execute(delete(AgentSessionRow).where(AgentSessionRow.expires_at <= now))

@@ -16,7 +16,7 @@ class AgentRow(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     username: Mapped[str] = mapped_column(String(64), unique=True)
     display_name: Mapped[str] = mapped_column(String(128))
-    password_hash: Mapped[str] = mapped_column(String(256))  # scrypt, "scrypt$n$r$p$salt$hash"
+    password_hash: Mapped[str] = mapped_column(String(256))  # argon2id; old scrypt ones until next log-in
     created_at: Mapped[datetime]
     disabled_at: Mapped[datetime | None]
 

@@ -47,6 +47,11 @@ class InvalidToken(ConversationError):
     """The token does not open this conversation (missing, wrong, or the conversation has none)."""
 
 
+class ConversationExpired(ConversationError):
+    """The token was right, but the conversation sat idle too long: it is now closed and the token no
+    longer opens it (a shopper's token lives in the shop's browser storage; it must not live forever)."""
+
+
 class ConversationClosed(ConversationError):
     """Nothing can be added to, or changed on, a closed conversation."""
 

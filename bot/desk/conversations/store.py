@@ -14,7 +14,9 @@ While a conversation's status is ``bot`` the assistant answers; ``queued``/``age
 and the assistant stays silent; ``closed`` is final (the shopper starts a new conversation).
 
 The web shopper holds a random token; only its sha256 is stored, so a database leak does not hand out
-conversations. Telegram conversations have no token: the bridge trusts Telegram's chat id instead.
+conversations. A token stops working after ``idle_expiry`` without a message: the conversation closes and
+the shopper starts a new one. Telegram conversations have no token: the bridge trusts Telegram's chat id
+instead.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ import hmac
 import secrets
 import uuid
 from collections.abc import Iterable, Sequence
+from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import select
@@ -39,6 +42,7 @@ from bot.desk.conversations.model import (
     Channel,
     Conversation,
     ConversationClosed,
+    ConversationExpired,
     ConversationNotFound,
     InvalidToken,
     Message,
@@ -83,9 +87,12 @@ def _message(row: MessageRow, public_id: str) -> Message:
 class ConversationStore:
     """The conversation use cases over a session factory; each call is one short transaction."""
 
-    def __init__(self, session_factory: sessionmaker[Session], clock: Clock) -> None:
+    def __init__(
+        self, session_factory: sessionmaker[Session], clock: Clock, *, idle_expiry: timedelta | None = None
+    ) -> None:
         self._sessions = session_factory
         self._clock = clock
+        self._idle_expiry = idle_expiry  # None: tokens never expire (tests and tools)
 
     # -- conversations ---------------------------------------------------------------------------------
 
@@ -115,12 +122,24 @@ class ConversationStore:
             return _conversation(self._row(session, conversation_id))
 
     def authenticate(self, conversation_id: str, token: str | None) -> Conversation:
-        """The conversation when ``token`` opens it, else ``InvalidToken`` (compared in constant time)."""
-        with self._sessions() as session:
+        """The conversation when ``token`` opens it, else ``InvalidToken`` (compared in constant time).
+
+        An open conversation idle for ``idle_expiry`` is closed here, its token forgotten, and
+        ``ConversationExpired`` raised; from then on the token is simply invalid."""
+        with self._sessions.begin() as session:
             row = self._row(session, conversation_id)
             if not token or not row.token_hash or not hmac.compare_digest(row.token_hash, hash_token(token)):
                 raise InvalidToken(conversation_id)
-            return _conversation(row)
+            if not self._idle_too_long(row):
+                return _conversation(row)
+            row.status = Status.CLOSED.value  # committed before the refusal is raised
+            row.token_hash = None
+        raise ConversationExpired(conversation_id)
+
+    def _idle_too_long(self, row: ConversationRow) -> bool:
+        if self._idle_expiry is None or row.status == Status.CLOSED.value:
+            return False
+        return row.last_activity_at + self._idle_expiry <= self._clock()
 
     def find_open(self, channel: Channel, channel_user_id: str) -> Conversation | None:
         """The newest open conversation of a channel user (e.g. a Telegram chat id), if any."""

@@ -161,6 +161,7 @@ MESSAGES: Final[dict[Msg, str]] = {
         "Our team is offline right now (back {opens} UK time). They'll reply by email within "
         "{hours} hours, with everything we've talked about. What email address should they reply to?"
     ),
+    Msg.EMAIL_ON_YOUR_ORDER: "the email address on your order",
     Msg.REPLY_EMAIL_NOTED: "Thanks, our team will reply to {email}.",
     Msg.AGENT_JOINED: "{agent} from our team has joined the chat.",
     Msg.BACK_WITH_THE_ASSISTANT: (

@@ -100,6 +100,7 @@ class Msg(enum.StrEnum):
     OPENS_AT = "opens_at"
     TEAM_OFFLINE = "team_offline"
     TEAM_OFFLINE_NO_EMAIL = "team_offline_no_email"
+    EMAIL_ON_YOUR_ORDER = "email_on_your_order"
     REPLY_EMAIL_NOTED = "reply_email_noted"
     AGENT_JOINED = "agent_joined"
     BACK_WITH_THE_ASSISTANT = "back_with_the_assistant"

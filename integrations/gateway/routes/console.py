@@ -18,6 +18,7 @@ from fastapi import APIRouter, HTTPException, Request, WebSocket, WebSocketDisco
 from starlette.concurrency import run_in_threadpool
 
 from bot.desk.agents.model import Agent, LoginFailed, SessionExpired
+from bot.desk.agents.store import AgentDirectory, normal_username
 from bot.desk.conversations.model import Author, Message
 from bot.desk.escalations.model import Escalation, EscalationNotFound
 from integrations.gateway.deps import (
@@ -86,6 +87,8 @@ async def log_in(request: Request, body: LoginIn, directory: DirectoryDep) -> Lo
     limiter: RateLimiter = request.app.state.rate_limiter
     allowed = Limit(request.app.state.settings.limit_logins, 60)
     await limiter.check(f"login:{client_address(request)}", allowed, "log-in attempts")
+    # per username too, so many addresses guessing one agent's password are stopped as well
+    await limiter.check(f"login-user:{normal_username(body.username)}", allowed, "log-in attempts")
     try:
         agent, token = await run_in_threadpool(directory.log_in, body.username, body.password)
     except LoginFailed:
@@ -186,48 +189,89 @@ async def canned_replies(agent: AgentDep) -> list[CannedReply]:
     return [CannedReply(title=str(i["title"]), text=str(i["text"])) for i in items]
 
 
-@router.websocket("/ws")
-async def live(websocket: WebSocket, directory: DirectoryDep, hub: HubDep) -> None:
-    """Live events for the console: ``{"type": "message", "message": {...}}`` for every conversation
-    (internal notes included), ``{"type": "status", ...}`` and ``{"type": "queue"}`` when the queue
-    changes. First frame from the client: ``{"type": "auth", "token": "..."}``. After a reconnect the
-    console re-reads the queue and the open transcript, so nothing sent meanwhile is lost."""
-    await websocket.accept()
+WS_SESSION_ENDED = 4401  # the console shows its log-in form again
+
+
+async def _session_token(websocket: WebSocket, directory: AgentDirectory) -> str | None:
+    """The session token of the first frame (``{"type": "auth", "token": "..."}``), when it is valid."""
     try:
         first = await asyncio.wait_for(websocket.receive_json(), WS_AUTH_TIMEOUT)
         token = first.get("token") if isinstance(first, dict) else None
         await run_in_threadpool(directory.authenticate, token)
     except (TimeoutError, json.JSONDecodeError, SessionExpired, WebSocketDisconnect, KeyError):
-        with contextlib.suppress(RuntimeError, WebSocketDisconnect):
-            await websocket.close(4401, "log in first")
-        return
+        return None
+    return str(token)
 
+
+async def _session_valid(directory: AgentDirectory, token: str) -> bool:
+    try:
+        await run_in_threadpool(directory.authenticate, token)
+    except SessionExpired:
+        return False
+    return True
+
+
+async def _escalated(handoff: HandoffService) -> set[str]:
+    """The conversations with an open escalation: the only ones whose messages reach a console."""
+    return {escalation.conversation_id for escalation in await handoff.queue()}
+
+
+@router.websocket("/ws")
+async def live(websocket: WebSocket, directory: DirectoryDep, handoff: HandoffDep, hub: HubDep) -> None:
+    """Live events for the console: ``{"type": "message", "message": {...}}`` and ``{"type": "status",
+    ...}`` for the conversations with an open escalation (internal notes included), and ``{"type":
+    "queue"}`` when the queue changes. First frame from the client: ``{"type": "auth", "token": "..."}``.
+
+    The session is checked again every ``console_session_recheck`` seconds: after a log-out, its expiry,
+    a password change or the agent being disabled, the socket closes with 4401. After a reconnect the
+    console re-reads the queue and the open transcript, so nothing sent meanwhile is lost."""
+    await websocket.accept()
+    token = await _session_token(websocket, directory)
+    if token is None:
+        with contextlib.suppress(RuntimeError, WebSocketDisconnect):
+            await websocket.close(WS_SESSION_ENDED, "log in first")
+        return
+    settings = websocket.app.state.settings
+    recheck: float = settings.console_session_recheck
+    heartbeat: float = settings.ws_heartbeat
+    loop = asyncio.get_running_loop()
+    close_code, reason = 1000, ""
     try:
         with hub.subscribe(None) as subscription:
+            escalated = await _escalated(handoff)
             await websocket.send_json({"type": "ready"})
+            checked_at = last_sent = loop.time()
             while True:
+                if loop.time() - checked_at >= recheck:
+                    if not await _session_valid(directory, token):
+                        close_code, reason = WS_SESSION_ENDED, "the session has ended; log in again"
+                        break
+                    checked_at = loop.time()
                 try:
-                    event = await asyncio.wait_for(subscription.get(), 20)
+                    event = await asyncio.wait_for(subscription.get(), min(recheck, heartbeat))
                 except TimeoutError:
-                    await websocket.send_json({"type": "ping"})
+                    if loop.time() - last_sent >= heartbeat:
+                        await websocket.send_json({"type": "ping"})
+                        last_sent = loop.time()
                     continue
                 if event.kind == "closed":
                     break
-                if event.kind == "queue":
+                if event.kind == "queue":  # an escalation changed: which conversations may stream, too
+                    escalated = await _escalated(handoff)
                     await websocket.send_json({"type": "queue"})
+                elif event.conversation_id not in escalated:
+                    continue
                 elif event.kind == "status" and event.status is not None:
-                    await websocket.send_json(
-                        {
-                            "type": "status",
-                            "conversation_id": event.conversation_id,
-                            "status": event.status.value,
-                        }
-                    )
+                    status_frame = {"conversation_id": event.conversation_id, "status": event.status.value}
+                    await websocket.send_json({"type": "status", **status_frame})
                 elif event.message is not None and shown_to_agents(event.message):
                     frame = ConsoleMessage.of(event.message).model_dump(mode="json")
                     await websocket.send_json({"type": "message", "message": frame})
+                else:
+                    continue
+                last_sent = loop.time()
     except (WebSocketDisconnect, RuntimeError):
         pass
     finally:
         with contextlib.suppress(RuntimeError, WebSocketDisconnect):
-            await websocket.close()
+            await websocket.close(close_code, reason)

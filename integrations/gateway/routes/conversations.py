@@ -16,6 +16,7 @@ from bot.desk.conversations.model import (
     Channel,
     Conversation,
     ConversationClosed,
+    ConversationExpired,
     ConversationNotFound,
     InvalidToken,
     Message,
@@ -45,10 +46,11 @@ AUTH_ERRORS: dict[int | str, dict[str, Any]] = {
     401: {"model": ErrorOut, "description": "No token"},
     403: {"model": ErrorOut, "description": "The token is not this conversation's"},
     404: {"model": ErrorOut, "description": "No such conversation"},
+    410: {"model": ErrorOut, "description": "The conversation was idle too long and is closed"},
 }
 
-# WebSocket close codes (4000-4999 are the application's): the widget starts over on 4403/4404.
-WS_UNAUTHORIZED, WS_FORBIDDEN, WS_NOT_FOUND = 4401, 4403, 4404
+# WebSocket close codes (4000-4999 are the application's): the widget starts over on 4403/4404/4410.
+WS_UNAUTHORIZED, WS_FORBIDDEN, WS_NOT_FOUND, WS_EXPIRED = 4401, 4403, 4404, 4410
 WS_TOO_BIG, WS_TRY_AGAIN_LATER, WS_TOO_MANY = 1009, 1013, 4429
 WS_AUTH_TIMEOUT = 10.0
 AfterQuery = Annotated[int, Query(ge=0, description="Only messages with an id above this cursor.")]
@@ -145,6 +147,8 @@ async def _authenticate_socket(
         await websocket.close(WS_NOT_FOUND, "no such conversation")
     except InvalidToken:
         await websocket.close(WS_FORBIDDEN, "wrong token")
+    except ConversationExpired:
+        await websocket.close(WS_EXPIRED, "conversation expired")
     return None
 
 
