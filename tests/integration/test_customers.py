@@ -17,6 +17,7 @@ from bot.desk.conversations.store import ConversationStore
 from bot.desk.escalations.model import NewEscalation
 from bot.desk.escalations.store import EscalationBook
 from bot.desk.handoff import Priority, Trigger
+from bot.language.order_numbers import OrderNumbers
 from bot.ops import customers
 from bot.ops.demo_data import DEMO_NOW, SHOWCASE, generate
 from bot.ops.order_io import import_data
@@ -33,7 +34,9 @@ def seeded(sessions: sessionmaker[Session], tmp_path: Path) -> tuple[str, str, s
     """The demo shop, a conversation for JO (escalated about their order), one quoting their email only,
     and one for somebody else; Rasa trackers for all three. Returns (escalated, quoting, other) ids."""
     with sessions.begin() as session:
-        import_data(session, json.loads(json.dumps(generate(seed=7, now=DEMO_NOW).as_import())))
+        import_data(
+            session, json.loads(json.dumps(generate(seed=7, now=DEMO_NOW).as_import())), OrderNumbers.demo()
+        )
         session.add(
             VerificationFailureRow(
                 subject="contact", subject_key=subject_key(SECRET, Subject.CONTACT, JO.email), at=DEMO_NOW

@@ -13,6 +13,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot.language.order_numbers import OrderNumbers
 from bot.ops.demo_data import DEMO_NOW, generate
 from bot.ops.order_io import ImportValidationError, validate
 
@@ -55,7 +56,7 @@ def replaced(document: Any, path: tuple[Any, ...], value: Any) -> Any:
 
 def checked(session: Session, data: Any) -> None:
     try:
-        validate(session, data)
+        validate(session, data, OrderNumbers.demo())
     except ImportValidationError as problems:
         assert problems.errors
         assert all(isinstance(e, str) and e and "Traceback" not in e for e in problems.errors)
@@ -82,4 +83,4 @@ def test_a_good_file_with_any_value_changed_is_accepted_or_refused_with_reasons(
 
 
 def test_the_unchanged_file_is_valid(session: Session) -> None:
-    assert len(validate(session, SMALL).orders) == 3
+    assert len(validate(session, SMALL, OrderNumbers.demo()).orders) == 3

@@ -53,7 +53,9 @@ AUTH_ERRORS: dict[int | str, dict[str, Any]] = {
 WS_UNAUTHORIZED, WS_FORBIDDEN, WS_NOT_FOUND, WS_EXPIRED = 4401, 4403, 4404, 4410
 WS_TOO_BIG, WS_TRY_AGAIN_LATER, WS_TOO_MANY = 1009, 1013, 4429
 WS_AUTH_TIMEOUT = 10.0
-AfterQuery = Annotated[int, Query(ge=0, description="Only messages with an id above this cursor.")]
+AfterQuery = Annotated[
+    int, Query(ge=0, le=2**63 - 1, description="Only messages with an id above this cursor.")
+]
 
 
 @router.post("", status_code=status.HTTP_201_CREATED, response_model=ConversationCreated)
