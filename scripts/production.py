@@ -65,15 +65,24 @@ class Layout:
 
 
 def _servers(layout: Layout, kind: str, health: str) -> str:
-    lines = [f"  option httpchk GET {health}", "  http-check expect status 200"]
+    lines = [
+        f"  option httpchk GET {health}",
+        "  http-check expect status 200",
+        # Retries: a request whose connection failed never reached a replica, whatever its method; one
+        # that reached a replica and got no answer is sent again only if it is a GET (a shopper's turn
+        # may already have run, a tracker read has not changed anything).
+        "  retry-on conn-failure empty-response",
+        "  http-request disable-l7-retry unless METH_GET",
+    ]
     lines += [f"  server {kind}-{i} 127.0.0.1:{port} check" for i, port in enumerate(layout.ports(kind))]
     return "\n".join(lines)
 
 
 def haproxy_config(layout: Layout) -> str:
-    """Round robin everywhere; a replica that stops answering its health check leaves the rotation within
-    two seconds, and a request that could not connect is sent to another one (never a request that
-    reached a replica: a turn is not idempotent)."""
+    """Round robin everywhere. A replica that refuses a connection leaves the rotation at once (and the
+    request goes to another one); one that stops answering its health check leaves within a few seconds;
+    it comes back after two good checks. Each request to a replica gets its own connection, so none is
+    sent on an idle connection the replica is closing. See ``_servers`` for what is retried."""
     return f"""# Written by scripts/production.py; edit the script, not this file.
 global
   log stdout format raw local0
@@ -84,35 +93,39 @@ defaults
   mode http
   log global
   option dontlognull
+  option http-server-close
   timeout connect 2s
   timeout client 60s
   timeout server 60s
+  # a busy replica (a loaded machine, a burst of turns) may take seconds to answer its check: that is
+  # not a dead one, which refuses the connection at once
+  timeout check 5s
   # an open WebSocket (widget, agent console) may stay quiet between the gateway's pings
   timeout tunnel 1h
   timeout http-request 10s
   retries 3
   option redispatch 1
-  retry-on conn-failure
-  default-server inter 1s fall 2 rise 2
+  default-server inter 1s fall 2 rise 2 observe layer4 error-limit 1 on-error mark-down
 
 frontend shop
   bind {layout.proxy_bind}:{layout.proxy_port}
   option forwardfor
-  log-format "front %ci %HM %HU %ST %s %Tt"
+  log-format "front %ci %HM %HU %ST %s %Tt %tsc %rc"
   default_backend gateways
 
 backend gateways
   balance roundrobin
 {_servers(layout, "gateway", "/health/live")}
 
-# The gateways reach Rasa here. The log names the conversation each turn is for and the replica that
-# served it (the conversation id is an opaque UUID, no personal data).
+# The gateways reach Rasa here. The log names the conversation each turn is for, the replica that
+# served it, the status, the termination state and the retries (the conversation id is an opaque UUID,
+# no personal data).
 listen rasa
   bind 127.0.0.1:{layout.rasa_port}
   balance roundrobin
   option http-buffer-request
   http-request set-var(txn.sender) req.body,json_query('$.sender') if {{ path /webhooks/rest/webhook }}
-  log-format "rasa %[var(txn.sender)] %HM %HP %s %ST"
+  log-format "rasa %[var(txn.sender)] %HM %HP %s %ST %tsc %rc %Tt"
 {_servers(layout, "rasa", "/")}
 
 # Rasa reaches the action servers here (endpoints.production.yml).
