@@ -4,6 +4,7 @@
     python scripts/production.py env      # shell exports Rasa's endpoints.production.yml reads
     python scripts/production.py write    # HAProxy's and supervisord's configuration, in the run folder
     python scripts/production.py ready S  # wait up to S seconds until every replica is up behind HAProxy
+    python scripts/production.py down S rasa/rasa-0 ...  # wait up to S seconds until HAProxy took them out
 
 Layout on one machine (``SHOPDESK_REPLICAS`` = N, default 2), all on loopback except the proxy's front:
 
@@ -281,6 +282,20 @@ def wait_ready(layout: Layout, seconds: float) -> list[str]:
     return down
 
 
+def wait_down(layout: Layout, names: list[str], seconds: float) -> list[str]:
+    """Wait until HAProxy has taken each of ``names`` (``rasa/rasa-0``) out of the rotation; returns the
+    ones still in it."""
+    deadline = time.monotonic() + seconds
+    up = names
+    while time.monotonic() < deadline:
+        states = server_states(layout.stats_socket)
+        up = [name for name in up if states.get(name, "").startswith("UP")]
+        if not up:
+            return []
+        time.sleep(0.2)
+    return up
+
+
 def main(argv: list[str]) -> int:
     layout = Layout.from_environment()
     command = argv[0] if argv else ""
@@ -320,6 +335,12 @@ def main(argv: list[str]) -> int:
         down = wait_ready(layout, float(argv[1]) if len(argv) > 1 else 300)
         if down:
             print(f"not up behind the proxy: {', '.join(down)}", file=sys.stderr)
+            return 1
+        return 0
+    if command == "down":
+        still = wait_down(layout, argv[2:], float(argv[1]))
+        if still:
+            print(f"still in the rotation: {', '.join(still)}", file=sys.stderr)
             return 1
         return 0
     print(__doc__, file=sys.stderr)

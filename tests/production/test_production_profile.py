@@ -106,6 +106,22 @@ class Profile:
         )
         return done.stdout + done.stderr
 
+    def kill(self, *names: str) -> None:
+        """SIGKILL the named processes (``rasa-0``), and wait until HAProxy has taken them out of the
+        rotation: until then a request may still be accepted by a dying process, and what reaches a
+        replica is never sent twice (docs/deploy.md). supervisord restarts them meanwhile."""
+        killed = self.ctl("signal", "KILL", *names)
+        assert all(f"{name}: signalled" in killed for name in names), killed
+        servers = [f"{'rasa' if name.startswith('rasa') else 'gateways'}/{name}" for name in names]
+        down = subprocess.run(
+            [sys.executable, "scripts/production.py", "down", "60", *servers],
+            env=self.env,
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+        )
+        assert down.returncode == 0, down.stderr
+
     def cli(self, *args: str, stdin: str = "") -> None:
         done = subprocess.run(
             [sys.executable, "-m", "bot.ops.cli", *args],
@@ -301,8 +317,7 @@ def test_conversations_continue_from_their_tracker_when_a_rasa_replica_and_a_gat
     async def run() -> tuple[list[Chat], list[str]]:
         async with client(profile) as http:
             chats = await asyncio.gather(*(begin(http) for _ in range(10)))
-            killed = profile.ctl("signal", "KILL", "rasa-0", "gateway-0")
-            assert "rasa-0: signalled" in killed and "gateway-0: signalled" in killed, killed
+            profile.kill("rasa-0", "gateway-0")
             answers = await asyncio.gather(*(finish(http, chat) for chat in chats))
             return list(chats), list(answers)
 
