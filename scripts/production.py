@@ -4,6 +4,7 @@
     python scripts/production.py env      # shell exports Rasa's endpoints.production.yml reads
     python scripts/production.py write    # HAProxy's and supervisord's configuration, in the run folder
     python scripts/production.py ready S  # wait up to S seconds until every replica is up behind HAProxy
+    python scripts/production.py down S rasa/rasa-0 ...  # wait up to S seconds until HAProxy took them out
 
 Layout on one machine (``SHOPDESK_REPLICAS`` = N, default 2), all on loopback except the proxy's front:
 
@@ -65,15 +66,24 @@ class Layout:
 
 
 def _servers(layout: Layout, kind: str, health: str) -> str:
-    lines = [f"  option httpchk GET {health}", "  http-check expect status 200"]
+    lines = [
+        f"  option httpchk GET {health}",
+        "  http-check expect status 200",
+        # Retries: a request whose connection failed never reached a replica, whatever its method; one
+        # that reached a replica and got no answer is sent again only if it is a GET (a shopper's turn
+        # may already have run, a tracker read has not changed anything).
+        "  retry-on conn-failure empty-response",
+        "  http-request disable-l7-retry unless METH_GET",
+    ]
     lines += [f"  server {kind}-{i} 127.0.0.1:{port} check" for i, port in enumerate(layout.ports(kind))]
     return "\n".join(lines)
 
 
 def haproxy_config(layout: Layout) -> str:
-    """Round robin everywhere; a replica that stops answering its health check leaves the rotation within
-    two seconds, and a request that could not connect is sent to another one (never a request that
-    reached a replica: a turn is not idempotent)."""
+    """Round robin everywhere. A replica that refuses a connection leaves the rotation at once (and the
+    request goes to another one); one that stops answering its health check leaves within a few seconds;
+    it comes back after two good checks. Each request to a replica gets its own connection, so none is
+    sent on an idle connection the replica is closing. See ``_servers`` for what is retried."""
     return f"""# Written by scripts/production.py; edit the script, not this file.
 global
   log stdout format raw local0
@@ -84,35 +94,39 @@ defaults
   mode http
   log global
   option dontlognull
+  option http-server-close
   timeout connect 2s
   timeout client 60s
   timeout server 60s
+  # a busy replica (a loaded machine, a burst of turns) may take seconds to answer its check: that is
+  # not a dead one, which refuses the connection at once
+  timeout check 5s
   # an open WebSocket (widget, agent console) may stay quiet between the gateway's pings
   timeout tunnel 1h
   timeout http-request 10s
   retries 3
   option redispatch 1
-  retry-on conn-failure
-  default-server inter 1s fall 2 rise 2
+  default-server inter 1s fall 2 rise 2 observe layer4 error-limit 1 on-error mark-down
 
 frontend shop
   bind {layout.proxy_bind}:{layout.proxy_port}
   option forwardfor
-  log-format "front %ci %HM %HU %ST %s %Tt"
+  log-format "front %ci %HM %HU %ST %s %Tt %tsc %rc"
   default_backend gateways
 
 backend gateways
   balance roundrobin
 {_servers(layout, "gateway", "/health/live")}
 
-# The gateways reach Rasa here. The log names the conversation each turn is for and the replica that
-# served it (the conversation id is an opaque UUID, no personal data).
+# The gateways reach Rasa here. The log names the conversation each turn is for, the replica that
+# served it, the status, the termination state and the retries (the conversation id is an opaque UUID,
+# no personal data).
 listen rasa
   bind 127.0.0.1:{layout.rasa_port}
   balance roundrobin
   option http-buffer-request
   http-request set-var(txn.sender) req.body,json_query('$.sender') if {{ path /webhooks/rest/webhook }}
-  log-format "rasa %[var(txn.sender)] %HM %HP %s %ST"
+  log-format "rasa %[var(txn.sender)] %HM %HP %s %ST %tsc %rc %Tt"
 {_servers(layout, "rasa", "/")}
 
 # Rasa reaches the action servers here (endpoints.production.yml).
@@ -268,6 +282,20 @@ def wait_ready(layout: Layout, seconds: float) -> list[str]:
     return down
 
 
+def wait_down(layout: Layout, names: list[str], seconds: float) -> list[str]:
+    """Wait until HAProxy has taken each of ``names`` (``rasa/rasa-0``) out of the rotation; returns the
+    ones still in it."""
+    deadline = time.monotonic() + seconds
+    up = names
+    while time.monotonic() < deadline:
+        states = server_states(layout.stats_socket)
+        up = [name for name in up if states.get(name, "").startswith("UP")]
+        if not up:
+            return []
+        time.sleep(0.2)
+    return up
+
+
 def main(argv: list[str]) -> int:
     layout = Layout.from_environment()
     command = argv[0] if argv else ""
@@ -307,6 +335,12 @@ def main(argv: list[str]) -> int:
         down = wait_ready(layout, float(argv[1]) if len(argv) > 1 else 300)
         if down:
             print(f"not up behind the proxy: {', '.join(down)}", file=sys.stderr)
+            return 1
+        return 0
+    if command == "down":
+        still = wait_down(layout, argv[2:], float(argv[1]))
+        if still:
+            print(f"still in the rotation: {', '.join(still)}", file=sys.stderr)
             return 1
         return 0
     print(__doc__, file=sys.stderr)

@@ -5,7 +5,8 @@ stored message also reaches the live subscribers (``Hub``) and the metrics.
 
 ``on_custom`` hooks (``app.state.custom_hooks``) receive each Rasa ``custom`` payload, e.g. the handoff
 action's request for a person: ``hook(conversation, payload)``, sync or async. The payload itself is kept
-on the bot message's ``data`` and never shown to the shopper.
+on the bot message's ``data`` and never shown to the shopper. The messages a hook returns (the handoff's
+queue notice) answer the turn too: they follow the assistant's replies in the turn's ``replies``.
 """
 
 from __future__ import annotations
@@ -44,7 +45,9 @@ log = logging.getLogger(__name__)
 ASSISTANT_UNAVAILABLE = say(Msg.ASSISTANT_UNAVAILABLE)
 ASSISTANT_SLOW = say(Msg.ASSISTANT_SLOW)
 
-CustomHook = Callable[[Conversation, dict[str, Any]], Awaitable[None] | None]
+# Returns the messages it posted that answer the turn (e.g. the queue notice), or None.
+CustomHookResult = Sequence[Message] | None
+CustomHook = Callable[[Conversation, dict[str, Any]], Awaitable[CustomHookResult] | CustomHookResult]
 # Runs on every shopper message before the assistant is asked; a list of replies means "handled here"
 # (e.g. a sensitive topic that goes straight to a person), None lets the turn go on.
 MessageHook = Callable[[Conversation, str, str | None], Awaitable[list[Message] | None]]
@@ -185,8 +188,8 @@ class ChatService:
         self, conversation: Conversation, answers: list[RasaReply]
     ) -> list[Message]:
         messages = await self._store(conversation.id, [_bot_message(a) for a in answers])
-        await self._run_custom_hooks(conversation, answers)
-        return [m for m in messages if not m.internal]
+        posted = await self._run_custom_hooks(conversation, answers)  # e.g. the queue notice
+        return [m for m in messages if not m.internal] + posted
 
     def _deliver_late(self, conversation: Conversation, turn: asyncio.Future[list[RasaReply]]) -> None:
         async def deliver() -> None:
@@ -247,7 +250,11 @@ class ChatService:
             self.metrics.messages.labels(author=message.author.value).inc()
             self.hub.publish_message(message)
 
-    async def _run_custom_hooks(self, conversation: Conversation, answers: Sequence[RasaReply]) -> None:
+    async def _run_custom_hooks(
+        self, conversation: Conversation, answers: Sequence[RasaReply]
+    ) -> list[Message]:
+        """Each payload to every hook; returns the visible messages the hooks posted for the turn."""
+        posted: list[Message] = []
         for answer in answers:
             if answer.custom is None:
                 continue
@@ -255,7 +262,9 @@ class ChatService:
                 try:
                     result = hook(conversation, answer.custom)
                     if inspect.isawaitable(result):
-                        await result
+                        result = await result
+                    posted += [m for m in result or () if not m.internal]
                 except Exception:
                     self.metrics.errors.labels(kind="custom_hook").inc()
                     log.exception("a custom-payload hook failed for conversation %s", conversation.id)
+        return posted

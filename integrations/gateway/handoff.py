@@ -168,12 +168,13 @@ class HandoffService:
             return None
         return await self.escalate(conversation, match.trigger, match.topic, last_text=text)
 
-    async def on_custom(self, conversation: Conversation, custom: dict[str, Any]) -> None:
-        """The assistant asked for a person (``actions/handoff.py``), about the order it sent, if any."""
+    async def on_custom(self, conversation: Conversation, custom: dict[str, Any]) -> list[Message] | None:
+        """The assistant asked for a person (``actions/handoff.py``), about the order it sent, if any. The
+        queue notice answers the shopper's turn."""
         said = AssistantPayload.from_custom(custom)
         if said is None or said.handoff is None:
-            return
-        await self.escalate(
+            return None
+        return await self.escalate(
             conversation,
             said.handoff.trigger,
             None,

@@ -43,6 +43,11 @@ def _reply(item: dict[str, Any]) -> RasaReply:
     )
 
 
+# The request never reached Rasa (nothing listened, or the connection was not made in time): sending it
+# again cannot run a turn twice. Anything later (a reset, a timeout waiting for the answer) might have.
+NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout)
+
+
 class RasaClient:
     def __init__(
         self,
@@ -63,11 +68,23 @@ class RasaClient:
         # Rasa's HTTP API takes its auth token as a query parameter; the REST channel needs none.
         self._api_params = {"token": token} if token else {}
 
+    async def _request(self, method: str, path: str, **options: Any) -> httpx.Response:
+        """One request to Rasa (through the proxy in production), sent again once if it never left: a
+        proxy or replica restarting refuses the connection before anything was sent."""
+        url = f"{self._base}{path}"
+        options.setdefault("timeout", self._timeout)
+        try:
+            return await self._http.request(method, url, **options)
+        except NOT_SENT:
+            log.info("Rasa refused the connection; trying once more")
+            return await self._http.request(method, url, **options)
+
     async def send(self, sender: str, text: str, metadata: dict[str, Any]) -> list[RasaReply]:
         started = time.perf_counter()
         try:
-            response = await self._http.post(
-                f"{self._base}/webhooks/rest/webhook",
+            response = await self._request(
+                "POST",
+                "/webhooks/rest/webhook",
                 json={"sender": sender, "message": text, "metadata": metadata},
                 timeout=self._send_timeout,
             )
@@ -86,9 +103,7 @@ class RasaClient:
     async def tracker(self, sender: str) -> dict[str, Any]:
         """The conversation's tracker (slots and events), for the escalation record."""
         try:
-            response = await self._http.get(
-                f"{self._base}/conversations/{sender}/tracker", params=self._api_params, timeout=self._timeout
-            )
+            response = await self._request("GET", f"/conversations/{sender}/tracker", params=self._api_params)
             response.raise_for_status()
             body = response.json()
         except (httpx.HTTPError, ValueError) as exc:
@@ -99,11 +114,8 @@ class RasaClient:
     async def append_event(self, sender: str, event: dict[str, Any]) -> None:
         """Append an event to the conversation, e.g. ``{"event": "pause"}`` while a person has it."""
         try:
-            response = await self._http.post(
-                f"{self._base}/conversations/{sender}/tracker/events",
-                json=event,
-                params=self._api_params,
-                timeout=self._timeout,
+            response = await self._request(
+                "POST", f"/conversations/{sender}/tracker/events", json=event, params=self._api_params
             )
             response.raise_for_status()
         except httpx.HTTPError as exc:

@@ -8,7 +8,8 @@ one is closed. Shopper messages go through ``ChatService.shopper_says`` exactly 
 Who delivers what, so that nothing arrives twice and nothing is missed:
 
 - **the turn** (a shopper's message or button press handled here) delivers the replies that
-  ``shopper_says`` returns: the assistant's answers, or the "assistant unavailable" notice;
+  ``shopper_says`` returns: the assistant's answers and the notices its payloads led to (the handoff's
+  queue notice), or the "assistant unavailable" notice;
 - **the hub follower** delivers every other visible, non-shopper message of a Telegram conversation: an
   agent's answers, system notices of the handoff, anything ``ChatService.post``/``say`` stores.
 
@@ -16,7 +17,7 @@ Both paths go through one lock per chat, and each message id is *claimed* once (
 ids) before it is sent. A turn holds its chat's lock from before ``shopper_says`` until its replies are sent
 and claimed; the hub publishes those replies while the turn runs, so the follower's delivery of them waits
 for the lock, then finds them claimed and skips them. A message stored during the turn that is not one of
-its replies (say a handoff hook's "a person will be with you shortly") is not claimed, so the follower
+its replies (say a notice a hook posted without returning it) is not claimed, so the follower
 sends it, after the turn's replies. Hub deliveries for a chat queue on that lock in publication order
 (``asyncio.Lock`` wakes waiters first in, first out). If the hub drops the follower as too slow, it
 resubscribes and reads what it missed from the database; the claims stop that from repeating anything.

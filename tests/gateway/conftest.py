@@ -82,6 +82,8 @@ class FakeRasa:
     answer: Callable[[str], list[Reply]] = echo
     down: bool = False
     actions_down: bool = False
+    refusals: int = 0  # the next this many requests find nothing listening (a replica restarting)
+    lost: bool = False  # turns are received and run, but the connection drops before the answer
     calls: list[dict[str, Any]] = field(default_factory=list)
     events: list[tuple[str, dict[str, Any]]] = field(default_factory=list)  # appended tracker events
 
@@ -92,11 +94,16 @@ class FakeRasa:
             return httpx.Response(200, json={"status": "ok"})
         if self.down:
             raise httpx.ConnectError("refused", request=request)
+        if self.refusals:
+            self.refusals -= 1
+            raise httpx.ConnectError("refused", request=request)
         if request.method == "GET" and request.url.path == "/status":
             return httpx.Response(200, json={"model_file": "shopdesk.tar.gz"})
         if request.method == "POST" and request.url.path == "/webhooks/rest/webhook":
             body = json.loads(request.content)
             self.calls.append(body)
+            if self.lost:
+                raise httpx.RemoteProtocolError("Server disconnected without sending a response.")
             replies = [{"recipient_id": body["sender"], **r} for r in self.answer(body["message"])]
             return httpx.Response(200, json=replies)
         parts = request.url.path.strip("/").split("/")

@@ -253,6 +253,28 @@ def test_when_rasa_is_down_the_message_is_kept_and_the_shopper_is_told(
     assert "shopdesk_gateway_rasa_errors_total 1" in client.get("/metrics").text
 
 
+def test_a_turn_whose_connection_was_refused_is_sent_again_once_and_answered_once(
+    shopper: Shopper, fake_rasa: FakeRasa
+) -> None:
+    fake_rasa.refusals = 1  # a Rasa replica (or the proxy) restarting
+
+    turn = shopper.send("where is my order?", "c-1").json()
+
+    assert turn["assistant_available"] is True
+    assert [r["text"] for r in turn["replies"]] == ["You said: where is my order?"]
+    assert [c["message"] for c in fake_rasa.calls] == ["where is my order?"]
+
+
+def test_a_turn_that_reached_rasa_is_never_sent_twice(shopper: Shopper, fake_rasa: FakeRasa) -> None:
+    fake_rasa.lost = True  # Rasa ran the turn, the answer never came back
+
+    turn = shopper.send("cancel my order", "c-1").json()
+
+    assert turn["assistant_available"] is False
+    assert [(r["author"], r["text"]) for r in turn["replies"]] == [("system", ASSISTANT_UNAVAILABLE)]
+    assert len(fake_rasa.calls) == 1
+
+
 def test_rasa_custom_payloads_are_kept_off_screen_and_reach_the_hooks(
     gateway: ServedApp, shopper: Shopper, fake_rasa: FakeRasa, sqlite_url: str
 ) -> None:

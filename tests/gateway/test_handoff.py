@@ -95,16 +95,19 @@ def texts(shopper: Shopper) -> list[str]:
     return [m["text"] for m in shopper.history().json()["messages"]]
 
 
-def escalate(shopper: Shopper) -> None:
+def escalate(shopper: Shopper) -> list[str]:
+    """Ask for a person; returns the texts that answered the turn."""
     response = shopper.send("I want to talk to a person")
     assert response.status_code == 200, response.text
+    return [r["text"] for r in response.json()["replies"]]
 
 
 def test_asking_for_a_person_queues_the_conversation_and_pauses_the_assistant(
     shopper: Shopper, fake_rasa: FakeRasa, client: httpx.Client
 ) -> None:
-    escalate(shopper)
-    assert "You're next; the expected wait is about 4 minutes" in texts(shopper)[-1]
+    answered = escalate(shopper)
+    assert len(answered) == 1 and "You're next; the expected wait is about 4 minutes" in answered[0]
+    assert texts(shopper)[-1] == answered[0]
     assert shopper.history().json()["status"] == "queued"
     assert fake_rasa.events_for(shopper.id) == ["pause"]
 
