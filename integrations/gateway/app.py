@@ -181,7 +181,7 @@ def create_app(
     async def database_unavailable(request: Request, exc: OperationalError) -> JSONResponse:
         # The database is down or unreachable: say so, and that trying again later is the remedy.
         if hasattr(request.app.state, "metrics"):
-            request.app.state.metrics.errors.inc(kind="database")
+            request.app.state.metrics.errors.labels(kind="database").inc()
         log.error(
             "database unavailable on %s %s: %s", request.method, request.url.path, type(exc.orig).__name__
         )
