@@ -43,6 +43,8 @@ from integrations.gateway.replicas import TurnLock, no_shared_lock
 log = logging.getLogger(__name__)
 
 ASSISTANT_UNAVAILABLE = say(Msg.ASSISTANT_UNAVAILABLE)
+# The button on that notice: a person, reached without the assistant (``HandoffService`` answers it).
+PERSON_PAYLOAD = "desk:person"
 ASSISTANT_SLOW = say(Msg.ASSISTANT_SLOW)
 
 # Returns the messages it posted that answer the turn (e.g. the queue notice), or None.
@@ -174,7 +176,8 @@ class ChatService:
         try:
             answers = await asyncio.wait_for(asyncio.shield(turn), self.rasa.turn_timeout)
         except RasaUnavailable:
-            return await self.post(cid, [NewMessage(Author.SYSTEM, ASSISTANT_UNAVAILABLE)]), False
+            offer = (Button(say(Msg.BUTTON_TALK_TO_A_PERSON), PERSON_PAYLOAD),)
+            return await self.post(cid, [NewMessage(Author.SYSTEM, ASSISTANT_UNAVAILABLE, offer)]), False
         except TimeoutError:
             # Rasa goes on with the turn: its answer is delivered when it comes (bot/desk/deadline.py).
             self._deliver_late(current, turn)

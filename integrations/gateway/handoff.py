@@ -58,7 +58,7 @@ from bot.orders.repository import OrderRepository
 from bot.orders.rules.proof import Proof
 from bot.payload import AssistantPayload
 from bot.policy import Policy
-from integrations.gateway.chat import ChatService
+from integrations.gateway.chat import PERSON_PAYLOAD, ChatService
 from integrations.gateway.rasa import RasaClient, RasaUnavailable
 
 log = logging.getLogger(__name__)
@@ -148,6 +148,8 @@ class HandoffService:
     ) -> list[Message] | None:
         if payload and payload.startswith(CSAT_PREFIX):
             return await self._satisfaction(conversation, payload.removeprefix(CSAT_PREFIX))
+        if payload == PERSON_PAYLOAD:  # offered when the assistant could not be reached
+            return await self.escalate(conversation, Trigger.ASKED, None, last_text=text)
         escalation = await run_in_threadpool(self.book.open_for, conversation.id)
         if (
             escalation is not None

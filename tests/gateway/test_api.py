@@ -17,6 +17,7 @@ from bot.clock import system_clock
 from bot.db import make_engine, make_session_factory
 from bot.desk.conversations.model import Author, Status
 from bot.desk.conversations.store import ConversationStore
+from bot.desk.escalations.store import EscalationBook
 from integrations.gateway.chat import ASSISTANT_UNAVAILABLE
 from tests.gateway.conftest import FakeRasa, ServedApp, Shopper, start
 
@@ -249,8 +250,25 @@ def test_when_rasa_is_down_the_message_is_kept_and_the_shopper_is_told(
     turn = response.json()
     assert turn["assistant_available"] is False
     assert [(r["author"], r["text"]) for r in turn["replies"]] == [("system", ASSISTANT_UNAVAILABLE)]
+    assert turn["replies"][0]["buttons"] == [{"title": "Talk to a person", "payload": "desk:person"}]
     assert [m["author"] for m in shopper.history().json()["messages"]] == ["shopper", "system"]
     assert "shopdesk_gateway_rasa_errors_total 1" in client.get("/metrics").text
+
+
+def test_with_rasa_down_the_offered_person_is_reached_without_the_assistant(
+    shopper: Shopper, fake_rasa: FakeRasa, sqlite_url: str
+) -> None:
+    fake_rasa.down = True
+    shopper.send("where is my order?", "c-1")
+    turn = shopper.send("Talk to a person", "c-2", payload="desk:person").json()
+
+    assert [r["author"] for r in turn["replies"]] == ["system"]  # the queue or email notice, not Rasa's
+    assert turn["replies"][0]["text"] != ASSISTANT_UNAVAILABLE
+    assert all(call["message"] != "desk:person" for call in fake_rasa.calls)
+    engine = make_engine(sqlite_url)
+    escalation = EscalationBook(make_session_factory(engine), system_clock).open_for(shopper.id)
+    engine.dispose()
+    assert escalation is not None and escalation.trigger == "asked"
 
 
 def test_a_turn_whose_connection_was_refused_is_sent_again_once_and_answered_once(
