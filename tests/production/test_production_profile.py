@@ -110,6 +110,7 @@ class Profile:
         """SIGKILL the named processes (``rasa-0``), and wait until HAProxy has taken them out of the
         rotation: until then a request may still be accepted by a dying process, and what reaches a
         replica is never sent twice (docs/deploy.md). supervisord restarts them meanwhile."""
+        before = {name: self.ctl("pid", name).strip() for name in names}
         killed = self.ctl("signal", "KILL", *names)
         assert all(f"{name}: signalled" in killed for name in names), killed
         servers = [f"{'rasa' if name.startswith('rasa') else 'gateways'}/{name}" for name in names]
@@ -120,7 +121,16 @@ class Profile:
             capture_output=True,
             text=True,
         )
-        assert down.returncode == 0, down.stderr
+        if down.returncode != 0:
+            # A quick process (a gateway) may be restarted by supervisord before HAProxy's checks see it
+            # gone: what is in the rotation then is the new process, as safe to send to as any other.
+            for name in names:
+                if f"/{name}" in down.stderr:
+                    status = self.ctl("status", name)
+                    assert "RUNNING" in status and self.ctl("pid", name).strip() != before[name], (
+                        down.stderr,
+                        status,
+                    )
 
     def cli(self, *args: str, stdin: str = "") -> None:
         done = subprocess.run(
