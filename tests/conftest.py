@@ -17,14 +17,10 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.db import make_engine, make_session_factory, upgrade
 from bot.ops.demo_data import DEMO_NOW, load_demo
-from tests.stack import Stack, run_stack
+from tests.stack import Stack, run_stack, unavailable
 
 DEFAULT_POSTGRES_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/0"
-
-
-def services_required() -> bool:
-    return os.environ.get("SHOPDESK_REQUIRE_SERVICES") == "1"
 
 
 @pytest.fixture
@@ -49,9 +45,7 @@ def postgres_server_url() -> str:
             conn.execute(text("SELECT 1"))
     except Exception as exc:
         reason = f"PostgreSQL unreachable at {make_url(url).render_as_string(hide_password=True)}: {exc}"
-        if services_required():
-            pytest.fail(reason)
-        pytest.skip(reason)
+        unavailable(reason)
     finally:
         engine.dispose()
     return url
@@ -81,9 +75,7 @@ def redis_url() -> str:
         client.ping()
     except redis.RedisError as exc:
         reason = f"Redis unreachable at {url}: {exc}"
-        if services_required():
-            pytest.fail(reason)
-        pytest.skip(reason)
+        unavailable(reason)
     finally:
         client.close()
     return url

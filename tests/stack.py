@@ -20,7 +20,7 @@ import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 import httpx
 import pytest
@@ -66,6 +66,14 @@ def stop(process: subprocess.Popen[bytes]) -> None:
         process.wait()
 
 
+def unavailable(reason: str) -> NoReturn:
+    """A service a test needs is missing: a skip with the reason, or a failure when
+    ``SHOPDESK_REQUIRE_SERVICES=1`` (CI) makes every service mandatory."""
+    if os.environ.get("SHOPDESK_REQUIRE_SERVICES") == "1":
+        pytest.fail(reason)
+    pytest.skip(reason)
+
+
 def rasa_command(rasa_bin: str, model: str, port: int, token: str) -> list[str]:
     """``rasa run`` as scripts/run.sh starts it: the REST channel and the HTTP API (token required) on
     loopback, with the project's endpoints (SHOPDESK_* variables) and credentials."""
@@ -97,9 +105,7 @@ def rasa_or_skip() -> tuple[str, str]:
         reason = (
             "no Rasa engine or trained model (run scripts/test.sh, which sets SHOPDESK_TEST_RASA_BIN/MODEL)"
         )
-        if os.environ.get("SHOPDESK_REQUIRE_SERVICES") == "1":
-            pytest.fail(reason)
-        pytest.skip(reason)
+        unavailable(reason)
     return rasa_bin, model
 
 

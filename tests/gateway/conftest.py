@@ -8,7 +8,6 @@ by ``test_widget_browser.py`` (and tests/e2e).
 from __future__ import annotations
 
 import json
-import os
 import socket
 import threading
 import time
@@ -26,7 +25,7 @@ from bot.ops.demo_data import DEMO_NOW
 from bot.settings import Settings
 from integrations.gateway.app import create_app
 from integrations.gateway.config import GatewaySettings
-from tests.stack import Stack
+from tests.stack import Stack, unavailable
 
 RASA_URL = "http://rasa.test"
 ACTIONS_URL = "http://actions.test"
@@ -194,10 +193,7 @@ CHROMIUM_ARGS = [
 def chromium_or_skip() -> None:
     if CHROMIUM.exists():
         return
-    reason = f"no Chromium at {CHROMIUM} (apt-get install -y chromium)"
-    if os.environ.get("SHOPDESK_REQUIRE_SERVICES") == "1":
-        pytest.fail(reason)
-    pytest.skip(reason)
+    unavailable(f"no Chromium at {CHROMIUM} (apt-get install -y chromium)")
 
 
 @pytest.fixture

@@ -28,19 +28,13 @@ from sqlalchemy.engine import make_url
 
 from bot.db import make_engine
 from tests.conftest import DEFAULT_POSTGRES_URL
-from tests.stack import ROOT, free_port, rasa_or_skip
+from tests.stack import ROOT, free_port, rasa_or_skip, unavailable
 
 pytestmark = [pytest.mark.rasa, pytest.mark.postgres, pytest.mark.timeout(1200)]
 
 TURNS = ["hi", "how long do refunds take?"]  # a greeting, then an answer from the policy index
 CONVERSATIONS = 50
 ORDER, EMAIL = "SD-10017", "thomas.baker@example.com"  # docs/sample-orders.json
-
-
-def _unavailable(reason: str) -> None:
-    if os.environ.get("SHOPDESK_REQUIRE_SERVICES") == "1":
-        pytest.fail(reason)
-    pytest.skip(reason)
 
 
 def _redis_url() -> str:
@@ -50,7 +44,7 @@ def _redis_url() -> str:
     try:
         redis.Redis.from_url(url, socket_connect_timeout=2).ping()
     except redis.RedisError as exc:
-        _unavailable(f"Redis unreachable at {url}: {exc}")
+        unavailable(f"Redis unreachable at {url}: {exc}")
     return url
 
 
@@ -185,7 +179,7 @@ def _fresh_database() -> Iterator[str]:
             conn.execute(text(f'CREATE DATABASE "{name}"'))
     except Exception as exc:
         admin.dispose()
-        _unavailable(f"PostgreSQL unreachable at {make_url(server).render_as_string()}: {exc}")
+        unavailable(f"PostgreSQL unreachable at {make_url(server).render_as_string()}: {exc}")
     try:
         yield make_url(server).set(database=name).render_as_string(hide_password=False)
     finally:
@@ -199,7 +193,7 @@ def _started_profile(
 ) -> Iterator[Profile]:
     for tool in ("haproxy", "supervisord"):
         if shutil.which(tool) is None:
-            _unavailable(f"{tool} is not installed (apt-get install haproxy supervisor; .ci/run does)")
+            unavailable(f"{tool} is not installed (apt-get install haproxy supervisor; .ci/run does)")
     work = tmp_path_factory.mktemp("production")
     base = free_port() // 1000 * 1000 % 50000 + 10000  # gateways, Rasa and actions at base+0/100/200..
     env = {
