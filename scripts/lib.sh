@@ -27,8 +27,10 @@ ensure_env() {
   for lock in "$@"; do locks+=("$SHOPDESK_ROOT/requirements/$lock"); lock_args+=(-r "$SHOPDESK_ROOT/requirements/$lock"); done
   local key; key=$( { "$PYTHON" -c 'import sys; print(sys.version)'; echo "$flags"; cat "${locks[@]}"; } | sha256sum | cut -c1-16)
   local dir="$SHOPDESK_CACHE/venvs/$name-$key"
+  mkdir -p "$SHOPDESK_CACHE/venvs" "$SHOPDESK_LOGS"
+  # one builder per environment: a second run (another clone, a parallel test) waits for the first
+  local lock_fd; exec {lock_fd}>"$dir.lock"; flock "$lock_fd"
   if [ ! -f "$dir/.complete" ]; then
-    mkdir -p "$SHOPDESK_CACHE/venvs" "$SHOPDESK_LOGS"
     local build_log="$SHOPDESK_LOGS/env-$name-$key.log" total
     total=$(cat "${locks[@]}" | grep -E '^[A-Za-z0-9][A-Za-z0-9._-]*(\[[^]]*\])?==' | cut -d= -f1 | sed 's/\[.*//' | tr 'A-Z_.' 'a-z--' | sort -u | wc -l)
     log "building the $name environment ($total packages; once per lock file; log: $build_log)"
@@ -46,6 +48,7 @@ ensure_env() {
     touch "$dir/.complete"
     log "the $name environment is ready"
   fi
+  exec {lock_fd}>&-
   printf '%s\n' "$dir"
 }
 
@@ -81,8 +84,9 @@ ensure_model() {
   generate_training_data
   local fp; fp=$(model_fingerprint)
   local dir="$SHOPDESK_CACHE/models" model="$SHOPDESK_CACHE/models/shopdesk-$fp.tar.gz"
+  mkdir -p "$dir" "$SHOPDESK_LOGS"
+  local lock_fd; exec {lock_fd}>"$dir/shopdesk-$fp.lock"; flock "$lock_fd"
   if [ ! -f "$model" ]; then
-    mkdir -p "$dir" "$SHOPDESK_LOGS"
     local train_log="$SHOPDESK_LOGS/train-$fp.log" start=$SECONDS
     : > "$train_log"
     log "training the Rasa model (a few minutes, once per change to the training data; log: $train_log)"
@@ -98,6 +102,7 @@ ensure_model() {
     mv "$dir/shopdesk-$fp.partial.tar.gz" "$model"
     log "trained in $((SECONDS - start)) s"
   fi
+  exec {lock_fd}>&-
   printf '%s\n' "$model"
 }
 
