@@ -10,9 +10,11 @@
     shopdesk retention purge
     shopdesk customers export EMAIL
     shopdesk customers erase EMAIL [--yes]
+    shopdesk replay FILE... [--url URL]   (bot.ops.replay.cli: test conversations, PASS or FAIL each)
 
-The agents' commands (``bot.ops.agents_cli``) and the policy index's (``knowledge.cli``) are added
-openly by ``build_parser``. A handler is ``func(args) -> int`` set with ``set_defaults(func=...)``.
+The agents' commands (``bot.ops.agents_cli``), replay's (``bot.ops.replay.cli``) and the policy index's
+(``knowledge.cli``) are added openly by ``build_parser``. A handler is ``func(args) -> int`` set with
+``set_defaults(func=...)``.
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ from sqlalchemy.exc import OperationalError
 from bot.clock import parse_instant
 from bot.errors import ShopdeskError
 from bot.ops import agents_cli, setup_cli
+from bot.ops.replay import cli as replay_cli
 from bot.orders.model import Order
 from bot.settings import Settings
 from knowledge import cli as knowledge_cli
@@ -300,6 +303,7 @@ def build_parser() -> argparse.ArgumentParser:
     erase.set_defaults(func=cmd_customers_erase)
 
     agents_cli.register(sub)
+    replay_cli.register(sub)
     settings = _settings()
     setup_cli.register(sub, settings.policy_file)
     knowledge_cli.register(sub, knowledge_defaults(settings))
