@@ -70,7 +70,7 @@ def test_conversations_that_get_what_they_expect_pass_each_in_a_conversation_of_
     out = capsys.readouterr().out
     assert code == 0, out
     assert "  PASS  the greeting offers the order button  (2 turns" in out
-    assert "  PASS  anything else is echoed  (1 turns" in out
+    assert "  PASS  anything else is echoed  (1 turn," in out
     assert out.splitlines()[-1].startswith("PASS: 2 passed, 0 failed of 2 conversations")
     # the pressed button's payload reached the assistant; each test conversation had its own sender
     assert [call["message"] for call in assistant.calls] == [

@@ -164,7 +164,7 @@ def test_the_report_shows_the_failing_turn_and_what_came_back_without_personal_d
     shown = report.text([passed, failed], 1.9)
     assert shown.splitlines() == [
         "shop.yml",
-        "  PASS  policy  (1 turns, 0.4s)",
+        "  PASS  policy  (1 turn, 0.4s)",
         "  FAIL  where is it",
         "        turn 2 of 3  shopper: SD-10001",
         '        - expected "with the carrier" in the replies',

@@ -63,7 +63,8 @@ def text(outcomes: Sequence[Outcome], seconds: float) -> str:
         lines.append(str(path))
         for outcome in group:
             if outcome.passed:
-                lines.append(f"  PASS  {outcome.name}  ({outcome.turns} turns, {outcome.seconds:.1f}s)")
+                turns = f"{outcome.turns} turn{'s' if outcome.turns != 1 else ''}"
+                lines.append(f"  PASS  {outcome.name}  ({turns}, {outcome.seconds:.1f}s)")
             else:
                 lines.append(f"  FAIL  {outcome.name}")
                 lines.append(textwrap.indent(failure_text(outcome), " " * 8))
