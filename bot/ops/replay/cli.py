@@ -66,6 +66,7 @@ def register(sub: Any) -> None:
     replay.add_argument(
         "--timeout",
         type=_positive,
+        metavar="SECONDS",
         default=DEFAULT_TIMEOUT,
         help=f"seconds to wait for each answer (default {DEFAULT_TIMEOUT:.0f})",
     )
