@@ -161,6 +161,16 @@ MESSAGES: Final[dict[Msg, str]] = {
         "Our team is offline right now (back {opens} UK time). They'll reply by email within "
         "{hours} hours, with everything we've talked about. What email address should they reply to?"
     ),
+    Msg.NOBODY_AVAILABLE: (
+        "Nobody from our team is available right now, so rather than keep you waiting in a queue, they'll "
+        "reply by email to {email} within {hours} hours, with everything we've talked about. "
+        "Meanwhile I can keep helping with your order."
+    ),
+    Msg.NOBODY_AVAILABLE_NO_EMAIL: (
+        "Nobody from our team is available right now, so rather than keep you waiting in a queue, they'll "
+        "reply by email within {hours} hours, with everything we've talked about. "
+        "What email address should they reply to?"
+    ),
     Msg.EMAIL_ON_YOUR_ORDER: "the email address on your order",
     Msg.REPLY_EMAIL_NOTED: "Thanks, our team will reply to {email}.",
     Msg.AGENT_JOINED: "{agent} from our team has joined the chat.",

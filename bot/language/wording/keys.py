@@ -100,6 +100,8 @@ class Msg(enum.StrEnum):
     OPENS_AT = "opens_at"
     TEAM_OFFLINE = "team_offline"
     TEAM_OFFLINE_NO_EMAIL = "team_offline_no_email"
+    NOBODY_AVAILABLE = "nobody_available"
+    NOBODY_AVAILABLE_NO_EMAIL = "nobody_available_no_email"
     EMAIL_ON_YOUR_ORDER = "email_on_your_order"
     REPLY_EMAIL_NOTED = "reply_email_noted"
     AGENT_JOINED = "agent_joined"
