@@ -80,8 +80,8 @@ def gateway(shop_db: str, fake_rasa: FakeRasa) -> Iterator[ServedApp]:
 
 
 class Agent:
-    def __init__(self, http: httpx.Client, username: str) -> None:
-        response = http.post("/api/agent/login", json={"username": username, "password": PASSWORD})
+    def __init__(self, http: httpx.Client, username: str, password: str = PASSWORD) -> None:
+        response = http.post("/api/agent/login", json={"username": username, "password": password})
         assert response.status_code == 200, response.text
         self.http = http
         self.headers = {"Authorization": f"Bearer {response.json()['token']}"}

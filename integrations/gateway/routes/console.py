@@ -35,7 +35,7 @@ from integrations.gateway.deps import (
     PresenceDep,
 )
 from integrations.gateway.handoff import HandoffError, HandoffService, waiting_seconds
-from integrations.gateway.hub import Event, Hub
+from integrations.gateway.hub import Event, Hub, Subscription
 from integrations.gateway.ratelimit import Limit, RateLimiter, client_address
 from integrations.gateway.schemas import (
     AgentOut,
@@ -290,16 +290,23 @@ async def live(
         hub.publish_presence_change()
 
 
-async def _heard(websocket: WebSocket, presence: PresenceBoard, connection: str) -> None:
-    """Reads the console's frames until it goes: each beat marks the console as heard from (at most one
-    a second is written, so a chatty client cannot turn into a stream of database writes)."""
+async def _heard(
+    websocket: WebSocket, presence: PresenceBoard, connection: str, subscription: Subscription
+) -> None:
+    """Reads the console's frames until it goes, then ends the stream (a ``closed`` event). Each beat
+    marks the console as heard from (at most one a second is written, so a chatty client cannot turn into
+    a stream of database writes)."""
     loop = asyncio.get_running_loop()
     last = loop.time()
-    while True:
-        frame = await websocket.receive_json()
-        if isinstance(frame, dict) and frame.get("type") == "beat" and loop.time() - last >= MIN_BEAT_GAP:
-            last = loop.time()
-            await run_in_threadpool(presence.beat, connection)
+    try:
+        while True:
+            frame = await websocket.receive_json()
+            if isinstance(frame, dict) and frame.get("type") == "beat" and loop.time() - last >= MIN_BEAT_GAP:
+                last = loop.time()
+                await run_in_threadpool(presence.beat, connection)
+    finally:
+        with contextlib.suppress(asyncio.QueueFull):  # full: the hub is dropping it with "closed" anyway
+            subscription.queue.put_nowait(Event("", "closed"))
 
 
 async def _stream(
@@ -317,10 +324,10 @@ async def _stream(
     beat: float = settings.console_beat_seconds
     loop = asyncio.get_running_loop()
     close_code, reason = 1000, ""
-    listener = asyncio.create_task(_heard(websocket, presence, connection))
-    getter: asyncio.Task[Event] | None = None
+    listener: asyncio.Task[None] | None = None
     try:
         with hub.subscribe(None) as subscription:
+            listener = asyncio.create_task(_heard(websocket, presence, connection, subscription))
             escalated = await _escalated(handoff)
             await websocket.send_json({"type": "ready", "beat_seconds": beat})
             checked_at = last_sent = loop.time()
@@ -330,18 +337,14 @@ async def _stream(
                         close_code, reason = WS_SESSION_ENDED, "the session has ended; log in again"
                         break
                     checked_at = loop.time()
-                if getter is None:
-                    getter = asyncio.create_task(subscription.get())
-                done, _ = await asyncio.wait({getter, listener}, timeout=min(recheck, heartbeat))
-                if listener in done:  # the console went away (or sent something unreadable)
-                    break
-                if getter not in done:
+                try:
+                    event = await asyncio.wait_for(subscription.get(), min(recheck, heartbeat))
+                except TimeoutError:
                     if loop.time() - last_sent >= heartbeat:
                         await websocket.send_json({"type": "ping"})
                         last_sent = loop.time()
                     continue
-                event, getter = getter.result(), None
-                if event.kind == "closed":
+                if event.kind == "closed":  # dropped by the hub, or the console went away
                     break
                 if event.kind == "queue":  # an escalation changed: which conversations may stream, too
                     escalated = await _escalated(handoff)
@@ -362,10 +365,9 @@ async def _stream(
     except (WebSocketDisconnect, RuntimeError):
         pass
     finally:
-        for task in (listener, getter):
-            if task is not None:
-                task.cancel()
-                with contextlib.suppress(asyncio.CancelledError, Exception):  # its ending is known already
-                    await task
+        if listener is not None:
+            listener.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):  # its ending is known already
+                await listener
         with contextlib.suppress(RuntimeError, WebSocketDisconnect):
             await websocket.close(close_code, reason)
