@@ -185,10 +185,11 @@ def queue_notice(
     that nobody is, and email follow-up at once (to ``email``, named only as ``reply_address`` allows) —
     within support hours "nobody is available right now", outside them when the team is back."""
     if wait_minutes is not None:
+        wait = say(Msg.ONE_MINUTE) if wait_minutes <= 1 else say(Msg.MINUTES, minutes=wait_minutes)
         text = (
-            say(Msg.QUEUE_NEXT, minutes=wait_minutes)
+            say(Msg.QUEUE_NEXT, wait=wait)
             if position <= 1
-            else say(Msg.QUEUE_POSITION, position=position, minutes=wait_minutes)
+            else say(Msg.QUEUE_POSITION, position=position, wait=wait)
         )
         return QueueNotice(text, email_follow_up=False)
     hours = policy.email_reply_within_hours

@@ -17,7 +17,16 @@ import pytest
 
 from integrations.gateway.app import create_app
 from tests.gateway.conftest import FakeRasa, ServedApp, serve, start
-from tests.gateway.test_handoff import Agent, answer, escalate, make_settings, on_duty, open_console, texts
+from tests.gateway.test_handoff import (
+    SUNDAY_NIGHT,
+    Agent,
+    answer,
+    escalate,
+    make_settings,
+    on_duty,
+    open_console,
+    texts,
+)
 from tests.gateway.test_handoff import shop_db as shop_db  # the demo shop with agents sam and alex
 
 NOBODY = "Nobody from our team is available right now"
@@ -112,3 +121,27 @@ def test_when_the_last_agent_leaves_a_waiting_shopper_is_offered_email_at_once(
     assert "nobody from our team is free right now" in texts(shopper)[-1]
     assert fake_rasa.events_for(shopper.id) == ["pause", "resume"]
     assert [q["state"] for q in sam.queue()] == ["email"]
+
+
+def test_once_enough_conversations_were_handled_the_wait_uses_their_measured_handling_time(
+    gateway: ServedApp, client: httpx.Client
+) -> None:
+    sam = Agent(client, "sam")
+    with on_duty(gateway, sam):
+        for _ in range(5):  # handling.measure_handling_from: 5, each claimed and resolved in moments
+            assert "about 4 minutes" in escalate(start(client))[0]  # the policy's figure until then
+            (waiting,) = [q for q in sam.queue() if q["state"] == "queued"]
+            assert sam.post(f"/escalations/{waiting['id']}/claim").status_code == 200
+            assert sam.post(f"/escalations/{waiting['id']}/resolve").status_code == 200
+        assert "You're next; the expected wait is about a minute." in escalate(start(client))[0]
+
+
+def test_an_agent_who_is_there_outside_support_hours_is_counted(shop_db: str, fake_rasa: FakeRasa) -> None:
+    settings = make_settings(shop_db, now=SUNDAY_NIGHT)
+    with (
+        contextmanager(serve)(create_app(settings, transport=fake_rasa.transport)) as served,
+        httpx.Client(base_url=served.url, timeout=10) as http,
+    ):
+        assert "back Monday at 09:00" in escalate(start(http))[0]  # nobody there: when the team is back
+        with on_duty(served, Agent(http, "sam")):
+            assert "You're next" in escalate(start(http))[0]  # someone is there after all: a real wait

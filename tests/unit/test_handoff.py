@@ -162,3 +162,8 @@ def test_the_email_is_shown_only_when_the_latest_verification_proved_the_custome
     assert not read_transcript([_said(Proof.ORDER)]).email_shown
     assert not read_transcript([_said(None)]).email_shown
     assert not read_transcript([_said(Proof.CUSTOMER), _said(Proof.ORDER, "SD-10026")]).email_shown
+
+
+def test_a_one_minute_wait_reads_as_a_minute() -> None:
+    notice = queue_notice(1, 1, True, datetime(2026, 10, 15, 9, tzinfo=UTC), POLICY, None)
+    assert "the expected wait is about a minute." in notice.text

@@ -144,14 +144,16 @@ MESSAGES: Final[dict[Msg, str]] = {
     Msg.REFUND_FAILED: "not completed: the payment was refused",
     # --- a person takes over -----------------------------------------------------------------------
     Msg.QUEUE_NEXT: (
-        "I'm bringing in one of our team. You're next; the expected wait is about {minutes} minutes. "
+        "I'm bringing in one of our team. You're next; the expected wait is about {wait}. "
         "They'll see everything we've talked about, so you won't need to repeat yourself."
     ),
     Msg.QUEUE_POSITION: (
         "I'm bringing in one of our team. You're number {position} in the queue; the expected wait is "
-        "about {minutes} minutes. They'll see everything we've talked about, so you won't need to "
+        "about {wait}. They'll see everything we've talked about, so you won't need to "
         "repeat yourself."
     ),
+    Msg.ONE_MINUTE: "a minute",
+    Msg.MINUTES: "{minutes} minutes",
     Msg.OPENS_AT: "{weekday} at {time}",
     Msg.TEAM_OFFLINE: (
         "Our team is offline right now (back {opens} UK time). They'll reply by email at {email} within "

@@ -97,6 +97,8 @@ class Msg(enum.StrEnum):
     REFUND_FAILED = "refund_failed"
     QUEUE_NEXT = "queue_next"
     QUEUE_POSITION = "queue_position"
+    ONE_MINUTE = "one_minute"
+    MINUTES = "minutes"
     OPENS_AT = "opens_at"
     TEAM_OFFLINE = "team_offline"
     TEAM_OFFLINE_NO_EMAIL = "team_offline_no_email"
