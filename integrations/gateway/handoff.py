@@ -9,7 +9,7 @@
   console connected and heard from, not away: ``bot.desk.agents.presence``) it pauses the Rasa
   conversation and tells the shopper their place in the queue and the wait computed from those agents
   (``bot.desk.wait``). With nobody available it says so at once and offers email follow-up, and the
-  assistant stays — within support hours ("nobody is available right now") and outside them ("back on
+  assistant stays — within support hours ("nobody is available right now") and outside them ("back
   Monday at 09:00"). The facts
   and the verified order come from the assistant's payloads (``bot.payload``) kept with the transcript,
   read once; the order itself is re-read from the order system. Only the intents and entities the NLU saw
