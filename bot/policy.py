@@ -240,6 +240,10 @@ class GiftCardsFile(_Section):
 class HandoffFile(_Section):
     unclaimed_after_minutes: NonNegativeInt = 10  # 0: offer email follow-up at once
     average_handling_minutes: PositiveInt = 5
+    # the expected wait uses the measured claim-to-close median once this many escalations closed within
+    # ``measure_handling_days`` (bot/desk/wait.py); 0 never measures
+    measure_handling_from: NonNegativeInt = 5
+    measure_handling_days: PositiveInt = 14
     sensitive_topics: dict[str, list[Text]] = Field(default_factory=dict)
 
     @field_validator("sensitive_topics")
@@ -350,6 +354,8 @@ class Policy:
     gift_card_valid_months: int
     handoff_unclaimed_after_minutes: int
     handoff_average_handling_minutes: int
+    handoff_measure_handling_from: int
+    handoff_measure_handling_days: int
     sensitive_topics: dict[str, tuple[str, ...]]  # topic -> regular expressions (case-insensitive)
 
     locale: str = "en_GB"
@@ -432,6 +438,8 @@ def parse_policy(data: dict[str, Any]) -> Policy:
         gift_card_valid_months=checked.gift_cards.valid_months,
         handoff_unclaimed_after_minutes=handoff.unclaimed_after_minutes,
         handoff_average_handling_minutes=handoff.average_handling_minutes,
+        handoff_measure_handling_from=handoff.measure_handling_from,
+        handoff_measure_handling_days=handoff.measure_handling_days,
         sensitive_topics={topic: tuple(patterns) for topic, patterns in handoff.sensitive_topics.items()},
         locale=shop.locale,
         order_numbers=OrderNumbers(tuple(s.shape() for s in shop.order_numbers)),

@@ -72,6 +72,15 @@ class Settings(BaseSettings):
     # A web shopper's token stops working (and the conversation closes) after this long without a message.
     conversation_idle_hours: float = Field(default=24, gt=0)
 
+    # Agent presence (bot/desk/agents/presence.py): an open console sends a beat this often, and one not
+    # heard from for ``presence_stale_seconds`` no longer counts as the agent being there.
+    console_beat_seconds: float = Field(default=15, gt=0)
+    presence_stale_seconds: float = Field(default=45, gt=0)
+
+    @property
+    def presence_stale_after(self) -> timedelta:
+        return timedelta(seconds=self.presence_stale_seconds)
+
     @property
     def conversation_idle_expiry(self) -> timedelta:
         return timedelta(hours=self.conversation_idle_hours)

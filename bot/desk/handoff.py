@@ -172,27 +172,36 @@ class QueueNotice:
 
 def queue_notice(
     position: int,
-    agents_online: bool,
-    average_handling_minutes: int,
+    wait_minutes: int | None,
+    within_hours: bool,
     next_opening: datetime,
     policy: Policy,
     email: str | None,
     *,
     email_shown: bool = True,
 ) -> QueueNotice:
-    """What a shopper waiting for a person is told: place and expected wait, or email follow-up (to
-    ``email``, named only as ``reply_address`` allows)."""
-    if agents_online:
-        wait = max(1, position * average_handling_minutes)
+    """What a shopper asking for a person is told. With agents available (``wait_minutes``, from
+    ``bot.desk.wait.expected_wait_minutes``): their place and the expected wait. With nobody available:
+    that nobody is, and email follow-up at once (to ``email``, named only as ``reply_address`` allows) —
+    within support hours "nobody is available right now", outside them when the team is back."""
+    if wait_minutes is not None:
+        wait = say(Msg.ONE_MINUTE) if wait_minutes <= 1 else say(Msg.MINUTES, minutes=wait_minutes)
         text = (
-            say(Msg.QUEUE_NEXT, minutes=wait)
+            say(Msg.QUEUE_NEXT, wait=wait)
             if position <= 1
-            else say(Msg.QUEUE_POSITION, position=position, minutes=wait)
+            else say(Msg.QUEUE_POSITION, position=position, wait=wait)
         )
         return QueueNotice(text, email_follow_up=False)
+    hours = policy.email_reply_within_hours
+    if within_hours:
+        return QueueNotice(
+            say(Msg.NOBODY_AVAILABLE, email=reply_address(email, email_shown), hours=hours)
+            if email
+            else say(Msg.NOBODY_AVAILABLE_NO_EMAIL, hours=hours),
+            email_follow_up=True,
+        )
     opened = next_opening.astimezone(policy.timezone)
     opens = say(Msg.OPENS_AT, weekday=f"{opened:%A}", time=f"{opened:%H:%M}")
-    hours = policy.email_reply_within_hours
     return QueueNotice(
         say(Msg.TEAM_OFFLINE, opens=opens, email=reply_address(email, email_shown), hours=hours)
         if email

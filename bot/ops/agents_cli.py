@@ -2,7 +2,7 @@
 
     shopdesk agents create USERNAME [--name "Display Name"] [--password-stdin]
     shopdesk agents password USERNAME [--password-stdin]
-    shopdesk agents list
+    shopdesk agents list                  # with each one's presence: available, away or offline
     shopdesk agents disable USERNAME      # ends their sessions; their open console closes
     shopdesk agents enable USERNAME
 
@@ -19,6 +19,8 @@ from typing import Any
 
 from bot.clock import system_clock
 from bot.db import make_engine, make_session_factory, upgrade
+from bot.desk.agents.presence import Presence
+from bot.desk.agents.presence_store import PresenceBoard
 from bot.desk.agents.store import AgentDirectory
 from bot.errors import ShopdeskError
 from bot.settings import Settings
@@ -28,6 +30,14 @@ def _directory() -> AgentDirectory:
     url = Settings().database_url
     upgrade(url)
     return AgentDirectory(make_session_factory(make_engine(url)), system_clock)
+
+
+def _presence() -> dict[str, Presence]:
+    settings = Settings()
+    board = PresenceBoard(
+        make_session_factory(make_engine(settings.database_url)), system_clock, settings.presence_stale_after
+    )
+    return {agent.username: presence for agent, presence in board.team()}
 
 
 def _password(args: argparse.Namespace) -> str:
@@ -56,11 +66,13 @@ def cmd_list(args: argparse.Namespace) -> int:
     if not accounts:
         print("no agents yet; create one with `shopdesk agents create USERNAME`")
         return 0
+    presence = _presence()
     width = max(len(a.username) for a in accounts)
     for account in accounts:
         state = f"disabled {account.disabled_at:%Y-%m-%d}" if account.disabled_at else "active"
         sessions = f"{account.open_sessions} open session" + ("" if account.open_sessions == 1 else "s")
-        print(f"{account.username:<{width}}  {state:<19}  {sessions:<16}  {account.display_name}")
+        now = presence.get(account.username, Presence.OFFLINE).value
+        print(f"{account.username:<{width}}  {state:<19}  {sessions:<16}  {now:<9}  {account.display_name}")
     return 0
 
 

@@ -9,6 +9,7 @@ import. What other parts of the gateway can reach on ``app.state``:
   it the hub, the rate limits and the turn lock go through Redis, and ``watcher`` (a ``Leadership``) runs
   the unclaimed-escalation watcher in one replica at a time
 - ``rate_limiter`` (``RateLimiter``)
+- ``presence`` (``PresenceBoard``): who from the team is there, shared by every replica through the database
 - ``custom_hooks``: callables ``hook(conversation, payload)`` run for every Rasa ``custom`` payload
 - ``settings``, ``session_factory``, ``http`` (``httpx.AsyncClient``), ``metrics``
 """
@@ -33,6 +34,7 @@ from starlette.concurrency import run_in_threadpool
 
 from bot.clock import system_clock
 from bot.db import make_engine, make_session_factory, observe_statements
+from bot.desk.agents.presence_store import PresenceBoard
 from bot.desk.agents.store import AgentDirectory
 from bot.desk.conversations.store import ConversationStore
 from bot.desk.escalations.store import EscalationBook
@@ -116,6 +118,9 @@ def create_app(
             chat = ChatService(store, rasa, hub, app_metrics, custom_hooks, message_hooks, turn_lock)
             app.state.chat = chat
             app.state.agents = AgentDirectory(session_factory, system_clock)
+            app.state.presence = presence = PresenceBoard(
+                session_factory, system_clock, config.presence_stale_after
+            )
             handoff = HandoffService(
                 chat,
                 rasa,
@@ -124,6 +129,7 @@ def create_app(
                 config.policy,
                 system_clock,
                 config.clock,
+                presence,
             )
             app.state.handoff = handoff
             custom_hooks.append(handoff.on_custom)

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from starlette.concurrency import run_in_threadpool
 
 from bot.desk.agents.model import Agent, SessionExpired
+from bot.desk.agents.presence_store import PresenceBoard
 from bot.desk.agents.store import AgentDirectory
 from bot.desk.conversations.model import (
     Conversation,
@@ -111,10 +112,16 @@ def get_handoff(connection: HTTPConnection) -> HandoffService:
     return handoff
 
 
+def get_presence(connection: HTTPConnection) -> PresenceBoard:
+    presence: PresenceBoard = connection.app.state.presence
+    return presence
+
+
 # An id the databases can hold (a larger one would be a driver error, not a 404).
 EscalationId = Annotated[int, Path(ge=1, le=2**63 - 1)]
 DirectoryDep = Annotated[AgentDirectory, Depends(get_directory)]
 HandoffDep = Annotated[HandoffService, Depends(get_handoff)]
+PresenceDep = Annotated[PresenceBoard, Depends(get_presence)]
 
 agent_bearer = HTTPBearer(auto_error=False, description="The session token from POST /api/agent/login.")
 AgentCredentials = Annotated[HTTPAuthorizationCredentials | None, Depends(agent_bearer)]

@@ -5,8 +5,12 @@
   payload (``on_custom``): the shopper asked, or a button offered after failed verification, two
   misunderstandings or a rule (a lost parcel) was pressed.
 - Escalating records why, the verified order and customer, the intents and entities seen, the facts the
-  assistant gave (with retrieval scores) and a summary; pauses the Rasa conversation; and tells the
-  shopper their place in the queue — or, outside support hours, that the team replies by email. The facts
+  assistant gave (with retrieval scores) and a summary. With agents actually available (logged in, a
+  console connected and heard from, not away: ``bot.desk.agents.presence``) it pauses the Rasa
+  conversation and tells the shopper their place in the queue and the wait computed from those agents
+  (``bot.desk.wait``). With nobody available it says so at once and offers email follow-up, and the
+  assistant stays — within support hours ("nobody is available right now") and outside them ("back
+  Monday at 09:00"). The facts
   and the verified order come from the assistant's payloads (``bot.payload``) kept with the transcript,
   read once; the order itself is re-read from the order system. Only the intents and entities the NLU saw
   come from Rasa's tracker, which alone knows them.
@@ -31,6 +35,7 @@ from starlette.concurrency import run_in_threadpool
 from bot import dialogue_names as names
 from bot.clock import Clock
 from bot.desk.agents.model import Agent
+from bot.desk.agents.presence_store import PresenceBoard
 from bot.desk.conversations.model import Author, Button, Conversation, Message, NewMessage, Status
 from bot.desk.escalations.model import (
     Escalation,
@@ -51,6 +56,7 @@ from bot.desk.handoff import (
     summarize,
 )
 from bot.desk.support_hours import agents_online, next_opening
+from bot.desk.wait import HandlingTime, expected_wait_minutes, handling_time
 from bot.language.contact_details import first_email
 from bot.language.wording import Msg, say
 from bot.orders.model import Order
@@ -132,10 +138,12 @@ class HandoffService:
         policy: Policy,
         clock: Clock,
         shop_clock: Clock,
+        presence: PresenceBoard,
     ) -> None:
         self.chat = chat
         self.rasa = rasa
         self.book = book
+        self.presence = presence  # who from the team is there, on every replica (the database)
         self._shop_sessions = shop_sessions
         self.policy = policy
         self.clock = clock  # real time: timestamps and the unclaimed timeout
@@ -235,26 +243,49 @@ class HandoffService:
                 facts=[asdict(fact) for fact in transcript.facts],
             ),
         )
-        now = self.shop_clock()
-        online = agents_online(self.policy, now)
-        if created and online:
+        available = await run_in_threadpool(self.presence.available)
+        if escalation.state is EscalationState.QUEUED and not available:
+            # nobody is there to take it: say so now rather than promise a wait nobody will meet
+            try:
+                escalation = await run_in_threadpool(self.book.to_email, escalation.id)
+            except EscalationError:  # claimed meanwhile: an agent was there after all
+                escalation = await run_in_threadpool(self.book.get, escalation.id)
+            else:
+                if not created:  # it was waiting, paused: the assistant takes back what it can
+                    await self._resume(cid, None)
+        elif created:
             await self._pause(cid)
             await self.chat.set_status(cid, Status.QUEUED)
-        elif created:
-            escalation = await run_in_threadpool(self.book.to_email, escalation.id)
         log.info("conversation %s escalated (%s, %s)", cid, trigger.value, escalation.state.value)
         self._notify(escalation)
-        position = await run_in_threadpool(self.book.position, escalation.id)
+        wait: int | None = None
+        position = 0
+        if escalation.state is not EscalationState.EMAIL:
+            position = await run_in_threadpool(self.book.position, escalation.id)
+            handling = await run_in_threadpool(self.handling_time)
+            agents = max(available, 1) if escalation.state is EscalationState.CLAIMED else available
+            wait = expected_wait_minutes(agents, max(0, position - 1), handling.minutes)
+        now = self.shop_clock()
         notice = queue_notice(
             position,
-            escalation.state is not EscalationState.EMAIL,
-            self.policy.handoff_average_handling_minutes,
+            wait,
+            agents_online(self.policy, now),
             next_opening(self.policy, now),
             self.policy,
             escalation.customer_email,
             email_shown=transcript.email_shown,
         )
         return await self.chat.post(cid, [NewMessage(Author.SYSTEM, notice.text)])
+
+    def handling_time(self) -> HandlingTime:
+        """The handling time the expected wait uses: measured from recent escalations when there are
+        enough, else the policy's figure (``bot.desk.wait``)."""
+        since = self.clock() - timedelta(days=self.policy.handoff_measure_handling_days)
+        return handling_time(
+            self.book.handling_durations(since),
+            self.policy.handoff_average_handling_minutes,
+            self.policy.handoff_measure_handling_from,
+        )
 
     async def _satisfaction(self, conversation: Conversation, answer: str) -> list[Message]:
         latest = await run_in_threadpool(self.book.latest_for, conversation.id)
@@ -322,8 +353,13 @@ class HandoffService:
         return escalation
 
     async def expire_unclaimed(self) -> list[Escalation]:
-        """Nobody claimed it in time: offer email follow-up and let the assistant take back what it can."""
-        cutoff = self.clock() - timedelta(minutes=self.policy.handoff_unclaimed_after_minutes)
+        """Nobody claimed it in time, or nobody from the team is there any more (the last available agent
+        went away, logged out or lost their console): offer email follow-up and let the assistant take
+        back what it can."""
+        now = self.clock()
+        cutoff = now - timedelta(minutes=self.policy.handoff_unclaimed_after_minutes)
+        if not await run_in_threadpool(self.presence.available):
+            cutoff = now
         expired = []
         for waiting in await run_in_threadpool(self.book.unclaimed_since, cutoff):
             try:

@@ -34,14 +34,15 @@ QUEUE_SIZE = 256
 OUTBOX_SIZE = 10_000  # events waiting to go to Redis; beyond that the hub drops its subscribers
 RECONNECT_AFTER = 1.0  # seconds before listening again after the Redis connection broke
 
-EventKind = Literal["message", "status", "queue", "closed"]
+EventKind = Literal["message", "status", "queue", "presence", "closed"]
 
 
 @dataclass(frozen=True)
 class Event:
     conversation_id: str
-    # "queue": an escalation of this conversation changed (agent consoles only); "closed": the subscriber
-    # was dropped and should read what it missed from the database
+    # "queue": an escalation of this conversation changed (agent consoles only); "presence": an agent's
+    # presence changed (agent consoles only, no conversation); "closed": the subscriber was dropped and
+    # should read what it missed from the database
     kind: EventKind
     message: Message | None = None
     status: Status | None = None
@@ -58,7 +59,7 @@ class Subscription:
     def wants(self, event: Event) -> bool:
         if self.conversation_id is None:
             return True
-        return event.kind != "queue" and event.conversation_id == self.conversation_id
+        return event.kind not in ("queue", "presence") and event.conversation_id == self.conversation_id
 
 
 class Hub(ABC):
@@ -96,6 +97,9 @@ class Hub(ABC):
 
     def publish_queue_change(self, conversation_id: str) -> None:
         self.publish(Event(conversation_id, "queue"))
+
+    def publish_presence_change(self) -> None:
+        self.publish(Event("", "presence"))
 
     @property
     def subscriber_count(self) -> int:

@@ -7,6 +7,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field, field_validator
 
+from bot.desk.agents.presence import Availability, Presence
 from bot.desk.conversations.model import Conversation, Message
 from bot.language.typed_text import cleaned
 
@@ -164,6 +165,20 @@ class AgentOut(BaseModel):
     id: int
     username: str
     display_name: str
+
+
+class TeamMember(BaseModel):
+    """An agent as the console's team list shows them: what they chose, and whether they are there."""
+
+    id: int
+    username: str
+    display_name: str
+    availability: Availability  # chosen in the console: available | away
+    presence: Presence  # available | away | offline (no live console)
+
+
+class AvailabilityIn(BaseModel):
+    availability: Availability
 
 
 class LoginOut(BaseModel):

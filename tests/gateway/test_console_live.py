@@ -38,7 +38,7 @@ def gateway(shop_db: str, fake_rasa: FakeRasa) -> Iterator[ServedApp]:
 def console(gateway: ServedApp, agent: Agent) -> ClientConnection:
     ws = connect(f"{gateway.ws_url}/api/agent/ws")
     ws.send(json.dumps({"type": "auth", "token": agent.headers["Authorization"].removeprefix("Bearer ")}))
-    assert json.loads(ws.recv(timeout=10)) == {"type": "ready"}
+    assert json.loads(ws.recv(timeout=10))["type"] == "ready"
     return ws
 
 

@@ -1,25 +1,33 @@
 """Human handoff through the real gateway over HTTP: escalate, stay silent, relay, hand back, survey.
 
 Rasa is the ``FakeRasa`` of conftest (its REST channel and tracker API); the database is real SQLite with
-the demo shop seeded, so the agent's order card comes from the order system.
+the demo shop seeded, so the agent's order card comes from the order system. A shopper is queued only
+while an agent is there: ``on_duty`` keeps an agent's console WebSocket open (beating, as the console
+does) for the tests that need one.
 """
 
 from __future__ import annotations
 
+import json
+import threading
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 import yaml
+from websockets.exceptions import ConnectionClosed
+from websockets.sync.client import ClientConnection, connect
 
 from bot.clock import system_clock
 from bot.db import make_engine, make_session_factory
 from bot.desk.agents.store import AgentDirectory
 from bot.desk.handoff import Fact
 from bot.ops.demo_data import DEMO_NOW, SHOWCASE, load_demo
+from bot.orders.rules.proof import Proof
 from bot.payload import AssistantPayload, HandoffRequest
 from bot.settings import Settings
 from integrations.gateway.app import create_app
@@ -72,8 +80,8 @@ def gateway(shop_db: str, fake_rasa: FakeRasa) -> Iterator[ServedApp]:
 
 
 class Agent:
-    def __init__(self, http: httpx.Client, username: str) -> None:
-        response = http.post("/api/agent/login", json={"username": username, "password": PASSWORD})
+    def __init__(self, http: httpx.Client, username: str, password: str = PASSWORD) -> None:
+        response = http.post("/api/agent/login", json={"username": username, "password": password})
         assert response.status_code == 200, response.text
         self.http = http
         self.headers = {"Authorization": f"Bearer {response.json()['token']}"}
@@ -90,6 +98,60 @@ class Agent:
         result: list[dict[str, Any]] = response.json()
         return result
 
+    @property
+    def token(self) -> str:
+        return self.headers["Authorization"].removeprefix("Bearer ")
+
+
+def open_console(gateway: ServedApp, agent: Agent) -> tuple[ClientConnection, dict[str, Any]]:
+    """An agent's console WebSocket, authenticated; returns it with its ``ready`` frame."""
+    ws = connect(f"{gateway.ws_url}/api/agent/ws")
+    ws.send(json.dumps({"type": "auth", "token": agent.token}))
+    ready = json.loads(ws.recv(timeout=10))
+    assert ready["type"] == "ready", ready
+    return ws, ready
+
+
+@contextmanager
+def on_duty(gateway: ServedApp, agent: Agent) -> Iterator[ClientConnection]:
+    """The agent's console is open (as a browser's would be: reading frames, sending a beat when asked);
+    closed when the block ends."""
+    ws, ready = open_console(gateway, agent)
+    stop = threading.Event()
+
+    def keep_alive() -> None:
+        every = float(ready["beat_seconds"])
+        last = time.monotonic()
+        while not stop.is_set():
+            try:
+                ws.recv(timeout=min(every, 0.2))
+            except TimeoutError:
+                pass
+            except ConnectionClosed:
+                return
+            if time.monotonic() - last >= every:
+                last = time.monotonic()
+                try:
+                    ws.send(json.dumps({"type": "beat"}))
+                except ConnectionClosed:
+                    return
+
+    thread = threading.Thread(target=keep_alive, name="console", daemon=True)
+    thread.start()
+    try:
+        yield ws
+    finally:
+        stop.set()
+        thread.join(timeout=5)
+        ws.close()
+
+
+@pytest.fixture
+def sam_on_duty(gateway: ServedApp, client: httpx.Client) -> Iterator[Agent]:
+    sam = Agent(client, "sam")
+    with on_duty(gateway, sam):
+        yield sam
+
 
 def texts(shopper: Shopper) -> list[str]:
     return [m["text"] for m in shopper.history().json()["messages"]]
@@ -103,7 +165,7 @@ def escalate(shopper: Shopper) -> list[str]:
 
 
 def test_asking_for_a_person_queues_the_conversation_and_pauses_the_assistant(
-    shopper: Shopper, fake_rasa: FakeRasa, client: httpx.Client
+    shopper: Shopper, fake_rasa: FakeRasa, client: httpx.Client, sam_on_duty: Agent
 ) -> None:
     answered = escalate(shopper)
     assert len(answered) == 1 and "You're next; the expected wait is about 4 minutes" in answered[0]
@@ -121,18 +183,45 @@ def test_asking_for_a_person_queues_the_conversation_and_pauses_the_assistant(
     ]
 
 
-def test_the_second_shopper_in_the_queue_hears_their_place(client: httpx.Client) -> None:
+def test_the_second_shopper_in_the_queue_hears_their_place(client: httpx.Client, sam_on_duty: Agent) -> None:
     first, second = start(client), start(client)
     escalate(first)
     escalate(second)
+    # one agent there, one shopper ahead: two conversations of the policy's 4 minutes
     assert "You're number 2 in the queue; the expected wait is about 8 minutes" in texts(second)[-1]
 
 
-def test_an_agent_claims_replies_notes_and_hands_back_with_the_assistant_resuming(
+def test_with_two_agents_available_the_second_shopper_is_taken_in_the_first_round(
+    gateway: ServedApp, client: httpx.Client, sam_on_duty: Agent
+) -> None:
+    with on_duty(gateway, Agent(client, "alex")):
+        first, second = start(client), start(client)
+        escalate(first)
+        escalate(second)
+    assert "You're number 2 in the queue; the expected wait is about 4 minutes" in texts(second)[-1]
+
+
+def test_with_nobody_connected_the_shopper_is_told_so_and_offered_email_at_once(
     shopper: Shopper, fake_rasa: FakeRasa, client: httpx.Client
 ) -> None:
+    # the issue's case: agent accounts exist, nobody has the console open, within support hours
+    (notice,) = escalate(shopper)
+    assert notice.startswith("Nobody from our team is available right now")
+    assert "queue;" not in notice and "minutes" not in notice
+    assert notice.endswith("What email address should they reply to?")
+    assert shopper.history().json()["status"] == "bot"  # nobody is coming: the assistant stays
+    assert fake_rasa.events_for(shopper.id) == []  # never paused
+    shopper.send("it's jo.bloggs@example.com")
+    assert texts(shopper)[-1] == "Thanks, our team will reply to jo.bloggs@example.com."
+    (waiting,) = Agent(client, "sam").queue()
+    assert waiting["state"] == "email"
+
+
+def test_an_agent_claims_replies_notes_and_hands_back_with_the_assistant_resuming(
+    shopper: Shopper, fake_rasa: FakeRasa, client: httpx.Client, sam_on_duty: Agent
+) -> None:
     escalate(shopper)
-    sam = Agent(client, "sam")
+    sam = sam_on_duty
     escalation = sam.queue()[0]["id"]
 
     assert sam.post(f"/escalations/{escalation}/claim").json()["state"] == "claimed"
@@ -198,7 +287,13 @@ def test_resolving_asks_for_a_rating_and_stores_it_without_the_assistant(
     ],
 )
 def test_sensitive_topics_and_frustration_go_straight_to_a_person(
-    shopper: Shopper, fake_rasa: FakeRasa, client: httpx.Client, message: str, trigger: str, priority: int
+    shopper: Shopper,
+    fake_rasa: FakeRasa,
+    client: httpx.Client,
+    sam_on_duty: Agent,
+    message: str,
+    trigger: str,
+    priority: int,
 ) -> None:
     shopper.send(message)
     assert fake_rasa.calls == []  # the assistant never answered it
@@ -215,7 +310,9 @@ def tells_about_the_lost_parcel(text: str) -> list[dict[str, Any]]:
     if "parcel" not in text:
         return answer(text)
     told = AssistantPayload(
-        facts=(Fact("shipping_delay", f"{LOST.number} is lost in transit"),), verified_order=LOST.number
+        facts=(Fact("shipping_delay", f"{LOST.number} is lost in transit"),),
+        verified_order=LOST.number,
+        verified_by=Proof.CUSTOMER,  # verified with the order's email
     )
     return [{"text": "Your parcel is lost."}, {"custom": told.to_custom()}]
 
@@ -233,6 +330,11 @@ def test_the_agent_sees_the_verified_order_and_a_summary_built_from_facts(
     assert detail["verified_order"] == LOST.number
     assert f"Verified order: {LOST.number}" in detail["summary"]
     assert f"Told: {LOST.number} is lost in transit" in detail["summary"]
+    # nobody was there: the team will reply to the verified address, named masked
+    notice = texts(shopper)[-1]
+    assert notice.startswith("Nobody from our team is available right now")
+    assert f"by email to {LOST.email[0]}***@{LOST.email.split('@')[1]}" in notice
+    assert LOST.email not in notice
     assert 'Last message: "I want to talk to a person"' in detail["summary"]
     assert detail["facts"] == [
         {"kind": "shipping_delay", "text": f"{LOST.number} is lost in transit", "score": None}
@@ -322,9 +424,9 @@ def test_an_escalation_nobody_claims_in_time_offers_email_and_hands_back(
     policy_file.write_text(yaml.safe_dump(policy))
     settings = make_settings(shop_db, policy_file=policy_file, handoff_check_every=0.2)
     for served in serve(create_app(settings, transport=fake_rasa.transport)):
-        with httpx.Client(base_url=served.url, timeout=10) as http:
+        with httpx.Client(base_url=served.url, timeout=10) as http, on_duty(served, Agent(http, "sam")):
             shopper = start(http)
-            escalate(shopper)
+            assert "You're next" in escalate(shopper)[0]
             deadline = time.monotonic() + 10
             while shopper.history().json()["status"] != "bot" and time.monotonic() < deadline:
                 time.sleep(0.1)

@@ -126,6 +126,8 @@ def test_the_console_on_one_replica_sees_an_escalation_raised_on_the_other(
         received = frames_until(console, lambda f: f["type"] == "message")
     assert {"type": "queue"} in received
     assert received[-1]["message"]["conversation_id"] == shopper.id
+    # the console open on A is the agent there for a shopper on B: presence is shared, so a real wait
+    assert "You're next; the expected wait is about 4 minutes" in received[-1]["message"]["text"]
     assert [q["conversation_id"] for q in agent.queue()] == [shopper.id]
 
 

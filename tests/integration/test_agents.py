@@ -14,6 +14,7 @@ from bot.clock import system_clock
 from bot.db import make_engine, make_session_factory
 from bot.desk.agents.model import AgentError, LoginFailed, SessionExpired
 from bot.desk.agents.passwords import needs_rehash, password_matches
+from bot.desk.agents.presence_store import PresenceBoard
 from bot.desk.agents.store import AgentDirectory
 from bot.desk.agents.tables import AgentRow
 from bot.ops.cli import main
@@ -139,7 +140,9 @@ def test_the_admin_lists_agents_with_their_state_and_disables_one(
         monkeypatch.setattr("sys.stdin", io.StringIO(PASSWORD + "\n"))
         assert main(["agents", "create", name, "--password-stdin"]) == 0
     engine = make_engine(sqlite_url)
-    AgentDirectory(make_session_factory(engine), system_clock).log_in("sam", PASSWORD)
+    sam, token = AgentDirectory(make_session_factory(engine), system_clock).log_in("sam", PASSWORD)
+    board = PresenceBoard(make_session_factory(engine), system_clock, timedelta(seconds=45))
+    board.connect(sam.id, token)  # sam has the console open
     engine.dispose()
     capsys.readouterr()
 
@@ -148,6 +151,6 @@ def test_the_admin_lists_agents_with_their_state_and_disables_one(
     assert main(["agents", "list"]) == 0
     lines = capsys.readouterr().out.splitlines()
     assert [line.split()[0] for line in lines] == ["alex", "sam"]
-    assert "disabled" in lines[0] and "0 open sessions" in lines[0]
-    assert "active" in lines[1] and "1 open session " in lines[1]
+    assert "disabled" in lines[0] and "0 open sessions" in lines[0] and "offline" in lines[0]
+    assert "active" in lines[1] and "1 open session " in lines[1] and "available" in lines[1]
     assert main(["agents", "disable", "nobody"]) == 1

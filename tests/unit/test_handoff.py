@@ -101,16 +101,28 @@ def test_summary_is_assembled_from_the_facts() -> None:
     ]
 
 
-def test_while_agents_are_online_the_shopper_hears_place_and_wait() -> None:
-    notice = queue_notice(3, True, 4, datetime(2026, 10, 15, 9, tzinfo=UTC), POLICY, None)
+def test_with_agents_available_the_shopper_hears_place_and_the_wait_they_were_given() -> None:
+    notice = queue_notice(3, 12, True, datetime(2026, 10, 15, 9, tzinfo=UTC), POLICY, None)
     assert "number 3 in the queue" in notice.text
     assert "about 12 minutes" in notice.text
     assert not notice.email_follow_up
 
 
+def test_within_hours_with_nobody_available_the_shopper_is_told_so_and_offered_email_at_once() -> None:
+    now = datetime(2026, 10, 15, 10, tzinfo=UTC)
+    notice = queue_notice(1, None, True, now, POLICY, "olivia.bennett@example.com")
+    assert notice.email_follow_up
+    assert notice.text.startswith("Nobody from our team is available right now")
+    assert "o***@example.com" in notice.text and "olivia.bennett" not in notice.text
+    assert "minutes" not in notice.text and "queue;" not in notice.text  # no promised wait
+    asks = queue_notice(1, None, True, now, POLICY, None).text
+    assert asks.startswith("Nobody from our team is available right now")
+    assert asks.endswith("What email address should they reply to?")
+
+
 def test_outside_hours_the_shopper_is_promised_an_email_to_their_confirmed_address() -> None:
     opening = datetime(2026, 10, 19, 8, tzinfo=UTC)  # Monday 09:00 in London (BST)
-    notice = queue_notice(1, False, 4, opening, POLICY, "olivia.bennett@example.com")
+    notice = queue_notice(1, None, False, opening, POLICY, "olivia.bennett@example.com")
     assert notice.email_follow_up
     assert "o***@example.com" in notice.text
     assert "Monday at 09:00" in notice.text
@@ -120,9 +132,10 @@ def test_outside_hours_the_shopper_is_promised_an_email_to_their_confirmed_addre
 def test_after_a_postcode_the_notices_name_no_email_not_even_masked() -> None:
     email = "olivia.bennett@example.com"
     opening = datetime(2026, 10, 19, 8, tzinfo=UTC)
-    offline = queue_notice(1, False, 4, opening, POLICY, email, email_shown=False).text
+    offline = queue_notice(1, None, False, opening, POLICY, email, email_shown=False).text
+    nobody_here = queue_notice(1, None, True, opening, POLICY, email, email_shown=False).text
     nobody = nobody_free_notice(email, POLICY, email_shown=False)
-    for text in (offline, nobody):
+    for text in (offline, nobody, nobody_here):
         assert "the email address on your order" in text
         assert "@" not in text and "example.com" not in text
 
@@ -149,3 +162,8 @@ def test_the_email_is_shown_only_when_the_latest_verification_proved_the_custome
     assert not read_transcript([_said(Proof.ORDER)]).email_shown
     assert not read_transcript([_said(None)]).email_shown
     assert not read_transcript([_said(Proof.CUSTOMER), _said(Proof.ORDER, "SD-10026")]).email_shown
+
+
+def test_a_one_minute_wait_reads_as_a_minute() -> None:
+    notice = queue_notice(1, 1, True, datetime(2026, 10, 15, 9, tzinfo=UTC), POLICY, None)
+    assert "the expected wait is about a minute." in notice.text

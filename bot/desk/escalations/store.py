@@ -8,7 +8,7 @@ raised outside support hours: the team follows up by email. Only one escalation 
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select
@@ -205,6 +205,20 @@ class EscalationBook:
 
     def unclaimed_since(self, before: datetime) -> list[Escalation]:
         return [e for e in self.queue() if e.state is EscalationState.QUEUED and e.created_at <= before]
+
+    def handling_durations(self, closed_since: datetime) -> list[timedelta]:
+        """How long agents had each conversation, claim to hand-back or resolve, for the escalations
+        closed since ``closed_since`` (``bot.desk.wait`` turns them into the expected wait's figure)."""
+        closed = (EscalationState.HANDED_BACK.value, EscalationState.RESOLVED.value)
+        with self._sessions() as session:
+            rows = session.execute(
+                select(EscalationRow.claimed_at, EscalationRow.closed_at).where(
+                    EscalationRow.state.in_(closed),
+                    EscalationRow.claimed_at.is_not(None),
+                    EscalationRow.closed_at >= closed_since,
+                )
+            )
+            return [closed_at - claimed_at for claimed_at, closed_at in rows if claimed_at and closed_at]
 
     def record_satisfaction(self, escalation_id: int, score: int) -> Escalation:
         if not 1 <= score <= 5:

@@ -144,14 +144,16 @@ MESSAGES: Final[dict[Msg, str]] = {
     Msg.REFUND_FAILED: "not completed: the payment was refused",
     # --- a person takes over -----------------------------------------------------------------------
     Msg.QUEUE_NEXT: (
-        "I'm bringing in one of our team. You're next; the expected wait is about {minutes} minutes. "
+        "I'm bringing in one of our team. You're next; the expected wait is about {wait}. "
         "They'll see everything we've talked about, so you won't need to repeat yourself."
     ),
     Msg.QUEUE_POSITION: (
         "I'm bringing in one of our team. You're number {position} in the queue; the expected wait is "
-        "about {minutes} minutes. They'll see everything we've talked about, so you won't need to "
+        "about {wait}. They'll see everything we've talked about, so you won't need to "
         "repeat yourself."
     ),
+    Msg.ONE_MINUTE: "a minute",
+    Msg.MINUTES: "{minutes} minutes",
     Msg.OPENS_AT: "{weekday} at {time}",
     Msg.TEAM_OFFLINE: (
         "Our team is offline right now (back {opens} UK time). They'll reply by email at {email} within "
@@ -160,6 +162,16 @@ MESSAGES: Final[dict[Msg, str]] = {
     Msg.TEAM_OFFLINE_NO_EMAIL: (
         "Our team is offline right now (back {opens} UK time). They'll reply by email within "
         "{hours} hours, with everything we've talked about. What email address should they reply to?"
+    ),
+    Msg.NOBODY_AVAILABLE: (
+        "Nobody from our team is available right now, so rather than keep you waiting in a queue, they'll "
+        "reply by email to {email} within {hours} hours, with everything we've talked about. "
+        "Meanwhile I can keep helping with your order."
+    ),
+    Msg.NOBODY_AVAILABLE_NO_EMAIL: (
+        "Nobody from our team is available right now, so rather than keep you waiting in a queue, they'll "
+        "reply by email within {hours} hours, with everything we've talked about. "
+        "What email address should they reply to?"
     ),
     Msg.EMAIL_ON_YOUR_ORDER: "the email address on your order",
     Msg.REPLY_EMAIL_NOTED: "Thanks, our team will reply to {email}.",

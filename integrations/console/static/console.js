@@ -8,6 +8,10 @@
  * - Live updates: WS /api/agent/ws. "queue"/"status" frames re-fetch the queue; "message" frames are appended
  *   to the open transcript when they belong to it (deduplicated by message id). After a reconnect the queue
  *   and the open escalation are re-read, so nothing sent meanwhile is lost.
+ * - Presence: while the socket is open the console sends {"type": "beat"} every beat_seconds (from the
+ *   "ready" frame), and also answers the server's frames with one when a beat is due, since a background tab's
+ *   timers may be slowed down but its socket events are not. Without beats the agent stops counting as there.
+ *   Available/Away is the agent's own choice (POST /availability); "presence" frames re-fetch the team list.
  */
 (function () {
   "use strict";
@@ -38,6 +42,7 @@
   };
   var AUTHOR = { shopper: "Shopper", bot: "Assistant", agent: "Agent", system: "System" };
   var NOTE_LABEL = "Internal note — the shopper never sees this";
+  var PRESENCE = { available: "Available", away: "Away", offline: "Offline" };
 
   // ---- state ----------------------------------------------------------------------------------------------
   var token = null;
@@ -54,6 +59,12 @@
   var lastFrameAt = 0;
   var queueTimer = null;
   var busy = false;
+  var availability = null; // "available" | "away": what this agent chose
+  var team = []; // TeamMember[]
+  var teamTimer = null;
+  var beatEvery = 15000;
+  var beatTimer = null;
+  var lastBeatAt = 0;
 
   // ---- DOM helpers ------------------------------------------------------------------------------------------
   var $ = function (id) {
@@ -202,6 +213,7 @@
     $("me-avatar").textContent = (me.display_name || "?").charAt(0).toUpperCase();
     connect();
     refreshQueue();
+    refreshTeam();
     loadCanned();
   }
 
@@ -227,8 +239,11 @@
     }
     disconnect();
     queue = [];
+    team = [];
+    availability = null;
     closeConversation();
     renderQueue();
+    renderTeam();
   }
 
   function sessionEnded() {
@@ -385,6 +400,80 @@
       clocks[i].textContent = waited(Number(clocks[i].getAttribute("data-waiting")) + elapsed);
     }
   }, 1000);
+
+  // ---- presence: my availability and the team ------------------------------------------------------------
+  function refreshTeam() {
+    if (!token) return Promise.resolve();
+    return api("GET", "/team")
+      .then(function (members) {
+        team = members;
+        var mine = members.filter(function (m) {
+          return me && m.id === me.id;
+        })[0];
+        if (mine) availability = mine.availability;
+        renderTeam();
+      })
+      .catch(function () {
+        /* the next frame or the periodic refresh tries again */
+      });
+  }
+
+  function scheduleTeamRefresh() {
+    clearTimeout(teamTimer);
+    teamTimer = setTimeout(refreshTeam, 120);
+  }
+
+  function renderTeam() {
+    ["set-available", "set-away"].forEach(function (id) {
+      var button = $(id);
+      button.setAttribute("aria-pressed", String(button.getAttribute("data-availability") === availability));
+    });
+    show($("away-note"), availability === "away");
+    var list = $("team-list");
+    clear(list);
+    team.forEach(function (member) {
+      var li = el("li", "team-member");
+      li.setAttribute("data-agent", member.username);
+      li.appendChild(el("span", "team-name", member.display_name + (me && member.id === me.id ? " (you)" : "")));
+      var state = PRESENCE[member.presence] ? member.presence : "offline";
+      li.appendChild(el("span", "presence presence--" + state, PRESENCE[state]));
+      list.appendChild(li);
+    });
+  }
+
+  function setAvailability(value) {
+    if (!token || value === availability) return;
+    var error = $("presence-error");
+    api("POST", "/availability", { availability: value })
+      .then(function (member) {
+        show(error, false);
+        availability = member.availability;
+        renderTeam();
+        refreshTeam();
+      })
+      .catch(function (e) {
+        error.textContent = "Your status was not changed: " + e.message;
+        show(error, true);
+      });
+  }
+
+  $("set-available").addEventListener("click", function () {
+    setAvailability("available");
+  });
+  $("set-away").addEventListener("click", function () {
+    setAvailability("away");
+  });
+
+  // others' consoles can go quiet without a frame saying so: look again now and then
+  setInterval(function () {
+    if (token) refreshTeam();
+  }, 30000);
+
+  function beat(socket) {
+    if (ws !== socket || socket.readyState !== 1) return;
+    lastBeatAt = Date.now();
+    socket.send(JSON.stringify({ type: "beat" }));
+  }
 
   // ---- one escalation ----------------------------------------------------------------------------------------
   function closeConversation() {
@@ -794,14 +883,24 @@
       } catch (e) {
         return;
       }
+      if (frame.type !== "ready" && Date.now() - lastBeatAt >= beatEvery) beat(socket);
       if (frame.type === "ready") {
         wsAttempts = 0;
         setConnection("live", "Live");
+        beatEvery = Math.max(1, Number(frame.beat_seconds) || 15) * 1000;
+        lastBeatAt = Date.now(); // connecting counted as one
+        clearInterval(beatTimer);
+        beatTimer = setInterval(function () {
+          beat(socket);
+        }, beatEvery);
+        refreshTeam();
         // whatever happened while we were away: read it again
         refreshQueue();
         refreshDetail();
       } else if (frame.type === "queue") {
         scheduleQueueRefresh();
+      } else if (frame.type === "presence") {
+        scheduleTeamRefresh();
       } else if (frame.type === "status") {
         scheduleQueueRefresh();
         if (open && frame.conversation_id === open.conversation_id) refreshDetail();
@@ -814,6 +913,7 @@
     socket.onclose = function (event) {
       if (ws !== socket) return;
       ws = null;
+      clearInterval(beatTimer);
       if (event.code === 4401) {
         sessionEnded();
         return;
@@ -824,6 +924,7 @@
 
   function disconnect() {
     clearTimeout(wsTimer);
+    clearInterval(beatTimer);
     if (ws) {
       var socket = ws;
       ws = null;

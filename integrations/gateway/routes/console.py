@@ -1,4 +1,5 @@
-"""The agent console's API: log in, see the queue, claim, read, reply, note, hand back, resolve.
+"""The agent console's API: log in, see the queue, claim, read, reply, note, hand back, resolve; set
+oneself available or away, and see who from the team is there.
 
 Agents authenticate with a session token from ``POST /api/agent/login`` (``Authorization: Bearer``; the
 WebSocket takes it as its first frame). Every route but login needs one.
@@ -18,9 +19,12 @@ from fastapi import APIRouter, HTTPException, Request, WebSocket, WebSocketDisco
 from starlette.concurrency import run_in_threadpool
 
 from bot.desk.agents.model import Agent, LoginFailed, SessionExpired
+from bot.desk.agents.presence import AgentPresence, Presence
+from bot.desk.agents.presence_store import PresenceBoard
 from bot.desk.agents.store import AgentDirectory, normal_username
 from bot.desk.conversations.model import Author, Message
 from bot.desk.escalations.model import Escalation, EscalationNotFound
+from integrations.gateway.config import GatewaySettings
 from integrations.gateway.deps import (
     AgentCredentials,
     AgentDep,
@@ -28,17 +32,21 @@ from integrations.gateway.deps import (
     EscalationId,
     HandoffDep,
     HubDep,
+    PresenceDep,
 )
 from integrations.gateway.handoff import HandoffError, HandoffService, waiting_seconds
+from integrations.gateway.hub import Event, Hub, Subscription
 from integrations.gateway.ratelimit import Limit, RateLimiter, client_address
 from integrations.gateway.schemas import (
     AgentOut,
+    AvailabilityIn,
     CannedReply,
     ConsoleMessage,
     EscalationDetail,
     LoginIn,
     LoginOut,
     QueueItem,
+    TeamMember,
     TextIn,
 )
 
@@ -46,6 +54,7 @@ router = APIRouter(prefix="/api/agent", tags=["agent console"])
 
 CANNED_REPLIES = Path(__file__).resolve().parents[2] / "console" / "canned_replies.yml"
 WS_AUTH_TIMEOUT = 10.0
+MIN_BEAT_GAP = 1.0  # seconds: beats closer together than this are not written
 
 T = TypeVar("T")
 
@@ -182,6 +191,35 @@ async def resolve(
     return _item(escalation, handoff, await run_in_threadpool(directory.names))
 
 
+def _member(agent: AgentPresence, presence: Presence) -> TeamMember:
+    return TeamMember(
+        id=agent.agent_id,
+        username=agent.username,
+        display_name=agent.display_name,
+        availability=agent.availability,
+        presence=presence,
+    )
+
+
+@router.get("/team", response_model=list[TeamMember])
+async def team(agent: AgentDep, presence: PresenceDep) -> list[TeamMember]:
+    """Every enabled agent: available (a live console, not away), away, or offline (no live console)."""
+    return [_member(a, p) for a, p in await run_in_threadpool(presence.team)]
+
+
+@router.post("/availability", response_model=TeamMember)
+async def set_availability(
+    body: AvailabilityIn, agent: AgentDep, presence: PresenceDep, hub: HubDep
+) -> TeamMember:
+    """Available (counted for the shoppers' expected wait) or away (not counted; the queue still shows)."""
+    await run_in_threadpool(presence.set_availability, agent.id, body.availability)
+    hub.publish_presence_change()
+    for member, now in await run_in_threadpool(presence.team):
+        if member.agent_id == agent.id:
+            return _member(member, now)
+    raise HTTPException(status.HTTP_401_UNAUTHORIZED, "not logged in")  # disabled meanwhile
+
+
 @router.get("/canned", response_model=list[CannedReply])
 async def canned_replies(agent: AgentDep) -> list[CannedReply]:
     with CANNED_REPLIES.open(encoding="utf-8") as fh:
@@ -192,15 +230,16 @@ async def canned_replies(agent: AgentDep) -> list[CannedReply]:
 WS_SESSION_ENDED = 4401  # the console shows its log-in form again
 
 
-async def _session_token(websocket: WebSocket, directory: AgentDirectory) -> str | None:
-    """The session token of the first frame (``{"type": "auth", "token": "..."}``), when it is valid."""
+async def _session(websocket: WebSocket, directory: AgentDirectory) -> tuple[str, Agent] | None:
+    """The session token of the first frame (``{"type": "auth", "token": "..."}``) and its agent, when it
+    is valid."""
     try:
         first = await asyncio.wait_for(websocket.receive_json(), WS_AUTH_TIMEOUT)
         token = first.get("token") if isinstance(first, dict) else None
-        await run_in_threadpool(directory.authenticate, token)
+        agent = await run_in_threadpool(directory.authenticate, token)
     except (TimeoutError, json.JSONDecodeError, SessionExpired, WebSocketDisconnect, KeyError):
         return None
-    return str(token)
+    return str(token), agent
 
 
 async def _session_valid(directory: AgentDirectory, token: str) -> bool:
@@ -217,29 +256,80 @@ async def _escalated(handoff: HandoffService) -> set[str]:
 
 
 @router.websocket("/ws")
-async def live(websocket: WebSocket, directory: DirectoryDep, handoff: HandoffDep, hub: HubDep) -> None:
+async def live(
+    websocket: WebSocket,
+    directory: DirectoryDep,
+    handoff: HandoffDep,
+    hub: HubDep,
+    presence: PresenceDep,
+) -> None:
     """Live events for the console: ``{"type": "message", "message": {...}}`` and ``{"type": "status",
-    ...}`` for the conversations with an open escalation (internal notes included), and ``{"type":
-    "queue"}`` when the queue changes. First frame from the client: ``{"type": "auth", "token": "..."}``.
+    ...}`` for the conversations with an open escalation (internal notes included), ``{"type": "queue"}``
+    when the queue changes and ``{"type": "presence"}`` when someone's presence does. First frame from the
+    client: ``{"type": "auth", "token": "..."}``; the answer ``{"type": "ready", "beat_seconds": N}`` asks
+    for ``{"type": "beat"}`` every N seconds, which keeps the agent counted as there (a console not heard
+    from for ``SHOPDESK_PRESENCE_STALE_SECONDS`` is not, on any replica).
 
     The session is checked again every ``console_session_recheck`` seconds: after a log-out, its expiry,
     a password change or the agent being disabled, the socket closes with 4401. After a reconnect the
     console re-reads the queue and the open transcript, so nothing sent meanwhile is lost."""
     await websocket.accept()
-    token = await _session_token(websocket, directory)
-    if token is None:
+    session = await _session(websocket, directory)
+    if session is None:
         with contextlib.suppress(RuntimeError, WebSocketDisconnect):
             await websocket.close(WS_SESSION_ENDED, "log in first")
         return
-    settings = websocket.app.state.settings
+    token, agent = session
+    settings: GatewaySettings = websocket.app.state.settings
+    connection = await run_in_threadpool(presence.connect, agent.id, token)
+    hub.publish_presence_change()
+    try:
+        await _stream(websocket, directory, handoff, hub, presence, token, connection, settings)
+    finally:
+        await run_in_threadpool(presence.disconnect, connection)
+        hub.publish_presence_change()
+
+
+async def _heard(
+    websocket: WebSocket, presence: PresenceBoard, connection: str, subscription: Subscription
+) -> None:
+    """Reads the console's frames until it goes, then ends the stream (a ``closed`` event). Each beat
+    marks the console as heard from (at most one a second is written, so a chatty client cannot turn into
+    a stream of database writes)."""
+    loop = asyncio.get_running_loop()
+    last = loop.time()
+    try:
+        while True:
+            frame = await websocket.receive_json()
+            if isinstance(frame, dict) and frame.get("type") == "beat" and loop.time() - last >= MIN_BEAT_GAP:
+                last = loop.time()
+                await run_in_threadpool(presence.beat, connection)
+    finally:
+        with contextlib.suppress(asyncio.QueueFull):  # full: the hub is dropping it with "closed" anyway
+            subscription.queue.put_nowait(Event("", "closed"))
+
+
+async def _stream(
+    websocket: WebSocket,
+    directory: AgentDirectory,
+    handoff: HandoffService,
+    hub: Hub,
+    presence: PresenceBoard,
+    token: str,
+    connection: str,
+    settings: GatewaySettings,
+) -> None:
     recheck: float = settings.console_session_recheck
     heartbeat: float = settings.ws_heartbeat
+    beat: float = settings.console_beat_seconds
     loop = asyncio.get_running_loop()
     close_code, reason = 1000, ""
+    listener: asyncio.Task[None] | None = None
     try:
         with hub.subscribe(None) as subscription:
+            listener = asyncio.create_task(_heard(websocket, presence, connection, subscription))
             escalated = await _escalated(handoff)
-            await websocket.send_json({"type": "ready"})
+            await websocket.send_json({"type": "ready", "beat_seconds": beat})
             checked_at = last_sent = loop.time()
             while True:
                 if loop.time() - checked_at >= recheck:
@@ -254,11 +344,13 @@ async def live(websocket: WebSocket, directory: DirectoryDep, handoff: HandoffDe
                         await websocket.send_json({"type": "ping"})
                         last_sent = loop.time()
                     continue
-                if event.kind == "closed":
+                if event.kind == "closed":  # dropped by the hub, or the console went away
                     break
                 if event.kind == "queue":  # an escalation changed: which conversations may stream, too
                     escalated = await _escalated(handoff)
                     await websocket.send_json({"type": "queue"})
+                elif event.kind == "presence":
+                    await websocket.send_json({"type": "presence"})
                 elif event.conversation_id not in escalated:
                     continue
                 elif event.kind == "status" and event.status is not None:
@@ -273,5 +365,9 @@ async def live(websocket: WebSocket, directory: DirectoryDep, handoff: HandoffDe
     except (WebSocketDisconnect, RuntimeError):
         pass
     finally:
+        if listener is not None:
+            listener.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):  # its ending is known already
+                await listener
         with contextlib.suppress(RuntimeError, WebSocketDisconnect):
             await websocket.close(close_code, reason)
