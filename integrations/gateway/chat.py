@@ -35,6 +35,7 @@ from bot.desk.conversations.model import (
 from bot.desk.conversations.store import ConversationStore
 from bot.desk.deadline import REPLY_BY, reply_by
 from bot.language.wording import Msg, say
+from bot.payload import NluReading
 from integrations.gateway.hub import Hub
 from integrations.gateway.metrics import Metrics
 from integrations.gateway.rasa import RasaClient, RasaReply, RasaUnavailable
@@ -180,28 +181,37 @@ class ChatService:
             return await self.post(cid, [NewMessage(Author.SYSTEM, ASSISTANT_UNAVAILABLE, offer)]), False
         except TimeoutError:
             # Rasa goes on with the turn: its answer is delivered when it comes (bot/desk/deadline.py).
-            self._deliver_late(current, turn)
+            self._deliver_late(current, added.message, turn)
             return await self.post(cid, [NewMessage(Author.SYSTEM, ASSISTANT_SLOW)]), False
         except asyncio.CancelledError:  # the request went away mid-turn: the answer is still kept
-            self._deliver_late(current, turn)
+            self._deliver_late(current, added.message, turn)
             raise
-        return await self._assistant_answered(current, answers), True
+        return await self._assistant_answered(current, added.message, answers), True
 
     async def _assistant_answered(
-        self, conversation: Conversation, answers: list[RasaReply]
+        self, conversation: Conversation, asked: Message, answers: list[RasaReply]
     ) -> list[Message]:
+        """Store the assistant's answers; what the NLU read in ``asked`` (Rasa's ``NluReading``, sent by
+        ``integrations/rasa_engine/nlu_report.py``) is kept on that message instead, for the analytics."""
+        readings = [NluReading.from_custom(a.custom) for a in answers]
+        answers = [a for a, read in zip(answers, readings, strict=True) if read is None]
+        for read in readings:
+            if read is not None:
+                await run_in_threadpool(self.store.annotate, conversation.id, asked.id, read.to_data())
         messages = await self._store(conversation.id, [_bot_message(a) for a in answers])
         posted = await self._run_custom_hooks(conversation, answers)  # e.g. the queue notice
         return [m for m in messages if not m.internal] + posted
 
-    def _deliver_late(self, conversation: Conversation, turn: asyncio.Future[list[RasaReply]]) -> None:
+    def _deliver_late(
+        self, conversation: Conversation, asked: Message, turn: asyncio.Future[list[RasaReply]]
+    ) -> None:
         async def deliver() -> None:
             try:
                 answers = await turn
             except RasaUnavailable:
                 return  # never answered: the shopper was told, and nothing they wrote was lost
             log.info("a late answer arrived for conversation %s", conversation.id)
-            await self._assistant_answered(conversation, answers)
+            await self._assistant_answered(conversation, asked, answers)
 
         task = asyncio.create_task(deliver())
         self._late_replies.add(task)

@@ -235,6 +235,20 @@ class ConversationStore:
                 conversation.last_activity_at = now
         return added
 
+    def annotate(self, conversation_id: str, message_id: int, data: dict[str, Any]) -> None:
+        """Merge ``data`` into a stored message's machine data (e.g. what the NLU read in a shopper's
+        message, learnt after it was stored); the text and everything shown stay as they were."""
+        with self._sessions.begin() as session:
+            conversation = self._row(session, conversation_id)
+            row = session.scalars(
+                select(MessageRow).where(
+                    MessageRow.conversation_id == conversation.id, MessageRow.id == message_id
+                )
+            ).first()
+            if row is None:
+                raise ConversationNotFound(f"{conversation_id}: no message {message_id}")
+            row.data = {**(row.data or {}), **data}
+
     def history(
         self,
         conversation_id: str,

@@ -36,7 +36,7 @@ def _period(first: date | None, last: date | None) -> DateRange:
     try:
         return DateRange(first, last) if first else DateRange.ending(last, DEFAULT_DAYS)
     except InvalidRange as exc:
-        raise HTTPException(status.HTTP_422_UNPROCESSABLE_ENTITY, str(exc)) from None
+        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, str(exc)) from None
 
 
 async def _report(request: Request, first: date | None, last: date | None) -> Report:
