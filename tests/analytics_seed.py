@@ -3,7 +3,8 @@
 Range 1-7 October 2026 (UTC). Six conversations count (C1-C5, C8); C6 (no shopper message) and C7 (the
 day before) do not. What each one holds, and so the figures ``EXPECTED_*`` below:
 
-- C1 web, 1 Oct 09:00: "where is my order?" (order_status), answered. Contained.
+- C1 web, 1 Oct 09:00: "where is my order?" (order_status), answered; "thanks" (thank), rated 4/5.
+  Contained.
 - C2 web, 1 Oct 10:00: "do you ship to Mars?" (ask_policy), the documents have nothing; "talk to a
   person" (human_handoff); escalated (asked) 10:02, claimed, agent replies 10:05 (180 s), resolved, 5/5.
 - C3 telegram, 2 Oct 12:00: "DO you ship to  mars" (ask_policy), nothing in the documents. Contained.
@@ -40,10 +41,9 @@ EXPECTED_PER_DAY = {  # (day, channel) -> conversations; every other day and cha
     (date(2026, 10, 7), "web"): 1,
 }
 EXPECTED_REASONS = [("asked", 1), ("frustration", 1), ("sensitive", 1)]
-EXPECTED_INTENTS = [("ask_policy", 2), ("greet", 1), ("human_handoff", 1), ("order_status", 1)]
+EXPECTED_INTENTS = [("ask_policy", 2), ("greet", 1), ("human_handoff", 1), ("order_status", 1), ("thank", 1)]
 EXPECTED_UNANSWERED = ("do you ship to Mars?", 2, datetime(2026, 10, 2, 12, 0, tzinfo=UTC))
 EXPECTED_REPLY_SECONDS = (180.0, 1200.0)
-EXPECTED_SCORES = {"2": 1, "5": 1}
 
 
 @dataclass
@@ -84,6 +84,8 @@ def seed_week(sessions: sessionmaker[Session], agent_username: str = "analyst") 
     c1 = start(Channel.WEB, 10, 1, 9)
     store.add_message(c1, Author.SHOPPER, "where is my order?", data=_intent("order_status"))
     store.add_message(c1, Author.BOT, "Which order?")
+    store.add_message(c1, Author.SHOPPER, "thanks", data=_intent("thank"))
+    store.rate(c1, 4)
 
     c2 = start(Channel.WEB, 10, 1, 10)
     store.add_message(c2, Author.SHOPPER, "do you ship to Mars?", data=_intent("ask_policy"))

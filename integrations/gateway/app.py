@@ -137,6 +137,7 @@ def create_app(
             app.state.handoff = handoff
             custom_hooks.append(handoff.on_custom)
             message_hooks.append(handoff.on_shopper_message)
+            chat.reading_hooks.append(handoff.offer_rating)
             app.state.watcher = leadership = Leadership(
                 shared, "unclaimed-escalations", config.leader_lock_ttl
             )

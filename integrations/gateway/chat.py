@@ -3,6 +3,8 @@
 Channels and the agent console go through ``ChatService`` rather than the store directly, so that every
 stored message also reaches the live subscribers (``Hub``) and the metrics.
 
+``reading_hooks`` receive what the NLU read in each shopper message the assistant answered (Rasa sends it
+with the replies: ``integrations/rasa_engine/nlu_report.py``; it is kept on the shopper's message).
 ``on_custom`` hooks (``app.state.custom_hooks``) receive each Rasa ``custom`` payload, e.g. the handoff
 action's request for a person: ``hook(conversation, payload)``, sync or async. The payload itself is kept
 on the bot message's ``data`` and never shown to the shopper. The messages a hook returns (the handoff's
@@ -54,6 +56,9 @@ CustomHook = Callable[[Conversation, dict[str, Any]], Awaitable[CustomHookResult
 # Runs on every shopper message before the assistant is asked; a list of replies means "handled here"
 # (e.g. a sensitive topic that goes straight to a person), None lets the turn go on.
 MessageHook = Callable[[Conversation, str, str | None], Awaitable[list[Message] | None]]
+# Runs once the assistant has answered a shopper message, with what the NLU read in it; the messages it
+# posts follow the answers (e.g. the satisfaction survey after "thanks, bye").
+ReadingHook = Callable[[Conversation, NluReading], Awaitable[list[Message] | None]]
 
 
 @dataclass(frozen=True)
@@ -93,6 +98,7 @@ class ChatService:
         self.metrics = metrics
         self.custom_hooks = custom_hooks
         self.message_hooks: list[MessageHook] = message_hooks if message_hooks is not None else []
+        self.reading_hooks: list[ReadingHook] = []
         self._locks: weakref.WeakValueDictionary[str, asyncio.Lock] = weakref.WeakValueDictionary()
         self._shared_turn_lock = shared_turn_lock  # across gateway replicas (``replicas.py``)
         self._turn_status: dict[str, Status] = {}  # conversations in a turn -> their latest status
@@ -200,6 +206,10 @@ class ChatService:
                 await run_in_threadpool(self.store.annotate, conversation.id, asked.id, read.to_data())
         messages = await self._store(conversation.id, [_bot_message(a) for a in answers])
         posted = await self._run_custom_hooks(conversation, answers)  # e.g. the queue notice
+        for read in readings:
+            if read is not None:
+                for hook in list(self.reading_hooks):
+                    posted += [m for m in await hook(conversation, read) or () if not m.internal]
         return [m for m in messages if not m.internal] + posted
 
     def _deliver_late(

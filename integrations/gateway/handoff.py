@@ -31,7 +31,15 @@ from starlette.concurrency import run_in_threadpool
 from bot import dialogue_names as names
 from bot.clock import Clock
 from bot.desk.agents.model import Agent
-from bot.desk.conversations.model import Author, Button, Conversation, Message, NewMessage, Status
+from bot.desk.conversations.model import (
+    AlreadyRated,
+    Author,
+    Button,
+    Conversation,
+    Message,
+    NewMessage,
+    Status,
+)
 from bot.desk.escalations.model import (
     Escalation,
     EscalationError,
@@ -51,12 +59,13 @@ from bot.desk.handoff import (
     summarize,
 )
 from bot.desk.support_hours import agents_online, next_opening
+from bot.dialogue_names import Intents
 from bot.language.contact_details import first_email
 from bot.language.wording import Msg, say
 from bot.orders.model import Order
 from bot.orders.repository import OrderRepository
 from bot.orders.rules.proof import Proof
-from bot.payload import AssistantPayload
+from bot.payload import AssistantPayload, NluReading
 from bot.policy import Policy
 from integrations.gateway.chat import PERSON_PAYLOAD, ChatService
 from integrations.gateway.rasa import RasaClient, RasaUnavailable
@@ -67,6 +76,8 @@ CSAT_PREFIX = "csat:"
 SURVEY_QUESTION = say(Msg.SURVEY_QUESTION)
 SURVEY_BUTTONS = tuple(Button(str(n), f"{CSAT_PREFIX}{n}") for n in range(1, 6))
 BACK_WITH_ASSISTANT = say(Msg.BACK_WITH_THE_ASSISTANT)
+# What a shopper says when the assistant has done what they came for: the moment to ask for a rating.
+CLOSING_INTENTS = frozenset({Intents.THANK, Intents.GOODBYE})
 
 
 class HandoffError(Exception):
@@ -256,14 +267,35 @@ class HandoffService:
         )
         return await self.chat.post(cid, [NewMessage(Author.SYSTEM, notice.text)])
 
+    async def offer_rating(self, conversation: Conversation, reading: NluReading) -> list[Message] | None:
+        """The shopper says thanks or goodbye to the assistant: offer the 1-5 survey, unless this
+        conversation has been offered one already (after a person resolved it, or an earlier goodbye)."""
+        if reading.intent not in CLOSING_INTENTS or conversation.satisfaction is not None:
+            return None
+        cid = conversation.id
+        if await run_in_threadpool(self.chat.store.offered_button, cid, SURVEY_BUTTONS[0].payload):
+            return None
+        return await self.chat.post(cid, [NewMessage(Author.SYSTEM, SURVEY_QUESTION, SURVEY_BUTTONS)])
+
     async def _satisfaction(self, conversation: Conversation, answer: str) -> list[Message]:
-        latest = await run_in_threadpool(self.book.latest_for, conversation.id)
-        if latest is None or not answer.isdigit() or not 1 <= int(answer) <= 5:
-            return await self.chat.post(conversation.id, [NewMessage(Author.SYSTEM, say(Msg.THANKS))])
-        await run_in_threadpool(self.book.record_satisfaction, latest.id, int(answer))
-        return await self.chat.post(
-            conversation.id, [NewMessage(Author.SYSTEM, say(Msg.THANKS_FOR_THE_FEEDBACK))]
-        )
+        """A survey answer rates the escalation a person resolved (the survey that ends it), else the
+        conversation the assistant finished; each once: a second answer is thanked and not kept."""
+        score = int(answer) if answer.isdigit() else 0
+        kept = False
+        if 1 <= score <= 5:
+            latest = await run_in_threadpool(self.book.latest_for, conversation.id)
+            if latest is not None and latest.state is EscalationState.RESOLVED:
+                if latest.satisfaction is None:
+                    await run_in_threadpool(self.book.record_satisfaction, latest.id, score)
+                    kept = True
+            else:
+                try:
+                    await run_in_threadpool(self.chat.store.rate, conversation.id, score)
+                    kept = True
+                except AlreadyRated:
+                    pass
+        thanks = say(Msg.THANKS_FOR_THE_FEEDBACK) if kept else say(Msg.THANKS)
+        return await self.chat.post(conversation.id, [NewMessage(Author.SYSTEM, thanks)])
 
     # --- from the agent's side ---------------------------------------------------------------------
 

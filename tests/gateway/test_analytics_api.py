@@ -55,7 +55,8 @@ def test_the_seeded_week_as_json(client: httpx.Client, agent: dict[str, str]) ->
     assert [(r["name"], r["count"]) for r in body["top_intents"]] == EXPECTED_INTENTS
     assert body["unanswered"][0]["text"] == "do you ship to Mars?"
     assert body["first_reply"]["median_seconds"] == 690.0
-    assert body["satisfaction"]["average"] == 3.5
+    assert body["satisfaction"]["responses"] == 3
+    assert body["satisfaction"]["average"] == pytest.approx(11 / 3)
     assert body["notices"] is None
 
 

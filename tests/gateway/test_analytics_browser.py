@@ -78,7 +78,7 @@ def test_an_agent_reads_the_weeks_figures_as_charts_and_tables_and_downloads_the
     expect(tiles).to_contain_text("Resolved by the assistant50%3 of 6")
     expect(tiles).to_contain_text("Handed to a person50%3 of 6")
     expect(tiles).to_contain_text("Median first agent reply11 min 30 s2 of 3 escalations answered")
-    expect(tiles).to_contain_text("Satisfaction3.5 / 52 answers")
+    expect(tiles).to_contain_text("Satisfaction3.7 / 53 answers")
     expect(tiles).to_contain_text("Notices sentNot recorded")
 
     for canvas in ("daily", "containment", "reasons", "intents", "reply", "satisfaction"):
@@ -89,9 +89,11 @@ def test_an_agent_reads_the_weeks_figures_as_charts_and_tables_and_downloads_the
     ]
     assert chart_data(page, "chart-containment") == [[3, 3]]
     assert chart_data(page, "chart-reasons") == [[1, 1, 1]]
-    assert chart_data(page, "chart-intents") == [[2, 1, 1, 1]]
+    assert chart_data(page, "chart-intents") == [[2, 1, 1, 1, 1]]
     assert chart_data(page, "chart-reply") == [[0, 1, 0, 1, 0]]
-    assert chart_data(page, "chart-satisfaction") == [[0, 1, 0, 0, 1]]
+    assert chart_data(page, "chart-satisfaction") == [[0, 1, 0, 1, 1]]
+    ratings = page.get_by_role("table", name="Satisfaction")
+    expect(ratings.get_by_role("row", name="Rating the assistant alone")).to_contain_text("1")
     reasons = page.get_by_role("table", name="Handoff reasons")
     expect(reasons.get_by_role("row")).to_have_count(4)
     expect(reasons.get_by_role("row", name="Asked for a person")).to_contain_text("1")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 
+import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.desk.analytics.export import to_csv
@@ -46,13 +47,14 @@ def test_the_seeded_week_gives_exact_figures(session_factory: sessionmaker[Sessi
         ("15–60 min", 1),
         ("over 1 h", 0),
     ]
-    assert report.satisfaction.responses == 2
-    assert report.satisfaction.average == 3.5
+    assert report.satisfaction.responses == 3
+    assert report.satisfaction.average == pytest.approx(11 / 3)
+    assert (report.satisfaction.after_a_person, report.satisfaction.assistant_only) == (2, 1)
     assert [(s.name, s.count) for s in report.satisfaction.scores] == [
         ("1", 0),
         ("2", 1),
         ("3", 0),
-        ("4", 0),
+        ("4", 1),
         ("5", 1),
     ]
     assert report.notices is None  # no notice tables in this installation
@@ -84,5 +86,6 @@ def test_the_csv_export_holds_every_figure_of_the_seeded_week(session_factory: s
     assert by_figure[("intent", "", "", "ask_policy")] == "2"
     assert by_figure[("unanswered_question", "2026-10-02", "", "do you ship to Mars?")] == "2"
     assert by_figure[("first_agent_reply_median_seconds", "", "", "")] == "690"
-    assert by_figure[("satisfaction_average", "", "", "")] == "3.5"
+    assert by_figure[("satisfaction_average", "", "", "")] == "3.6667"
+    assert by_figure[("satisfaction_responses_assistant_only", "", "", "")] == "1"
     assert by_figure[("notices_sent", "", "", "")] == ""

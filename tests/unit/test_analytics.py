@@ -135,6 +135,14 @@ def test_satisfaction_lists_every_score_and_averages_the_answers() -> None:
     assert [(s.name, s.count) for s in result.scores] == [("1", 1), ("2", 0), ("3", 0), ("4", 2), ("5", 1)]
 
 
+def test_satisfaction_counts_ratings_of_a_persons_help_and_of_the_assistant_alone() -> None:
+    result = satisfaction(
+        [EscalationRecord(1, "asked", at(9), 2)],
+        [ConversationRecord(2, "web", at(9), 5), ConversationRecord(3, "web", at(9))],
+    )
+    assert (result.responses, result.after_a_person, result.assistant_only, result.average) == (2, 1, 1, 3.5)
+
+
 def test_the_csv_defuses_a_question_a_spreadsheet_would_run_as_a_formula() -> None:
     records = Records(
         [ConversationRecord(1, "web", at(9))],

@@ -52,6 +52,8 @@ def rows(report: Report) -> list[tuple[str, ...]]:
     out += [
         ("satisfaction_responses", "", "", "", report.satisfaction.responses),
         ("satisfaction_average", "", "", "", report.satisfaction.average),
+        ("satisfaction_responses_after_a_person", "", "", "", report.satisfaction.after_a_person),
+        ("satisfaction_responses_assistant_only", "", "", "", report.satisfaction.assistant_only),
     ]
     out += [("satisfaction_score", "", "", s.name, s.count) for s in report.satisfaction.scores]
     notices = report.notices

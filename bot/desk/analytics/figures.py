@@ -12,7 +12,8 @@ so a figure for a past range does not change as later days are added.
 - questions the documents could not answer: the shopper's message before each assistant answer that
   recorded the ``policy_unanswered`` fact, grouped by their words (personal data redacted);
 - time to first agent reply: from an escalation to the first message an agent sent the shopper after it;
-- satisfaction: the 1–5 answers to the survey a resolved conversation ends with;
+- satisfaction: the 1–5 answers to the survey offered when a person resolves an escalation, or when the
+  shopper thanks the assistant or says goodbye (a conversation is rated once, an escalation once);
 - notices sent and opt-outs: from ``notices`` (None where this installation does not record them).
 """
 
@@ -92,6 +93,7 @@ class ConversationRecord:
     key: int
     channel: str
     started_at: datetime
+    satisfaction: int | None = None  # the rating of the conversation itself (the assistant finished it)
 
 
 @dataclass(frozen=True)
@@ -168,6 +170,8 @@ class Satisfaction:
     responses: int
     average: float | None
     scores: list[Ranked]  # "1" .. "5", every score listed
+    after_a_person: int = 0  # responses rating an escalation a person resolved
+    assistant_only: int = 0  # responses rating a conversation the assistant finished
 
 
 @dataclass(frozen=True)
@@ -289,13 +293,23 @@ def first_reply_times(
     )
 
 
-def satisfaction(escalations: Iterable[EscalationRecord]) -> Satisfaction:
-    answers = [e.satisfaction for e in escalations if e.satisfaction is not None and 1 <= e.satisfaction <= 5]
+def _scores(values: Iterable[int | None]) -> list[int]:
+    return [v for v in values if v is not None and 1 <= v <= 5]
+
+
+def satisfaction(
+    escalations: Iterable[EscalationRecord], conversations: Iterable[ConversationRecord] = ()
+) -> Satisfaction:
+    after_a_person = _scores(e.satisfaction for e in escalations)
+    assistant_only = _scores(c.satisfaction for c in conversations)
+    answers = after_a_person + assistant_only
     counts = Counter(answers)
     return Satisfaction(
         responses=len(answers),
         average=statistics.fmean(answers) if answers else None,
         scores=[Ranked(str(score), counts[score]) for score in range(1, 6)],
+        after_a_person=len(after_a_person),
+        assistant_only=len(assistant_only),
     )
 
 
@@ -316,6 +330,6 @@ def report(records: Records, period: DateRange, notices: NoticeFigures | None = 
         top_intents=top_intents(messages),
         unanswered=unanswered_questions(messages),
         first_reply=first_reply_times(escalations, messages),
-        satisfaction=satisfaction(escalations),
+        satisfaction=satisfaction(escalations, conversations),
         notices=notices,
     )

@@ -47,9 +47,14 @@ def load_records(session: Session, period: DateRange) -> Records:
     started = (ConversationRow.created_at >= period.start) & (ConversationRow.created_at < period.end)
     in_range = select(ConversationRow.id).where(started).scalar_subquery()
     conversations = [
-        ConversationRecord(key, channel, created_at)
-        for key, channel, created_at in session.execute(
-            select(ConversationRow.id, ConversationRow.channel, ConversationRow.created_at)
+        ConversationRecord(key, channel, created_at, rating)
+        for key, channel, created_at, rating in session.execute(
+            select(
+                ConversationRow.id,
+                ConversationRow.channel,
+                ConversationRow.created_at,
+                ConversationRow.satisfaction,
+            )
             .where(started)
             .order_by(ConversationRow.id)
         )

@@ -37,6 +37,7 @@ from bot.clock import Clock
 from bot.desk.conversations.model import (
     MAX_HISTORY,
     AddedMessage,
+    AlreadyRated,
     Author,
     Button,
     Channel,
@@ -67,6 +68,7 @@ def _conversation(row: ConversationRow) -> Conversation:
         status=Status(row.status),
         created_at=row.created_at,
         last_activity_at=row.last_activity_at,
+        satisfaction=row.satisfaction,
     )
 
 
@@ -172,6 +174,18 @@ class ConversationStore:
                 raise ConversationClosed(conversation_id)
             row.status = status.value
             row.last_activity_at = self._clock()
+            return _conversation(row)
+
+    def rate(self, conversation_id: str, score: int) -> Conversation:
+        """Keep the shopper's 1-5 rating of the conversation; a second one raises ``AlreadyRated``."""
+        if not 1 <= score <= 5:
+            raise ValueError("a rating is 1 to 5")
+        with self._sessions.begin() as session:
+            row = self._row(session, conversation_id, for_update=True)
+            if row.satisfaction is not None:
+                raise AlreadyRated(conversation_id)
+            row.satisfaction = score
+            row.rated_at = self._clock()
             return _conversation(row)
 
     # -- messages --------------------------------------------------------------------------------------

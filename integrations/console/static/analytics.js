@@ -354,7 +354,11 @@
         "table-satisfaction",
         table("Satisfaction", ["Score", "Answers"], sat.scores.map(function (s) {
           return [s.name, String(s.count)];
-        }).concat([["Average", sat.average === null ? "–" : sat.average.toFixed(2)]]))
+        }).concat([
+          ["Average", sat.average === null ? "–" : sat.average.toFixed(2)],
+          ["Rating a person's help", String(sat.after_a_person)],
+          ["Rating the assistant alone", String(sat.assistant_only)],
+        ]))
       );
 
       put(
