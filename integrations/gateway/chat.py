@@ -208,9 +208,19 @@ class ChatService:
         posted = await self._run_custom_hooks(conversation, answers)  # e.g. the queue notice
         for read in readings:
             if read is not None:
-                for hook in list(self.reading_hooks):
-                    posted += [m for m in await hook(conversation, read) or () if not m.internal]
+                posted += await self._run_reading_hooks(conversation, read)
         return [m for m in messages if not m.internal] + posted
+
+    async def _run_reading_hooks(self, conversation: Conversation, read: NluReading) -> list[Message]:
+        """The reading to every hook; a hook that fails is counted and logged, and the turn goes on."""
+        posted: list[Message] = []
+        for hook in list(self.reading_hooks):
+            try:
+                posted += [m for m in await hook(conversation, read) or () if not m.internal]
+            except Exception:
+                self.metrics.errors.labels(kind="reading_hook").inc()
+                log.exception("a reading hook failed for conversation %s", conversation.id)
+        return posted
 
     def _deliver_late(
         self, conversation: Conversation, asked: Message, turn: asyncio.Future[list[RasaReply]]

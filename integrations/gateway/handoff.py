@@ -59,7 +59,6 @@ from bot.desk.handoff import (
     summarize,
 )
 from bot.desk.support_hours import agents_online, next_opening
-from bot.dialogue_names import Intents
 from bot.language.contact_details import first_email
 from bot.language.wording import Msg, say
 from bot.orders.model import Order
@@ -77,7 +76,7 @@ SURVEY_QUESTION = say(Msg.SURVEY_QUESTION)
 SURVEY_BUTTONS = tuple(Button(str(n), f"{CSAT_PREFIX}{n}") for n in range(1, 6))
 BACK_WITH_ASSISTANT = say(Msg.BACK_WITH_THE_ASSISTANT)
 # What a shopper says when the assistant has done what they came for: the moment to ask for a rating.
-CLOSING_INTENTS = frozenset({Intents.THANK, Intents.GOODBYE})
+CLOSING_INTENTS = frozenset({names.Intents.THANK, names.Intents.GOODBYE})
 
 
 class HandoffError(Exception):
