@@ -14,6 +14,7 @@ from actions.support import handoff_button, latest_text, quote_passage, record_f
 from bot import dialogue_names as names
 from bot.desk.handoff import Trigger
 from bot.language.wording import Msg, say
+from bot.payload import POLICY_UNANSWERED
 from knowledge.retriever import Answer
 
 logger = logging.getLogger(__name__)
@@ -43,7 +44,7 @@ class ActionAnswerPolicy(Action):
                 text=say(Msg.NOT_IN_THE_POLICIES),
                 buttons=[handoff_button(Trigger.UNANSWERED)],
             )
-            record_fact(dispatcher, "policy_unanswered", "no passage passed the threshold", answer.score)
+            record_fact(dispatcher, POLICY_UNANSWERED, "no passage passed the threshold", answer.score)
         return []
 
 

@@ -27,6 +27,15 @@ from bot.desk.handoff import Fact, Trigger
 from bot.orders.rules.proof import Proof
 
 SHOPDESK_KEY = "shopdesk"
+# The fact kind of a policy question the documents had no passage for (``actions/policy_answer.py``).
+POLICY_UNANSWERED = "policy_unanswered"
+# The key of Rasa's reading of the shopper's message in a reply's ``custom``: written inside the Rasa
+# server by ``integrations/rasa_engine/nlu_report.py`` (which imports nothing of ``bot/``, so it repeats
+# the name; ``tests/unit/test_payload.py`` checks the two agree); kept on the shopper's message under
+# ``NLU_DATA_KEY``.
+NLU_KEY = "shopdesk_nlu"
+NLU_DATA_KEY = "nlu"
+INTENT_NAME_LIMIT = 100
 FACT_TEXT_LIMIT = 400  # characters of one fact kept for the record
 ORDER_NUMBER_LIMIT = 64
 
@@ -53,6 +62,11 @@ class AssistantPayload(BaseModel):
     handoff: HandoffRequest | None = None
     verified_order: str | None = Field(default=None, min_length=1, max_length=ORDER_NUMBER_LIMIT)
     verified_by: Proof | None = None
+
+    @property
+    def says_unanswered(self) -> bool:
+        """The documents had no passage for the shopper's question."""
+        return any(f.kind == POLICY_UNANSWERED for f in self.facts)
 
     def to_custom(self) -> dict[str, Any]:
         """The ``json_message`` an action sends (only what is set)."""
@@ -81,6 +95,42 @@ class AssistantPayload(BaseModel):
             verified_order=_read_order_number(body.get("verified_order")),
             verified_by=_read_proof(body.get("verified_by")),
         )
+
+
+class NluReading(BaseModel):
+    """What the NLU read in one shopper message: its intent and the confidence. Rasa sends it as a reply
+    whose ``custom`` is ``{NLU_KEY: {...}}``; the gateway keeps it on the shopper's message (``to_data``)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    intent: str = Field(min_length=1, max_length=INTENT_NAME_LIMIT)
+    confidence: float | None = Field(default=None, ge=0, le=1)
+
+    @classmethod
+    def from_custom(cls, custom: object) -> NluReading | None:
+        """The reading in a reply's ``custom``; None when it holds none or a malformed one."""
+        if not isinstance(custom, Mapping):
+            return None
+        return cls._read(custom.get(NLU_KEY))
+
+    @classmethod
+    def from_data(cls, data: object) -> NluReading | None:
+        """The reading kept on a stored shopper message's ``data``, if any."""
+        if not isinstance(data, Mapping):
+            return None
+        return cls._read(data.get(NLU_DATA_KEY))
+
+    @classmethod
+    def _read(cls, value: object) -> NluReading | None:
+        if not isinstance(value, Mapping):
+            return None
+        try:
+            return cls.model_validate(dict(value))
+        except ValidationError:
+            return None
+
+    def to_data(self) -> dict[str, Any]:
+        return {NLU_DATA_KEY: self.model_dump()}
 
 
 def _read_facts(value: object) -> tuple[Fact, ...]:

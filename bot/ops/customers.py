@@ -94,6 +94,7 @@ def export_customer(
                 "id": c.public_id,
                 "channel": c.channel,
                 "created_at": _iso(c.created_at),
+                "satisfaction": c.satisfaction,
                 "messages": [
                     {"author": m.author, "text": m.text, "created_at": _iso(m.created_at)}
                     for m in session.scalars(
@@ -106,6 +107,7 @@ def export_customer(
                         "summary": e.summary,
                         "customer_email": e.customer_email,
                         "verified_order": e.verified_order,
+                        "satisfaction": e.satisfaction,
                     }
                     for e in session.scalars(
                         select(EscalationRow).where(EscalationRow.conversation_id == c.id)

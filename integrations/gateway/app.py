@@ -50,7 +50,16 @@ from integrations.gateway.metrics import Metrics
 from integrations.gateway.rasa import RasaClient
 from integrations.gateway.ratelimit import RateLimiter, memory_storage, redis_storage
 from integrations.gateway.replicas import Leadership, SharedRedis, no_shared_lock, redis_turn_lock
-from integrations.gateway.routes import console, console_page, conversations, health, metrics, telegram, web
+from integrations.gateway.routes import (
+    analytics,
+    console,
+    console_page,
+    conversations,
+    health,
+    metrics,
+    telegram,
+    web,
+)
 
 log = logging.getLogger(__name__)
 
@@ -134,6 +143,7 @@ def create_app(
             app.state.handoff = handoff
             custom_hooks.append(handoff.on_custom)
             message_hooks.append(handoff.on_shopper_message)
+            chat.reading_hooks.append(handoff.offer_rating)
             app.state.watcher = leadership = Leadership(
                 shared, "unclaimed-escalations", config.leader_lock_ttl
             )
@@ -203,6 +213,7 @@ def create_app(
 
     app.include_router(conversations.router)
     app.include_router(console.router)
+    app.include_router(analytics.router)
     app.include_router(telegram.router)  # off unless SHOPDESK_TELEGRAM_TOKEN is set
     app.include_router(console_page.router)
     app.include_router(health.router)

@@ -3,6 +3,8 @@
 Channels and the agent console go through ``ChatService`` rather than the store directly, so that every
 stored message also reaches the live subscribers (``Hub``) and the metrics.
 
+``reading_hooks`` receive what the NLU read in each shopper message the assistant answered (Rasa sends it
+with the replies: ``integrations/rasa_engine/nlu_report.py``; it is kept on the shopper's message).
 ``on_custom`` hooks (``app.state.custom_hooks``) receive each Rasa ``custom`` payload, e.g. the handoff
 action's request for a person: ``hook(conversation, payload)``, sync or async. The payload itself is kept
 on the bot message's ``data`` and never shown to the shopper. The messages a hook returns (the handoff's
@@ -35,6 +37,7 @@ from bot.desk.conversations.model import (
 from bot.desk.conversations.store import ConversationStore
 from bot.desk.deadline import REPLY_BY, reply_by
 from bot.language.wording import Msg, say
+from bot.payload import NluReading
 from integrations.gateway.hub import Hub
 from integrations.gateway.metrics import Metrics
 from integrations.gateway.rasa import RasaClient, RasaReply, RasaUnavailable
@@ -53,6 +56,9 @@ CustomHook = Callable[[Conversation, dict[str, Any]], Awaitable[CustomHookResult
 # Runs on every shopper message before the assistant is asked; a list of replies means "handled here"
 # (e.g. a sensitive topic that goes straight to a person), None lets the turn go on.
 MessageHook = Callable[[Conversation, str, str | None], Awaitable[list[Message] | None]]
+# Runs once the assistant has answered a shopper message, with what the NLU read in it; the messages it
+# posts follow the answers (e.g. the satisfaction survey after "thanks, bye").
+ReadingHook = Callable[[Conversation, NluReading], Awaitable[list[Message] | None]]
 
 
 @dataclass(frozen=True)
@@ -92,6 +98,7 @@ class ChatService:
         self.metrics = metrics
         self.custom_hooks = custom_hooks
         self.message_hooks: list[MessageHook] = message_hooks if message_hooks is not None else []
+        self.reading_hooks: list[ReadingHook] = []
         self._locks: weakref.WeakValueDictionary[str, asyncio.Lock] = weakref.WeakValueDictionary()
         self._shared_turn_lock = shared_turn_lock  # across gateway replicas (``replicas.py``)
         self._turn_status: dict[str, Status] = {}  # conversations in a turn -> their latest status
@@ -180,28 +187,51 @@ class ChatService:
             return await self.post(cid, [NewMessage(Author.SYSTEM, ASSISTANT_UNAVAILABLE, offer)]), False
         except TimeoutError:
             # Rasa goes on with the turn: its answer is delivered when it comes (bot/desk/deadline.py).
-            self._deliver_late(current, turn)
+            self._deliver_late(current, added.message, turn)
             return await self.post(cid, [NewMessage(Author.SYSTEM, ASSISTANT_SLOW)]), False
         except asyncio.CancelledError:  # the request went away mid-turn: the answer is still kept
-            self._deliver_late(current, turn)
+            self._deliver_late(current, added.message, turn)
             raise
-        return await self._assistant_answered(current, answers), True
+        return await self._assistant_answered(current, added.message, answers), True
 
     async def _assistant_answered(
-        self, conversation: Conversation, answers: list[RasaReply]
+        self, conversation: Conversation, asked: Message, answers: list[RasaReply]
     ) -> list[Message]:
+        """Store the assistant's answers; what the NLU read in ``asked`` (Rasa's ``NluReading``, sent by
+        ``integrations/rasa_engine/nlu_report.py``) is kept on that message instead, for the analytics."""
+        readings = [NluReading.from_custom(a.custom) for a in answers]
+        answers = [a for a, read in zip(answers, readings, strict=True) if read is None]
+        for read in readings:
+            if read is not None:
+                await run_in_threadpool(self.store.annotate, conversation.id, asked.id, read.to_data())
         messages = await self._store(conversation.id, [_bot_message(a) for a in answers])
         posted = await self._run_custom_hooks(conversation, answers)  # e.g. the queue notice
+        for read in readings:
+            if read is not None:
+                posted += await self._run_reading_hooks(conversation, read)
         return [m for m in messages if not m.internal] + posted
 
-    def _deliver_late(self, conversation: Conversation, turn: asyncio.Future[list[RasaReply]]) -> None:
+    async def _run_reading_hooks(self, conversation: Conversation, read: NluReading) -> list[Message]:
+        """The reading to every hook; a hook that fails is counted and logged, and the turn goes on."""
+        posted: list[Message] = []
+        for hook in list(self.reading_hooks):
+            try:
+                posted += [m for m in await hook(conversation, read) or () if not m.internal]
+            except Exception:
+                self.metrics.errors.labels(kind="reading_hook").inc()
+                log.exception("a reading hook failed for conversation %s", conversation.id)
+        return posted
+
+    def _deliver_late(
+        self, conversation: Conversation, asked: Message, turn: asyncio.Future[list[RasaReply]]
+    ) -> None:
         async def deliver() -> None:
             try:
                 answers = await turn
             except RasaUnavailable:
                 return  # never answered: the shopper was told, and nothing they wrote was lost
             log.info("a late answer arrived for conversation %s", conversation.id)
-            await self._assistant_answered(conversation, answers)
+            await self._assistant_answered(conversation, asked, answers)
 
         task = asyncio.create_task(deliver())
         self._late_replies.add(task)

@@ -36,7 +36,15 @@ from bot import dialogue_names as names
 from bot.clock import Clock
 from bot.desk.agents.model import Agent
 from bot.desk.agents.presence_store import PresenceBoard
-from bot.desk.conversations.model import Author, Button, Conversation, Message, NewMessage, Status
+from bot.desk.conversations.model import (
+    AlreadyRated,
+    Author,
+    Button,
+    Conversation,
+    Message,
+    NewMessage,
+    Status,
+)
 from bot.desk.escalations.model import (
     Escalation,
     EscalationError,
@@ -62,7 +70,7 @@ from bot.language.wording import Msg, say
 from bot.orders.model import Order
 from bot.orders.repository import OrderRepository
 from bot.orders.rules.proof import Proof
-from bot.payload import AssistantPayload
+from bot.payload import AssistantPayload, NluReading
 from bot.policy import Policy
 from integrations.gateway.chat import PERSON_PAYLOAD, ChatService
 from integrations.gateway.rasa import RasaClient, RasaUnavailable
@@ -73,6 +81,8 @@ CSAT_PREFIX = "csat:"
 SURVEY_QUESTION = say(Msg.SURVEY_QUESTION)
 SURVEY_BUTTONS = tuple(Button(str(n), f"{CSAT_PREFIX}{n}") for n in range(1, 6))
 BACK_WITH_ASSISTANT = say(Msg.BACK_WITH_THE_ASSISTANT)
+# What a shopper says when the assistant has done what they came for: the moment to ask for a rating.
+CLOSING_INTENTS = frozenset({names.Intents.THANK, names.Intents.GOODBYE})
 
 
 class HandoffError(Exception):
@@ -287,14 +297,35 @@ class HandoffService:
             self.policy.handoff_measure_handling_from,
         )
 
+    async def offer_rating(self, conversation: Conversation, reading: NluReading) -> list[Message] | None:
+        """The shopper says thanks or goodbye to the assistant: offer the 1-5 survey, unless this
+        conversation has been offered one already (after a person resolved it, or an earlier goodbye)."""
+        if reading.intent not in CLOSING_INTENTS or conversation.satisfaction is not None:
+            return None
+        cid = conversation.id
+        if await run_in_threadpool(self.chat.store.offered_button, cid, SURVEY_BUTTONS[0].payload):
+            return None
+        return await self.chat.post(cid, [NewMessage(Author.SYSTEM, SURVEY_QUESTION, SURVEY_BUTTONS)])
+
     async def _satisfaction(self, conversation: Conversation, answer: str) -> list[Message]:
-        latest = await run_in_threadpool(self.book.latest_for, conversation.id)
-        if latest is None or not answer.isdigit() or not 1 <= int(answer) <= 5:
-            return await self.chat.post(conversation.id, [NewMessage(Author.SYSTEM, say(Msg.THANKS))])
-        await run_in_threadpool(self.book.record_satisfaction, latest.id, int(answer))
-        return await self.chat.post(
-            conversation.id, [NewMessage(Author.SYSTEM, say(Msg.THANKS_FOR_THE_FEEDBACK))]
-        )
+        """A survey answer rates the escalation a person resolved (the survey that ends it), else the
+        conversation the assistant finished; each once: a second answer is thanked and not kept."""
+        score = int(answer) if answer.isdigit() else 0
+        kept = False
+        if 1 <= score <= 5:
+            latest = await run_in_threadpool(self.book.latest_for, conversation.id)
+            if latest is not None and latest.state is EscalationState.RESOLVED:
+                if latest.satisfaction is None:
+                    await run_in_threadpool(self.book.record_satisfaction, latest.id, score)
+                    kept = True
+            else:
+                try:
+                    await run_in_threadpool(self.chat.store.rate, conversation.id, score)
+                    kept = True
+                except AlreadyRated:
+                    pass
+        thanks = say(Msg.THANKS_FOR_THE_FEEDBACK) if kept else say(Msg.THANKS)
+        return await self.chat.post(conversation.id, [NewMessage(Author.SYSTEM, thanks)])
 
     # --- from the agent's side ---------------------------------------------------------------------
 

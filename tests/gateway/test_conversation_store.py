@@ -15,6 +15,7 @@ from bot.clock import system_clock
 from bot.db import make_engine
 from bot.desk.conversations import tables as conversation_orm
 from bot.desk.conversations.model import (
+    AlreadyRated,
     Author,
     Button,
     Channel,
@@ -144,3 +145,27 @@ def test_a_token_idle_longer_than_the_expiry_closes_the_conversation_and_stops_w
     assert store.get(cid).status is Status.CLOSED
     with pytest.raises(InvalidToken):  # the token is forgotten, not just refused
         store.authenticate(cid, started.token)
+
+
+def test_a_conversation_is_rated_once_and_the_first_rating_stays(store: ConversationStore) -> None:
+    conversation = store.create(Channel.WEB).conversation
+    assert store.rate(conversation.id, 4).satisfaction == 4
+    with pytest.raises(AlreadyRated):
+        store.rate(conversation.id, 1)
+    with pytest.raises(ValueError):
+        store.rate(store.create(Channel.WEB).conversation.id, 6)
+    assert store.get(conversation.id).satisfaction == 4
+
+
+def test_annotating_a_message_merges_machine_data_and_changes_nothing_shown(store: ConversationStore) -> None:
+    conversation = store.create(Channel.WEB).conversation
+    other = store.create(Channel.WEB).conversation
+    message = store.add_message(conversation.id, Author.SHOPPER, "hi", data={"payload": "/greet"}).message
+    store.annotate(conversation.id, message.id, {"nlu": {"intent": "greet", "confidence": 0.9}})
+    [stored] = store.history(conversation.id)
+    assert (stored.text, stored.data) == (
+        "hi",
+        {"payload": "/greet", "nlu": {"intent": "greet", "confidence": 0.9}},
+    )
+    with pytest.raises(ConversationNotFound):  # a message of another conversation is not this one's
+        store.annotate(other.id, message.id, {"nlu": {}})

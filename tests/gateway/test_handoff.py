@@ -25,12 +25,14 @@ from websockets.sync.client import ClientConnection, connect
 from bot.clock import system_clock
 from bot.db import make_engine, make_session_factory
 from bot.desk.agents.store import AgentDirectory
+from bot.desk.conversations.store import ConversationStore
 from bot.desk.handoff import Fact
 from bot.ops.demo_data import DEMO_NOW, SHOWCASE, load_demo
 from bot.orders.rules.proof import Proof
-from bot.payload import AssistantPayload, HandoffRequest
+from bot.payload import NLU_KEY, AssistantPayload, HandoffRequest
 from bot.settings import Settings
 from integrations.gateway.app import create_app
+from integrations.gateway.handoff import SURVEY_QUESTION
 from tests.gateway.conftest import ACTIONS_URL, RASA_URL, FakeRasa, ServedApp, Shopper, serve, start
 
 HANDOFF = {"custom": AssistantPayload(handoff=HandoffRequest()).to_custom()}
@@ -465,3 +467,48 @@ def test_the_console_api_needs_a_logged_in_agent(client: httpx.Client) -> None:
 def test_canned_replies_are_served(client: httpx.Client) -> None:
     canned = Agent(client, "sam").get("/canned").json()
     assert {"title", "text"} <= set(canned[0])
+
+
+def closing_answer(text: str) -> list[dict[str, Any]]:
+    """The assistant's answer, preceded by what Rasa's NLU read (``nlu_report.py``) for thanks and bye."""
+    intent = {"thanks": "thank", "bye": "goodbye"}.get(text, "inform")
+    return [{"custom": {NLU_KEY: {"intent": intent, "confidence": 0.98}}}, {"text": f"assistant: {text}"}]
+
+
+def rating_of(shop_db: str, conversation_id: str) -> int | None:
+    engine = make_engine(shop_db)
+    try:
+        return ConversationStore(make_session_factory(engine), system_clock).get(conversation_id).satisfaction
+    finally:
+        engine.dispose()
+
+
+def test_thanking_the_assistant_offers_a_rating_once_and_keeps_the_first_answer(
+    shopper: Shopper, fake_rasa: FakeRasa, shop_db: str
+) -> None:
+    fake_rasa.answer = closing_answer
+    replies = shopper.send("thanks").json()["replies"]
+    assert [r["text"] for r in replies] == ["assistant: thanks", SURVEY_QUESTION]
+    assert [b["payload"] for b in replies[1]["buttons"]] == [f"csat:{n}" for n in range(1, 6)]
+
+    calls = len(fake_rasa.calls)
+    assert shopper.send("4", payload="csat:4").json()["replies"][0]["text"] == "Thank you for your feedback!"
+    assert shopper.send("1", payload="csat:1").json()["replies"][0]["text"] == "Thanks!"
+    assert len(fake_rasa.calls) == calls  # survey answers never reach the assistant
+    assert rating_of(shop_db, shopper.id) == 4
+
+    assert [r["text"] for r in shopper.send("bye").json()["replies"]] == ["assistant: bye"]  # offered once
+
+
+def test_a_resolved_escalation_keeps_its_first_rating_and_the_conversation_none(
+    shopper: Shopper, client: httpx.Client, shop_db: str
+) -> None:
+    escalate(shopper)
+    sam = Agent(client, "sam")
+    escalation = sam.queue()[0]["id"]
+    sam.post(f"/escalations/{escalation}/claim")
+    sam.post(f"/escalations/{escalation}/resolve")
+    shopper.send("5", payload="csat:5")
+    shopper.send("1", payload="csat:1")
+    assert sam.get(f"/escalations/{escalation}").json()["satisfaction"] == 5
+    assert rating_of(shop_db, shopper.id) is None

@@ -3,6 +3,7 @@ the gateway cannot trust is read as far as it is well formed, never as an error.
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -11,7 +12,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions.support import POLICY_PASSAGE, quote_passage, record_fact
 from bot.desk.handoff import Fact, Trigger
 from bot.orders.rules.proof import Proof
-from bot.payload import SHOPDESK_KEY, AssistantPayload, HandoffRequest, fact
+from bot.payload import NLU_KEY, SHOPDESK_KEY, AssistantPayload, HandoffRequest, NluReading, fact
 
 
 def test_a_payload_reads_back_as_it_was_written() -> None:
@@ -108,3 +109,22 @@ def test_a_verified_order_that_is_not_an_order_number_is_ignored(number: Any) ->
 def test_an_unknown_proof_reads_as_none_so_no_email_is_shown(proof: Any) -> None:
     read = AssistantPayload.from_custom({SHOPDESK_KEY: {"verified_order": "SD-10001", "verified_by": proof}})
     assert read == AssistantPayload(verified_order="SD-10001")
+
+
+def test_the_nlu_reading_key_is_the_one_the_rasa_engine_writes() -> None:
+    source = (Path(__file__).resolve().parents[2] / "integrations/rasa_engine/nlu_report.py").read_text()
+    assert f'NLU_KEY = "{NLU_KEY}"' in source
+
+
+def test_an_nlu_reading_travels_from_rasas_reply_to_the_stored_message() -> None:
+    read = NluReading.from_custom({NLU_KEY: {"intent": "order_status", "confidence": 0.93}})
+    assert read == NluReading(intent="order_status", confidence=0.93)
+    assert NluReading.from_data({"payload": "/x", **read.to_data()}) == read
+
+
+@pytest.mark.parametrize(
+    "custom",
+    [None, {}, {NLU_KEY: "greet"}, {NLU_KEY: {"intent": ""}}, {NLU_KEY: {"intent": "x", "confidence": 7}}],
+)
+def test_a_malformed_nlu_reading_is_no_reading(custom: Any) -> None:
+    assert NluReading.from_custom(custom) is None

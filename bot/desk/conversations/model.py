@@ -52,6 +52,10 @@ class ConversationExpired(ConversationError):
     longer opens it (a shopper's token lives in the shop's browser storage; it must not live forever)."""
 
 
+class AlreadyRated(ConversationError):
+    """The conversation has its rating; a shopper rates a conversation once."""
+
+
 class ConversationClosed(ConversationError):
     """Nothing can be added to, or changed on, a closed conversation."""
 
@@ -70,6 +74,7 @@ class Conversation:
     status: Status
     created_at: datetime
     last_activity_at: datetime
+    satisfaction: int | None = None  # the shopper's 1-5 rating of the conversation, once given
 
     @property
     def assistant_answers(self) -> bool:

@@ -37,6 +37,7 @@ from bot.clock import Clock
 from bot.desk.conversations.model import (
     MAX_HISTORY,
     AddedMessage,
+    AlreadyRated,
     Author,
     Button,
     Channel,
@@ -67,6 +68,7 @@ def _conversation(row: ConversationRow) -> Conversation:
         status=Status(row.status),
         created_at=row.created_at,
         last_activity_at=row.last_activity_at,
+        satisfaction=row.satisfaction,
     )
 
 
@@ -174,6 +176,18 @@ class ConversationStore:
             row.last_activity_at = self._clock()
             return _conversation(row)
 
+    def rate(self, conversation_id: str, score: int) -> Conversation:
+        """Keep the shopper's 1-5 rating of the conversation; a second one raises ``AlreadyRated``."""
+        if not 1 <= score <= 5:
+            raise ValueError("a rating is 1 to 5")
+        with self._sessions.begin() as session:
+            row = self._row(session, conversation_id, for_update=True)
+            if row.satisfaction is not None:
+                raise AlreadyRated(conversation_id)
+            row.satisfaction = score
+            row.rated_at = self._clock()
+            return _conversation(row)
+
     # -- messages --------------------------------------------------------------------------------------
 
     def add_message(
@@ -234,6 +248,20 @@ class ConversationStore:
             if any(a.created for a in added):
                 conversation.last_activity_at = now
         return added
+
+    def annotate(self, conversation_id: str, message_id: int, data: dict[str, Any]) -> None:
+        """Merge ``data`` into a stored message's machine data (e.g. what the NLU read in a shopper's
+        message, learnt after it was stored); the text and everything shown stay as they were."""
+        with self._sessions.begin() as session:
+            conversation = self._row(session, conversation_id)
+            row = session.scalars(
+                select(MessageRow).where(
+                    MessageRow.conversation_id == conversation.id, MessageRow.id == message_id
+                )
+            ).first()
+            if row is None:
+                raise ConversationNotFound(f"{conversation_id}: no message {message_id}")
+            row.data = {**(row.data or {}), **data}
 
     def history(
         self,

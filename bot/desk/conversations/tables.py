@@ -30,6 +30,9 @@ class ConversationRow(Base):
     status: Mapped[str] = mapped_column(String(16), index=True)
     created_at: Mapped[datetime]
     last_activity_at: Mapped[datetime]
+    # 1..5: the shopper's answer to the survey offered when the assistant alone finished the conversation
+    satisfaction: Mapped[int | None] = mapped_column(Integer)
+    rated_at: Mapped[datetime | None]
 
     messages: Mapped[list[MessageRow]] = relationship(
         back_populates="conversation", lazy=LAZY, cascade="all, delete-orphan", order_by="MessageRow.id"

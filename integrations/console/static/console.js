@@ -5,6 +5,7 @@
  *   header; the WebSocket gets it as its first frame, never in the URL.
  * - Every piece of text from the API goes through textContent. Links are <a> elements built by hand,
  *   http/https only, rel="noopener noreferrer".
+ * - Two views: the queue and conversations (#queue), and analytics (#analytics, analytics.js).
  * - Live updates: WS /api/agent/ws. "queue"/"status" frames re-fetch the queue; "message" frames are appended
  *   to the open transcript when they belong to it (deduplicated by message id). After a reconnect the queue
  *   and the open escalation are re-read, so nothing sent meanwhile is lost.
@@ -215,6 +216,7 @@
     refreshQueue();
     refreshTeam();
     loadCanned();
+    showView(false);
   }
 
   function remember(newToken, agent) {
@@ -238,6 +240,7 @@
       /* ignore */
     }
     disconnect();
+    if (analytics) analytics.reset();
     queue = [];
     team = [];
     availability = null;
@@ -950,6 +953,33 @@
   window.addEventListener("online", function () {
     wsAttempts = 0;
     if (token && !ws) connect();
+  });
+
+  // ---- views: conversations or analytics ----------------------------------------------------------------------
+  var analytics = window.ShopdeskAnalytics
+    ? window.ShopdeskAnalytics.create({
+        api: api,
+        token: function () {
+          return token;
+        },
+        labels: { trigger: TRIGGER },
+      })
+    : null;
+
+  function showView(moveFocus) {
+    var wantsAnalytics = location.hash === "#analytics" && !!analytics;
+    show($("workspace"), !wantsAnalytics);
+    show($("analytics-view"), wantsAnalytics);
+    var current = wantsAnalytics ? "view-analytics" : "view-queue";
+    ["view-queue", "view-analytics"].forEach(function (id) {
+      if (id === current) $(id).setAttribute("aria-current", "page");
+      else $(id).removeAttribute("aria-current");
+    });
+    if (wantsAnalytics && token) analytics.show();
+    if (moveFocus) (wantsAnalytics ? $("analytics-view") : $("queue-title")).focus();
+  }
+  window.addEventListener("hashchange", function () {
+    if (token) showView(true);
   });
 
   // ---- start ---------------------------------------------------------------------------------------------------

@@ -1,7 +1,9 @@
 """The agent console's page: static HTML, CSS and JavaScript from integrations/console/static/.
 
-No build step and no third-party code: the page talks to the console API (``routes/console.py``) on the
-same origin, so its Content-Security-Policy allows nothing but this origin.
+No build step: the page talks to the console API (``routes/console.py``, ``routes/analytics.py``) on the
+same origin, so its Content-Security-Policy allows nothing but this origin. The one third-party file is
+Chart.js (the analytics charts), vendored in ``static/vendor/chart.js/`` with its licence and served from
+here: no network beyond the gateway.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from fastapi import APIRouter
 from fastapi.responses import FileResponse
 
 STATIC_DIR = Path(__file__).resolve().parents[2] / "console" / "static"
+CHART_JS_DIR = STATIC_DIR / "vendor" / "chart.js"
 
 router = APIRouter(tags=["agent console"])
 
@@ -42,6 +45,40 @@ async def console_page() -> FileResponse:
 async def console_js() -> FileResponse:
     return FileResponse(
         STATIC_DIR / "console.js", media_type="text/javascript; charset=utf-8", headers=HEADERS
+    )
+
+
+@router.get(
+    "/console/analytics.js",
+    response_class=FileResponse,
+    responses={200: {"content": {"text/javascript": {}}}},
+)
+async def analytics_js() -> FileResponse:
+    return FileResponse(
+        STATIC_DIR / "analytics.js", media_type="text/javascript; charset=utf-8", headers=HEADERS
+    )
+
+
+@router.get(
+    "/console/vendor/chart.js/chart.umd.min.js",
+    response_class=FileResponse,
+    responses={200: {"content": {"text/javascript": {}}}},
+)
+async def chart_js() -> FileResponse:
+    """Chart.js (MIT licence, ``vendor/chart.js/LICENSE.md``), the analytics view's charts."""
+    return FileResponse(
+        CHART_JS_DIR / "chart.umd.min.js", media_type="text/javascript; charset=utf-8", headers=HEADERS
+    )
+
+
+@router.get(
+    "/console/vendor/chart.js/LICENSE.md",
+    response_class=FileResponse,
+    responses={200: {"content": {"text/markdown": {}}}},
+)
+async def chart_js_licence() -> FileResponse:
+    return FileResponse(
+        CHART_JS_DIR / "LICENSE.md", media_type="text/markdown; charset=utf-8", headers=HEADERS
     )
 
 
