@@ -13,7 +13,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from bot.clock import Clock, clock_from
@@ -71,6 +71,25 @@ class Settings(BaseSettings):
     rasa_tracker_db: Path | None = None  # Rasa's SQLite tracker store (endpoints.yml), for the purge
     # A web shopper's token stops working (and the conversation closes) after this long without a message.
     conversation_idle_hours: float = Field(default=24, gt=0)
+
+    # Proactive delay notices (bot/desk/notices): how often the leader looks for newly delayed orders
+    # (0: never; `shopdesk notices run` still runs one pass), and the gateway's public address, which
+    # the notice emails' unsubscribe link points at (unset: they say to reply STOP instead).
+    notices_every_minutes: float = Field(default=15, ge=0)
+    public_url: str | None = None
+    # Email notices go through this SMTP server; without a host, shoppers who never chatted get none.
+    smtp_host: str | None = None
+    smtp_port: int = Field(default=587, ge=1, le=65535)
+    smtp_username: str | None = None
+    smtp_password: SecretStr | None = None
+    smtp_from: str = "Shop support <support@localhost>"
+    smtp_security: Literal["starttls", "tls", "none"] = "starttls"
+    smtp_timeout: float = Field(default=30, gt=0)
+    smtp_per_minute: int = Field(default=30, ge=1)  # at most this many notice emails a minute
+
+    @property
+    def email_enabled(self) -> bool:
+        return bool(self.smtp_host)
 
     @property
     def conversation_idle_expiry(self) -> timedelta:

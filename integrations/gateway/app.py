@@ -48,7 +48,17 @@ from integrations.gateway.metrics import Metrics
 from integrations.gateway.rasa import RasaClient
 from integrations.gateway.ratelimit import RateLimiter, memory_storage, redis_storage
 from integrations.gateway.replicas import Leadership, SharedRedis, no_shared_lock, redis_turn_lock
-from integrations.gateway.routes import console, console_page, conversations, health, metrics, telegram, web
+from integrations.gateway.routes import (
+    console,
+    console_page,
+    conversations,
+    disruptions,
+    health,
+    metrics,
+    notices,
+    telegram,
+    web,
+)
 
 log = logging.getLogger(__name__)
 
@@ -198,6 +208,8 @@ def create_app(
     app.include_router(conversations.router)
     app.include_router(console.router)
     app.include_router(telegram.router)  # off unless SHOPDESK_TELEGRAM_TOKEN is set
+    app.include_router(notices.router)  # the delay-notice job, and the email unsubscribe page
+    app.include_router(disruptions.router)
     app.include_router(console_page.router)
     app.include_router(health.router)
     app.include_router(metrics.router)

@@ -62,6 +62,7 @@ from bot.language.wording import Msg, say
 from integrations.gateway.chat import ChatService
 from integrations.gateway.hub import Hub
 from integrations.gateway.metrics import Metrics
+from integrations.notices.chats import already_delivered
 from integrations.telegram.config import TelegramSettings
 from integrations.telegram.sending import Sender
 from integrations.telegram.text import split_message
@@ -457,8 +458,8 @@ class TelegramBridge:
 
     async def _consider(self, message: Message) -> None:
         self._last_seen_id = max(self._last_seen_id, message.id)
-        if message.author is Author.SHOPPER or message.internal:
-            return
+        if message.author is Author.SHOPPER or message.internal or already_delivered(message):
+            return  # (a delay notice was sent to the chat by the notices themselves)
         chat_id = await self._chat_of(message.conversation_id)
         if chat_id is None:
             return
