@@ -58,6 +58,7 @@ class TelegramNotices:
         )
 
     async def start(self) -> None:
+        """Connect (``getMe``: a wrong token or Bot API address fails here); again after a failure."""
         os.environ.setdefault("PTB_TIMEDELTA", "1")  # as the bridge: RetryAfter as a timedelta
         await self.bot.initialize()
 
@@ -65,7 +66,13 @@ class TelegramNotices:
         await self.bot.shutdown()
 
     async def send_pending(self) -> int:
-        """Send every pending Telegram notice; returns how many were sent."""
+        """Send every pending Telegram notice; returns how many were sent. Without a connection to the
+        Bot API they stay pending for the next run."""
+        try:
+            await self.start()
+        except TelegramError as exc:
+            log.error("Telegram notices cannot connect (%s); they stay pending", type(exc).__name__)
+            return 0
         sent = 0
         while batch := await run_in_threadpool(self.book.claim, NoticeChannel.TELEGRAM, BATCH):
             for notice in batch:

@@ -47,34 +47,25 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     chat.custom_hooks.append(replies.on_custom)
     chat.message_hooks.insert(0, replies.on_shopper_message)  # before the assistant and the handoff
     telegram_settings: TelegramSettings = getattr(app.state, "telegram_settings", None) or TelegramSettings()
+    telegram = (
+        TelegramNotices(telegram_settings, book, chat.store, chat.post, app.state.metrics)
+        if telegram_settings.enabled
+        else None
+    )
     email = EmailNotices(config, book) if config.email_enabled else None
-    job = NoticeJob(app.state.session_factory, book, config.policy, config.clock, telegram=None, email=email)
+    job = NoticeJob(
+        app.state.session_factory, book, config.policy, config.clock, telegram=telegram, email=email
+    )
     app.state.notice_book = book
     app.state.notices = job
-
-    async def lead() -> None:
-        telegram = None
-        if telegram_settings.enabled:
-            telegram = TelegramNotices(telegram_settings, book, chat.store, chat.post, app.state.metrics)
-            try:
-                await telegram.start()
-            except Exception as exc:  # a wrong token or an unreachable Bot API: notices wait, chats go on
-                log.error("Telegram notices cannot start (%s); they stay pending", type(exc).__name__)
-                telegram = None
-        job.telegram = telegram
-        try:
-            await job.run_every(config.notices_every_minutes * 60)
-        finally:
-            job.telegram = None
-            if telegram is not None:
-                await telegram.stop()
 
     task = None
     if config.notices_every_minutes > 0:
         app.state.notices_leadership = leadership = Leadership(
             app.state.shared_redis, "delay-notices", config.leader_lock_ttl
         )
-        task = asyncio.create_task(leadership.run(lead), name="delay-notices")
+        every = config.notices_every_minutes * 60
+        task = asyncio.create_task(leadership.run(lambda: job.run_every(every)), name="delay-notices")
     try:
         yield
     finally:
@@ -84,6 +75,8 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
                 await task
         chat.custom_hooks.remove(replies.on_custom)
         chat.message_hooks.remove(replies.on_shopper_message)
+        if telegram is not None:
+            await telegram.stop()
 
 
 router = APIRouter(tags=["delay notices"], lifespan=lifespan)
