@@ -5,17 +5,11 @@ disruption, recorded through the authenticated API, reaches the delay rules and 
 
 from __future__ import annotations
 
-import email
-import email.policy
 from collections.abc import Iterator
-from dataclasses import dataclass, field
-from email.message import EmailMessage
 from typing import Any
 
 import httpx
 import pytest
-from aiosmtpd.controller import Controller
-from aiosmtpd.smtp import SMTP, Envelope, Session
 from fastapi import APIRouter, Request
 
 from bot.clock import fixed_clock, system_clock
@@ -36,13 +30,12 @@ from tests.gateway.conftest import (
     FakeRasa,
     ServedApp,
     Shopper,
-    free_port,
     serve,
     start,
 )
+from tests.smtp_server import REFUSED, Inbox
 
 PASSWORD = "correct horse battery"
-REFUSED = "george.patel@example.com"  # SD-10002's customer: the SMTP server refuses this mailbox
 
 driver = APIRouter(prefix="/test")
 
@@ -52,43 +45,6 @@ async def run_notices(request: Request) -> dict[str, int]:
     job: NoticeJob = request.app.state.notices
     result = await job.run_once()
     return {"recorded": result.recorded, "telegram": result.telegram_sent, "email": result.email_sent}
-
-
-@dataclass
-class Inbox:
-    """aiosmtpd's handler: keeps every message it accepts; refuses ``REFUSED``."""
-
-    messages: list[EmailMessage] = field(default_factory=list)
-    refused: list[str] = field(default_factory=list)
-
-    async def handle_RCPT(
-        self, server: SMTP, session: Session, envelope: Envelope, address: str, options: list[str]
-    ) -> str:
-        if address == REFUSED:
-            self.refused.append(address)
-            return "550 5.1.1 no such mailbox"
-        envelope.rcpt_tos.append(address)
-        return "250 OK"
-
-    async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:
-        content = envelope.original_content or b""
-        self.messages.append(email.message_from_bytes(content, policy=email.policy.default))  # type: ignore[arg-type]
-        return "250 Message accepted"
-
-    def to(self, address: str) -> list[EmailMessage]:
-        return [m for m in self.messages if m["To"] == address]
-
-
-@pytest.fixture
-def inbox() -> Iterator[tuple[Inbox, int]]:
-    handler = Inbox()
-    port = free_port()
-    controller = Controller(handler, hostname="127.0.0.1", port=port)
-    controller.start()
-    try:
-        yield handler, port
-    finally:
-        controller.stop()
 
 
 def verifying(text: str) -> list[dict[str, Any]]:
