@@ -5,7 +5,10 @@ disruption, recorded through the authenticated API, reaches the delay rules and 
 
 from __future__ import annotations
 
+import os
+import shutil
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -36,6 +39,7 @@ from tests.gateway.conftest import (
 from tests.smtp_server import REFUSED, Inbox
 
 PASSWORD = "correct horse battery"
+SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 
 driver = APIRouter(prefix="/test")
 
@@ -230,3 +234,70 @@ def test_a_recorded_disruption_changes_delay_answers_at_once_and_notifies_affect
         assert shop.status(order).deliveries[0].kind is DelayKind.ON_TIME
     finally:
         engine.dispose()
+
+
+@pytest.mark.browser
+def test_an_agent_records_and_closes_a_disruption_on_the_console_page(
+    gateway: ServedApp, client: httpx.Client, browser: Any, inbox: tuple[Inbox, int], tmp_path: Path
+) -> None:
+    """In Chromium: log in on /console, open Disruptions, record one for SD-10001's area; it is listed as
+    active, its shopper is emailed on the next pass, and closing it ends it."""
+    from playwright.sync_api import expect
+
+    messages, _ = inbox
+    run_pass(client)
+    expect.set_options(timeout=30_000)
+    problems: list[str] = []
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="en-GB")
+    page = context.new_page()
+    page.on("pageerror", lambda e: problems.append(str(e)))
+    expected = ("401", "422")  # signed out at first; the refused form
+    page.on(
+        "console",
+        lambda m: (
+            problems.append(m.text)
+            if m.type == "error" and not any(code in m.text for code in expected)
+            else None
+        ),
+    )
+
+    page.goto(gateway.url + "/console/disruptions")
+    expect(page.get_by_role("alert").filter(has_text="You are not logged in")).to_be_visible()
+
+    page.goto(gateway.url + "/console")
+    page.get_by_label("Username").fill("sam")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    page.get_by_role("link", name="Disruptions").click()
+    expect(page.get_by_role("heading", name="Delivery disruptions")).to_be_visible()
+
+    page.get_by_label("Title").fill("Depot fire")
+    page.get_by_label("Carrier").fill("Royal Mail")
+    page.get_by_label("Countries").fill("GB")
+    page.get_by_label("Extra days").fill("61")
+    page.get_by_label("Explanation for shoppers").fill(
+        "A fire at the depot is holding parcels for a few days."
+    )
+    page.get_by_role("button", name="Record disruption").click()
+    expect(page.locator("#form-error")).to_contain_text("extra days")  # the API's check, shown in words
+
+    page.get_by_label("Extra days").fill("4")
+    page.get_by_role("button", name="Record disruption").click()
+    expect(page.get_by_role("status")).to_contain_text("Recorded “Depot fire”")
+    row = page.locator("#list-body tr").filter(has_text="Depot fire")
+    expect(row).to_contain_text("Active")
+    expect(row).to_contain_text("Royal Mail · GB")
+    page.screenshot(path=str(tmp_path / "disruptions.png"), full_page=True)
+    if os.environ.get("SHOPDESK_UPDATE_SCREENSHOTS") == "1":
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(tmp_path / "disruptions.png", SCREENSHOTS / "disruptions.png")
+
+    before = len(messages.messages)
+    run_pass(client)
+    told = [m.get_content() for m in messages.messages[before:]]
+    assert told and all("A fire at the depot" in body for body in told)
+
+    row.get_by_role("button", name="Close Depot fire").click()
+    expect(row).to_contain_text("Ended")
+    assert problems == []
+    context.close()
