@@ -78,7 +78,7 @@ def cmd_retention_purge(args: argparse.Namespace) -> int:
     print(
         f"older than {settings.retention_days} days: {purged.conversations} conversations, "
         f"{purged.escalations} escalations, {purged.tracker_conversations} Rasa trackers, "
-        f"{purged.verification_failures} verification records deleted"
+        f"{purged.verification_failures} verification records, {purged.delay_notices} delay notices deleted"
     )
     return 0
 

@@ -15,6 +15,7 @@ from bot.db import make_engine, make_session_factory
 from bot.desk.notices.detection import detect
 from bot.desk.notices.model import NoticeChannel, NoticeStatus
 from bot.desk.notices.store import NoticeBook
+from bot.ops import retention
 from bot.ops.demo_data import DEMO_NOW, load_demo
 from bot.orders.model import Disruption
 from bot.orders.repository import OrderRepository
@@ -172,3 +173,19 @@ def test_the_chat_that_received_a_notice_names_its_customer(
     assert book.opt_out_of_notice(10**9) is False
     assert book.opted_out([notice.customer_id]) == {notice.customer_id: {NoticeChannel.TELEGRAM}}
     assert NoticeStatus.SENT.value in {s for _, _, _, s in book.statuses()}
+
+
+def test_the_retention_purge_deletes_old_notices_and_chats(seeded: tuple[str, sessionmaker[Session]]) -> None:
+    _, sessions = seeded
+    NoticeBook(sessions, CLOCK).record_contact(
+        "SD-10002", proves_customer=True, channel=NoticeChannel.TELEGRAM, address=CHAT
+    )
+    run_pass(sessions)
+    with sessions() as session:
+        customer_id = OrderRepository(session).get_order("SD-10002").customer.id  # type: ignore[union-attr]
+    assert NoticeBook(sessions, CLOCK).contacts([customer_id])
+    assert retention.purge(sessions, None, DEMO_NOW + timedelta(days=10), keep_days=30).delay_notices == 0
+    purged = retention.purge(sessions, None, DEMO_NOW + timedelta(days=31), keep_days=30)
+    assert purged.delay_notices > 0
+    assert NoticeBook(sessions, CLOCK).statuses() == []
+    assert NoticeBook(sessions, CLOCK).contacts([customer_id]) == []
