@@ -12,6 +12,8 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.clock import Clock, fixed_clock
 from bot.db import make_engine, make_session_factory
+from bot.desk.conversations.model import Channel, Status
+from bot.desk.conversations.store import ConversationStore
 from bot.desk.notices.detection import detect
 from bot.desk.notices.model import NoticeChannel, NoticeStatus
 from bot.desk.notices.store import NoticeBook
@@ -189,3 +191,23 @@ def test_the_retention_purge_deletes_old_notices_and_chats(seeded: tuple[str, se
     assert purged.delay_notices > 0
     assert NoticeBook(sessions, CLOCK).statuses() == []
     assert NoticeBook(sessions, CLOCK).contacts([customer_id]) == []
+
+
+def test_a_web_notice_whose_chat_closed_before_it_was_opened_goes_by_email_instead(
+    seeded: tuple[str, sessionmaker[Session]],
+) -> None:
+    _, sessions = seeded
+    store = ConversationStore(sessions, CLOCK)
+    chat = store.create(Channel.WEB).conversation.id
+    NoticeBook(sessions, CLOCK).record_contact(
+        "SD-10002", proves_customer=True, channel=NoticeChannel.WEB, address=chat
+    )
+    run_pass(sessions, email=True)
+    assert ("late", "web", "pending") in by_order(NoticeBook(sessions, CLOCK))["SD-10002"]
+    store.set_status(chat, Status.CLOSED)  # the shopper never came back to that chat
+
+    run_pass(sessions, email=True)
+    book = NoticeBook(sessions, CLOCK)
+    assert by_order(book)["SD-10002"] == [("late", "email", "pending")]
+    assert {n.order_number for n in book.claim(NoticeChannel.EMAIL, limit=100)} >= {"SD-10002"}
+    assert run_pass(sessions) == 0  # without email: nothing left to reroute

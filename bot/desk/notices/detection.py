@@ -61,6 +61,30 @@ def detect(
             if book.record(notice, route, status, text.body(notice, policy.locale)) is not None:
                 recorded += 1
                 pending += status is NoticeStatus.PENDING
-    if recorded:
-        log.info("delay notices: %d new, %d to send", recorded, pending)
+    rerouted = reroute_stranded(book, email_enabled=email_enabled)
+    if recorded or rerouted:
+        log.info("delay notices: %d new, %d to send, %d rerouted", recorded, pending, rerouted)
     return Detected(recorded, pending)
+
+
+def reroute_stranded(book: NoticeBook, *, email_enabled: bool) -> int:
+    """Pending web notices whose conversation closed before the widget opened it again go the next way
+    ``rules.choose_route`` finds (another chat, else email); with none left they are unreachable."""
+    stranded = book.stranded_web_notices()
+    if not stranded:
+        return 0
+    customers = {customer for _, _, customer in stranded}
+    contacts = book.contacts(customers)
+    opted_out = book.opted_out(customers)
+    emails = book.customer_emails(customers)
+    for notice_id, order_id, customer_id in stranded:
+        route, status = rules.choose_route(
+            order_id,
+            customer_id,
+            emails.get(customer_id, ""),
+            contacts,
+            opted_out.get(customer_id, set()),
+            email_enabled and bool(emails.get(customer_id)),
+        )
+        book.reroute(notice_id, route, status)
+    return len(stranded)

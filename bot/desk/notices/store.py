@@ -267,6 +267,50 @@ class NoticeBook:
         except IntegrityError:
             return None  # another run or replica recorded it first: it is theirs to send
 
+    def stranded_web_notices(self) -> list[tuple[int, int, int]]:
+        """(notice id, order id, customer id) of pending web notices whose conversation can no longer be
+        opened (closed, idle-expired or deleted): they need another route, or they would never arrive."""
+        now = self._clock()
+        query = (
+            select(
+                DelayNoticeRow.id,
+                DelayNoticeRow.order_id,
+                DelayNoticeRow.customer_id,
+                ConversationRow.status,
+                ConversationRow.last_activity_at,
+            )
+            .outerjoin(ConversationRow, ConversationRow.public_id == DelayNoticeRow.address)
+            .where(
+                DelayNoticeRow.channel == NoticeChannel.WEB.value,
+                DelayNoticeRow.status == NoticeStatus.PENDING.value,
+            )
+        )
+        stranded = []
+        with self._sessions() as session:
+            for notice_id, order_id, customer_id, status, last_activity in session.execute(query):
+                gone = status is None or status == ConversationStatus.CLOSED.value
+                idle = (
+                    self._web_idle_expiry is not None
+                    and last_activity is not None
+                    and last_activity + self._web_idle_expiry <= now
+                )
+                if gone or idle:
+                    stranded.append((notice_id, order_id, customer_id))
+        return stranded
+
+    def reroute(self, notice_id: int, route: Route | None, status: NoticeStatus) -> None:
+        """Send a pending notice another way (``status`` as ``rules.choose_route`` decided)."""
+        with self._sessions.begin() as session:
+            session.execute(
+                update(DelayNoticeRow)
+                .where(DelayNoticeRow.id == notice_id, DelayNoticeRow.status == NoticeStatus.PENDING.value)
+                .values(
+                    channel=route.channel.value if route else None,
+                    address=route.address if route else None,
+                    status=status.value,
+                )
+            )
+
     def claim(self, channel: NoticeChannel, limit: int = 50, *, address: str | None = None) -> list[Outgoing]:
         """Take up to ``limit`` notices of ``channel`` to send (to one ``address`` when given): pending
         ones, and ones left ``sending`` by a process that died."""
