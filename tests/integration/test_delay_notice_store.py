@@ -16,6 +16,7 @@ from bot.desk.conversations.model import Channel, Status
 from bot.desk.conversations.store import ConversationStore
 from bot.desk.notices.detection import detect
 from bot.desk.notices.model import NoticeChannel, NoticeStatus
+from bot.desk.notices.rules import notices_due
 from bot.desk.notices.store import NoticeBook
 from bot.ops import retention
 from bot.ops.demo_data import DEMO_NOW, load_demo
@@ -211,3 +212,18 @@ def test_a_web_notice_whose_chat_closed_before_it_was_opened_goes_by_email_inste
     assert by_order(book)["SD-10002"] == [("late", "email", "pending")]
     assert {n.order_number for n in book.claim(NoticeChannel.EMAIL, limit=100)} >= {"SD-10002"}
     assert run_pass(sessions) == 0  # without email: nothing left to reroute
+
+
+def test_a_notice_recorded_by_another_replica_first_is_not_recorded_again(
+    seeded: tuple[str, sessionmaker[Session]],
+) -> None:
+    _, sessions = seeded
+    with sessions() as session:
+        repo = OrderRepository(session)
+        orders = repo.orders_on_the_way(0, 1000)
+        disruptions = repo.active_disruptions(DEMO_NOW)
+    due = notices_due(orders, disruptions, set(), POLICY, DEMO_NOW)  # both replicas saw the same
+    first, second = NoticeBook(sessions, CLOCK), NoticeBook(sessions, CLOCK)
+    assert all(first.record(n, None, NoticeStatus.UNREACHABLE, "x") is not None for n in due)
+    assert all(second.record(n, None, NoticeStatus.UNREACHABLE, "x") is None for n in due)
+    assert len(first.statuses()) == len(due)
