@@ -165,6 +165,17 @@ def check_production(settings: Settings, cors_origins: Sequence[str] = ()) -> li
         problem = _secret_problem(variable, value, what)
         if problem:
             problems.append(problem)
+    loopback = ("127.0.0.1", "localhost", "::1")
+    if settings.smtp_host and settings.smtp_security == "none" and settings.smtp_host not in loopback:
+        problems.append(
+            "SHOPDESK_SMTP_SECURITY is none for a remote SMTP server: notice emails and the SMTP password "
+            "would cross the network in clear; set it to starttls or tls"
+        )
+    if settings.public_url and not settings.public_url.startswith("https://"):
+        problems.append(
+            "SHOPDESK_PUBLIC_URL is not https: the unsubscribe links in notice emails would be sent in "
+            "clear; set it to the gateway's https:// address"
+        )
     if "*" in cors_origins:
         problems.append(
             'SHOPDESK_CORS_ORIGINS allows every origin ("*"); set it to the shops that embed the widget, '
