@@ -174,6 +174,8 @@ class TelegramBridge:
         application: TelegramApp = builder.build()
         application.add_handler(CommandHandler("start", self._on_start, filters=PRIVATE_MESSAGE))
         application.add_handler(CommandHandler("help", self._on_help, filters=PRIVATE_MESSAGE))
+        # /stop is the word "stop": it ends delay notices in a chat that received one (integrations/notices)
+        application.add_handler(CommandHandler("stop", self._on_text, filters=PRIVATE_MESSAGE))
         application.add_handler(MessageHandler(PRIVATE_MESSAGE & filters.COMMAND, self._on_help))
         application.add_handler(MessageHandler(PRIVATE_MESSAGE & filters.TEXT, self._on_text))
         application.add_handler(

@@ -152,6 +152,6 @@ def test_stop_in_a_chat_that_got_a_notice_opts_out_without_asking_the_assistant(
 def test_stop_in_a_chat_without_a_notice_goes_to_the_assistant(
     gateway: ServedApp, fake_telegram: FakeTelegram, fake_rasa: FakeRasa
 ) -> None:
-    fake_telegram.inject(fake_telegram.user_message(CHAT_ID, "stop"))
+    fake_telegram.inject(fake_telegram.user_message(CHAT_ID, "/stop"))  # Telegram's command form too
     fake_telegram.wait_for(lambda: fake_telegram.sent_texts(CHAT_ID), what="the answer")
     assert fake_telegram.sent_texts(CHAT_ID) == ["You said: stop"]

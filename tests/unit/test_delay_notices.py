@@ -141,7 +141,7 @@ def test_a_shopper_who_opted_out_of_the_channel_gets_nothing() -> None:
 
 
 def test_stop_words_opt_out_and_other_words_do_not() -> None:
-    assert all(asks_to_stop(t) for t in ("STOP", "stop notices", " Unsubscribe. ", "Stop!"))
+    assert all(asks_to_stop(t) for t in ("STOP", "stop notices", " Unsubscribe. ", "Stop!", "/stop"))
     assert not any(asks_to_stop(t) for t in ("stop my order", "where is my order", "don't stop"))
 
 

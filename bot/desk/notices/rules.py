@@ -111,6 +111,7 @@ STOP_WORDS = frozenset({"stop", "stop notices", "stop updates", "unsubscribe"})
 
 
 def asks_to_stop(text: str) -> bool:
-    """Whether a reply asks for no more notices ("STOP", "stop notices", "Unsubscribe." ...)."""
-    words = " ".join(text.lower().replace("!", " ").replace(".", " ").split())
+    """Whether a reply asks for no more notices ("STOP", "stop notices", "Unsubscribe.", Telegram's
+    "/stop" ...)."""
+    words = " ".join(text.lower().replace("!", " ").replace(".", " ").split()).lstrip("/")
     return words in STOP_WORDS
