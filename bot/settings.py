@@ -13,7 +13,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from bot.clock import Clock, clock_from
@@ -80,6 +80,25 @@ class Settings(BaseSettings):
     @property
     def presence_stale_after(self) -> timedelta:
         return timedelta(seconds=self.presence_stale_seconds)
+
+    # Proactive delay notices (bot/desk/notices): how often the leader looks for newly delayed orders
+    # (0: never; `shopdesk notices run` still runs one pass), and the gateway's public address, which
+    # the notice emails' unsubscribe link points at (unset: they say to reply STOP instead).
+    notices_every_minutes: float = Field(default=15, ge=0)
+    public_url: str | None = None
+    # Email notices go through this SMTP server; without a host, shoppers who never chatted get none.
+    smtp_host: str | None = None
+    smtp_port: int = Field(default=587, ge=1, le=65535)
+    smtp_username: str | None = None
+    smtp_password: SecretStr | None = None
+    smtp_from: str = "Shop support <support@localhost>"
+    smtp_security: Literal["starttls", "tls", "none"] = "starttls"
+    smtp_timeout: float = Field(default=30, gt=0)
+    smtp_per_minute: int = Field(default=30, ge=1)  # at most this many notice emails a minute
+
+    @property
+    def email_enabled(self) -> bool:
+        return bool(self.smtp_host)
 
     @property
     def conversation_idle_expiry(self) -> timedelta:
@@ -155,6 +174,17 @@ def check_production(settings: Settings, cors_origins: Sequence[str] = ()) -> li
         problem = _secret_problem(variable, value, what)
         if problem:
             problems.append(problem)
+    loopback = ("127.0.0.1", "localhost", "::1")
+    if settings.smtp_host and settings.smtp_security == "none" and settings.smtp_host not in loopback:
+        problems.append(
+            "SHOPDESK_SMTP_SECURITY is none for a remote SMTP server: notice emails and the SMTP password "
+            "would cross the network in clear; set it to starttls or tls"
+        )
+    if settings.public_url and not settings.public_url.startswith("https://"):
+        problems.append(
+            "SHOPDESK_PUBLIC_URL is not https: the unsubscribe links in notice emails would be sent in "
+            "clear; set it to the gateway's https:// address"
+        )
     if "*" in cors_origins:
         problems.append(
             'SHOPDESK_CORS_ORIGINS allows every origin ("*"); set it to the shops that embed the widget, '

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.db import make_engine, make_session_factory, upgrade
 from bot.ops.demo_data import DEMO_NOW, load_demo
+from tests.smtp_server import Inbox, serve_inbox
 from tests.stack import Stack, run_stack, unavailable
 
 DEFAULT_POSTGRES_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
@@ -156,3 +157,9 @@ def demo_session(demo_template: Path, tmp_path: Path) -> Iterator[Session]:
 def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     """The real Rasa server + action server over a seeded demo shop, once per test run."""
     yield from run_stack(tmp_path_factory)
+
+
+@pytest.fixture
+def inbox() -> Iterator[tuple[Inbox, int]]:
+    """A local SMTP server (aiosmtpd) and its port: what the shop's mail server would have received."""
+    yield from serve_inbox()

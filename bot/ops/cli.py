@@ -8,6 +8,7 @@
     shopdesk init [...]              (bot.ops.setup_cli)
     shopdesk policy check [FILE]
     shopdesk retention purge
+    shopdesk notices run            (one pass of the delay-notice job: integrations.notices)
     shopdesk customers export EMAIL
     shopdesk customers erase EMAIL [--yes]
     shopdesk replay FILE... [--url URL]   (bot.ops.replay.cli: test conversations, PASS or FAIL each)
@@ -80,8 +81,16 @@ def cmd_retention_purge(args: argparse.Namespace) -> int:
     print(
         f"older than {settings.retention_days} days: {purged.conversations} conversations, "
         f"{purged.escalations} escalations, {purged.tracker_conversations} Rasa trackers, "
-        f"{purged.verification_failures} verification records deleted"
+        f"{purged.verification_failures} verification records, {purged.delay_notices} delay notices deleted"
     )
+    return 0
+
+
+def cmd_notices_run(args: argparse.Namespace) -> int:
+    # The channels (Telegram, SMTP) live in integrations/; the command only starts them.
+    from integrations.notices import cli as notices_cli
+
+    print(notices_cli.run(_settings()))
     return 0
 
 
@@ -291,6 +300,11 @@ def build_parser() -> argparse.ArgumentParser:
     kept_sub = kept.add_subparsers(dest="retention_command", required=True)
     purge = kept_sub.add_parser("purge", help="delete conversations older than SHOPDESK_RETENTION_DAYS")
     purge.set_defaults(func=cmd_retention_purge)
+
+    notices = sub.add_parser("notices", help="proactive delay notices")
+    notices_sub = notices.add_subparsers(dest="notices_command", required=True)
+    once = notices_sub.add_parser("run", help="one pass: record newly delayed orders, send what is pending")
+    once.set_defaults(func=cmd_notices_run)
 
     customers = sub.add_parser("customers", help="one customer's personal data, in every store")
     customers_sub = customers.add_subparsers(dest="customers_command", required=True)

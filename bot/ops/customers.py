@@ -1,9 +1,10 @@
 """One customer's personal data across every store Shopdesk keeps: ``shopdesk customers export|erase EMAIL``.
 
 The stores: the order system's copy (the customer and their orders), the conversations linked to them (an
-escalation naming their email or one of their orders, or a message quoting their email) with messages and
-escalations, Rasa's tracker events of those conversations and of any other whose events quote the email,
-and the failed-verification records keyed by their email's hash.
+escalation naming their email or one of their orders, a message quoting their email, or a chat the delay
+notices learnt they were verified in) with messages and escalations, Rasa's tracker events of those
+conversations and of any other whose events quote the email, the failed-verification records keyed by
+their email's hash, and their delay notices and opt-outs.
 """
 
 from __future__ import annotations
@@ -16,8 +17,10 @@ from sqlalchemy import bindparam, delete, func, inspect, or_, select, text
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.db import make_engine
+from bot.desk.conversations.model import Channel
 from bot.desk.conversations.tables import ConversationRow, MessageRow
 from bot.desk.escalations.tables import EscalationRow
+from bot.desk.notices.tables import DelayNoticeRow, NoticeContactRow, NoticeOptOutRow
 from bot.language.contact_details import normalise_email
 from bot.ops.order_io import export_orders
 from bot.ops.retention import delete_conversations, delete_tracker_events
@@ -44,7 +47,23 @@ def _conversation_ids(session: Session, email: str, numbers: set[str]) -> list[i
     by_message = select(MessageRow.conversation_id).where(
         func.lower(MessageRow.text).contains(email, autoescape=True)
     )
-    return sorted(set(session.scalars(by_escalation)) | set(session.scalars(by_message)))
+    # the chats where the delay notices learnt the customer was verified (bot/desk/notices)
+    chats = select(NoticeContactRow.channel, NoticeContactRow.address).join(
+        CustomerRow, CustomerRow.id == NoticeContactRow.customer_id
+    )
+    web: set[str] = set()
+    telegram: set[str] = set()
+    for channel, address in session.execute(chats.where(CustomerRow.email == email)):
+        (web if channel == Channel.WEB.value else telegram).add(address)
+    by_chat = select(ConversationRow.id).where(
+        or_(
+            (ConversationRow.channel == Channel.WEB.value) & ConversationRow.public_id.in_(sorted(web)),
+            (ConversationRow.channel == Channel.TELEGRAM.value)
+            & ConversationRow.channel_user_id.in_(sorted(telegram)),
+        )
+    )
+    found = set(session.scalars(by_escalation)) | set(session.scalars(by_message))
+    return sorted(found | set(session.scalars(by_chat)))
 
 
 def _tracker_senders(tracker_url: str | None, public_ids: list[str], email: str) -> list[str]:
@@ -117,6 +136,7 @@ def export_customer(
             for c in conversations
         ]
         orders = export_orders(session, numbers)
+        notices = _notices(session, customer)
         failures = session.scalar(
             select(func.count())
             .select_from(VerificationFailureRow)
@@ -137,6 +157,32 @@ def export_customer(
         "conversations": exported,
         "assistant_trackers": _tracker_events(tracker_url, senders) if tracker_url else [],
         "failed_verifications": failures or 0,
+        **notices,
+    }
+
+
+def _notices(session: Session, customer: CustomerRow | None) -> dict[str, Any]:
+    """The delay notices recorded for the customer, and the channels they opted out of."""
+    if customer is None:
+        return {"delay_notices": [], "delay_notice_opt_outs": []}
+    rows = session.scalars(
+        select(DelayNoticeRow).where(DelayNoticeRow.customer_id == customer.id).order_by(DelayNoticeRow.id)
+    )
+    opt_outs = session.scalars(select(NoticeOptOutRow).where(NoticeOptOutRow.customer_id == customer.id))
+    return {
+        "delay_notices": [
+            {
+                "reason": n.reason,
+                "estimate": n.estimate.isoformat() if n.estimate else None,
+                "channel": n.channel,
+                "status": n.status,
+                "text": n.text,
+                "created_at": _iso(n.created_at),
+                "sent_at": _iso(n.sent_at),
+            }
+            for n in rows
+        ],
+        "delay_notice_opt_outs": [{"channel": o.channel, "created_at": _iso(o.created_at)} for o in opt_outs],
     }
 
 

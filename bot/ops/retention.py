@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.db import make_engine
 from bot.desk.conversations.tables import ConversationRow, MessageRow
 from bot.desk.escalations.tables import EscalationRow
+from bot.desk.notices.tables import DelayNoticeRow, NoticeContactRow
 from bot.orders.tables import VerificationFailureRow
 
 log = logging.getLogger(__name__)
@@ -35,6 +36,7 @@ class Purged:
     escalations: int
     tracker_conversations: int
     verification_failures: int
+    delay_notices: int = 0
 
 
 def cutoff(now: datetime, keep_days: int) -> datetime:
@@ -81,6 +83,13 @@ def purge_verification_failures(sessions: sessionmaker[Session], before: datetim
         )
 
 
+def purge_delay_notices(sessions: sessionmaker[Session], before: datetime) -> int:
+    """Delay notices recorded, and chats last seen, before the cutoff (``bot/desk/notices``)."""
+    with sessions.begin() as session:
+        session.execute(delete(NoticeContactRow).where(NoticeContactRow.seen_at < before))
+        return _deleted(session.execute(delete(DelayNoticeRow).where(DelayNoticeRow.created_at < before)))
+
+
 def tracker_store_url(tracker_db: Path | None) -> str | None:
     return f"sqlite:///{tracker_db}" if tracker_db is not None else None
 
@@ -118,14 +127,16 @@ def purge(sessions: sessionmaker[Session], tracker_url: str | None, now: datetim
     conversations, escalations = purge_conversations(sessions, before)
     trackers = purge_trackers(tracker_url, before) if tracker_url else 0
     failures = purge_verification_failures(sessions, before)
-    purged = Purged(conversations, escalations, trackers, failures)
+    notices = purge_delay_notices(sessions, before)
+    purged = Purged(conversations, escalations, trackers, failures, notices)
     log.info(
         "retention purge (older than %d days): %d conversations, %d escalations, %d Rasa trackers, "
-        "%d verification records",
+        "%d verification records, %d delay notices",
         keep_days,
         purged.conversations,
         purged.escalations,
         purged.tracker_conversations,
         purged.verification_failures,
+        purged.delay_notices,
     )
     return purged

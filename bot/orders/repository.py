@@ -47,6 +47,7 @@ from bot.orders.tables import (
     ReturnLineRow,
     ReturnRow,
     ShipmentRow,
+    join_codes,
     split_codes,
 )
 
@@ -249,6 +250,53 @@ class OrderRepository:
             .order_by(DisruptionRow.starts_at, DisruptionRow.id)
         ).all()
         return [to_disruption(row) for row in rows]
+
+    def orders_on_the_way(self, after_id: int = 0, limit: int = 200) -> list[Order]:
+        """Orders with a parcel that may still be on its way (shipped, partly or wholly), by id, one page
+        at a time: ``after_id`` is the last id of the previous page."""
+        rows = self.session.scalars(
+            _select_orders()
+            .where(OrderRow.status.in_([OrderStatus.SHIPPED.value, OrderStatus.PARTIALLY_SHIPPED.value]))
+            .where(OrderRow.id > after_id)
+            .order_by(OrderRow.id)
+            .limit(limit)
+        ).all()
+        return [to_order(row) for row in rows]
+
+    def disruptions(self, limit: int = 200) -> list[Disruption]:
+        """Every disruption notice, the newest first."""
+        rows = self.session.scalars(
+            select(DisruptionRow)
+            .order_by(DisruptionRow.starts_at.desc(), DisruptionRow.id.desc())
+            .limit(limit)
+        ).all()
+        return [to_disruption(row) for row in rows]
+
+    def add_disruption(self, disruption: Disruption) -> Disruption:
+        """Store a new disruption notice (its ``id`` is ignored) and return it with its id."""
+        row = DisruptionRow(
+            title=disruption.title,
+            carrier=disruption.carrier,
+            countries=join_codes(disruption.countries),
+            postcode_prefixes=join_codes(disruption.postcode_prefixes),
+            starts_at=disruption.starts_at,
+            ends_at=disruption.ends_at,
+            extra_days=disruption.extra_days,
+            explanation=disruption.explanation,
+        )
+        self.session.add(row)
+        self.session.flush()
+        return to_disruption(row)
+
+    def close_disruption(self, disruption_id: int, now: datetime) -> Disruption | None:
+        """End a disruption now (one that already ended keeps its end); None when there is no such id."""
+        row = self.session.get(DisruptionRow, disruption_id)
+        if row is None:
+            return None
+        if row.ends_at is None or row.ends_at > now:
+            row.ends_at = now
+        self.session.flush()
+        return to_disruption(row)
 
     def refunds_for(self, number: str) -> list[Refund]:
         row = self._require_order_row(number)

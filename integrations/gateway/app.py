@@ -55,8 +55,10 @@ from integrations.gateway.routes import (
     console,
     console_page,
     conversations,
+    disruptions,
     health,
     metrics,
+    notices,
     telegram,
     web,
 )
@@ -215,6 +217,8 @@ def create_app(
     app.include_router(console.router)
     app.include_router(analytics.router)
     app.include_router(telegram.router)  # off unless SHOPDESK_TELEGRAM_TOKEN is set
+    app.include_router(notices.router)  # the delay-notice job, and the email unsubscribe page
+    app.include_router(disruptions.router)
     app.include_router(console_page.router)
     app.include_router(health.router)
     app.include_router(metrics.router)

@@ -62,6 +62,7 @@ from bot.language.wording import Msg, say
 from integrations.gateway.chat import ChatService
 from integrations.gateway.hub import Hub
 from integrations.gateway.metrics import Metrics
+from integrations.notices.chats import already_delivered
 from integrations.telegram.config import TelegramSettings
 from integrations.telegram.sending import Sender
 from integrations.telegram.text import split_message
@@ -173,6 +174,8 @@ class TelegramBridge:
         application: TelegramApp = builder.build()
         application.add_handler(CommandHandler("start", self._on_start, filters=PRIVATE_MESSAGE))
         application.add_handler(CommandHandler("help", self._on_help, filters=PRIVATE_MESSAGE))
+        # /stop is the word "stop": it ends delay notices in a chat that received one (integrations/notices)
+        application.add_handler(CommandHandler("stop", self._on_text, filters=PRIVATE_MESSAGE))
         application.add_handler(MessageHandler(PRIVATE_MESSAGE & filters.COMMAND, self._on_help))
         application.add_handler(MessageHandler(PRIVATE_MESSAGE & filters.TEXT, self._on_text))
         application.add_handler(
@@ -457,8 +460,8 @@ class TelegramBridge:
 
     async def _consider(self, message: Message) -> None:
         self._last_seen_id = max(self._last_seen_id, message.id)
-        if message.author is Author.SHOPPER or message.internal:
-            return
+        if message.author is Author.SHOPPER or message.internal or already_delivered(message):
+            return  # (a delay notice was sent to the chat by the notices themselves)
         chat_id = await self._chat_of(message.conversation_id)
         if chat_id is None:
             return

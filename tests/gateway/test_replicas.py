@@ -167,6 +167,14 @@ def test_the_unclaimed_escalation_watcher_runs_on_one_replica_and_moves_when_it_
         assert watchers[1].is_leader
 
 
+def test_the_delay_notice_job_runs_on_one_replica_only(replicas: Replicas) -> None:
+    leads: list[Leadership] = [r.app.state.notices_leadership for r in replicas]
+    wait_for(lambda: any(lead.is_leader for lead in leads))
+    for _ in range(3):  # across several renewals of the lead, never two
+        assert [lead.is_leader for lead in leads].count(True) == 1
+        time.sleep(LEAD_TTL)
+
+
 def test_turns_of_one_conversation_sent_to_both_replicas_at_once_are_answered_in_order(
     http_a: httpx.Client, http_b: httpx.Client
 ) -> None:

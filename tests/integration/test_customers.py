@@ -17,10 +17,14 @@ from bot.desk.conversations.store import ConversationStore
 from bot.desk.escalations.model import NewEscalation
 from bot.desk.escalations.store import EscalationBook
 from bot.desk.handoff import Priority, Trigger
+from bot.desk.notices.model import Notice, NoticeChannel, NoticeReason, NoticeStatus, Route
+from bot.desk.notices.store import NoticeBook
+from bot.desk.notices.tables import DelayNoticeRow, NoticeContactRow, NoticeOptOutRow
 from bot.language.order_numbers import OrderNumbers
 from bot.ops import customers
 from bot.ops.demo_data import DEMO_NOW, SHOWCASE, generate
 from bot.ops.order_io import import_data
+from bot.orders.repository import OrderRepository
 from bot.orders.rules.lockout import Subject, subject_key
 from bot.orders.tables import CustomerRow, OrderLineRow, OrderRow, VerificationFailureRow
 from tests.integration.test_retention import rasa_tracker_store
@@ -119,3 +123,35 @@ def test_the_cli_exports_and_erases(
     )
     assert erased.returncode == 0, erased.stderr
     assert "2 conversations" in erased.stdout
+
+
+def test_the_delay_notices_and_the_chats_they_learnt_about_are_exported_and_erased(
+    session_factory: sessionmaker[Session], tmp_path: Path
+) -> None:
+    *_, other = seeded(session_factory, tmp_path)
+    store = ConversationStore(session_factory, system_clock)
+    chat = store.create(Channel.TELEGRAM, "4242").conversation.id  # JO verified here; no email quoted
+    book = NoticeBook(session_factory, system_clock)
+    assert book.record_contact(
+        JO.number, proves_customer=True, channel=NoticeChannel.TELEGRAM, address="4242"
+    )
+    with session_factory() as session:
+        order = OrderRepository(session).get_order(JO.number)
+    assert order is not None
+    notice = Notice(order.id, order.number, order.customer.id, NoticeReason.LATE, None, None, (), "Wait.")
+    book.record(notice, Route(NoticeChannel.TELEGRAM, "4242"), NoticeStatus.PENDING, "It is late.")
+    book.opt_out(order.customer.id, NoticeChannel.TELEGRAM)
+    tracker = f"sqlite:///{tmp_path / 'tracker.db'}"
+
+    data = customers.export_customer(session_factory, tracker, JO.email, SECRET)
+    assert chat in {c["id"] for c in data["conversations"]}
+    assert [(n["reason"], n["channel"], n["status"]) for n in data["delay_notices"]] == [
+        ("late", "telegram", "opted_out")
+    ]
+    assert [o["channel"] for o in data["delay_notice_opt_outs"]] == ["telegram"]
+
+    customers.erase_customer(session_factory, tracker, JO.email, SECRET)
+    assert [c.id for c in store.by_status()] == [other]
+    with session_factory() as session:
+        for table in (DelayNoticeRow, NoticeContactRow, NoticeOptOutRow):
+            assert session.scalar(select(func.count()).select_from(table)) == 0

@@ -35,6 +35,18 @@ def test_safe_production_settings_have_no_problem() -> None:
     assert check_production(production(), SHOPS) == []
 
 
+def test_notice_email_in_clear_to_a_remote_server_is_refused() -> None:
+    problem = only_problem(production(smtp_host="mail.example.com", smtp_security="none"))
+    assert problem.startswith("SHOPDESK_SMTP_SECURITY is none")
+    assert check_production(production(smtp_host="127.0.0.1", smtp_security="none"), SHOPS) == []
+    assert check_production(production(smtp_host="mail.example.com"), SHOPS) == []  # starttls
+
+
+def test_an_unsubscribe_link_in_clear_is_refused() -> None:
+    problem = only_problem(production(public_url="http://support.example.com"))
+    assert problem.startswith("SHOPDESK_PUBLIC_URL is not https")
+
+
 def test_the_demo_clock_is_refused_and_the_fix_is_to_unset_it() -> None:
     problem = only_problem(production(now="2026-10-15T12:00:00Z"))
     assert problem.startswith("SHOPDESK_NOW is set")

@@ -220,4 +220,31 @@ MESSAGES: Final[dict[Msg, str]] = {
     ),
     Msg.TELEGRAM_STALE_BUTTON: "That choice has expired; please type your answer instead.",
     Msg.SOMETHING_WENT_WRONG: "Sorry, something went wrong on our side. Please try again in a moment.",
+    # --- proactive delay notices (bot/desk/notices) -----------------------------------------------
+    Msg.NOTICE_LATE: "An update on your order {order}, before you have to ask: it is running late.",
+    Msg.NOTICE_STALLED: (
+        "An update on your order {order}, before you have to ask: its parcel has not moved for a while."
+    ),
+    Msg.NOTICE_CUSTOMS: (
+        "An update on your order {order}, before you have to ask: it is being held at customs."
+    ),
+    Msg.NOTICE_DISRUPTION: (
+        "An update on your order {order}, before you have to ask: it is delayed by a disruption."
+    ),
+    Msg.NOTICE_NEW_ESTIMATE: "Our new estimate: {day}.",
+    Msg.NOTICE_STOP_IN_CHAT: "Reply STOP if you would rather not get these updates.",
+    Msg.NOTICE_STOP_BY_EMAIL: (
+        "To stop these emails, reply with STOP and our team will take you off the list."
+    ),
+    Msg.NOTICE_STOP_BY_LINK: "To stop these emails, open {link}",
+    Msg.NOTICE_EMAIL_SUBJECT: "An update on your order {order}",
+    Msg.NOTICE_STOPPED: (
+        "Done: you will get no more delivery updates here. You can still ask me about your orders at any "
+        "time."
+    ),
+    Msg.NOTICE_UNSUBSCRIBED_PAGE: "Done: we will send you no more delivery update emails.",
+    Msg.NOTICE_STOP_PAGE: (
+        "We email you when an order of yours is delayed. Press the button to stop these emails."
+    ),
+    Msg.NOTICE_STOP_BUTTON: "Stop delivery update emails",
 }

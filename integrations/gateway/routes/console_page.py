@@ -40,6 +40,27 @@ async def console_page() -> FileResponse:
 
 
 @router.get(
+    "/console/disruptions", response_class=FileResponse, responses={200: {"content": {"text/html": {}}}}
+)
+async def disruptions_page() -> FileResponse:
+    """Delivery disruptions: record one (carrier, regions, dates, explanation), see them, close them."""
+    return FileResponse(
+        STATIC_DIR / "disruptions.html", media_type="text/html; charset=utf-8", headers=PAGE_HEADERS
+    )
+
+
+@router.get(
+    "/console/disruptions.js",
+    response_class=FileResponse,
+    responses={200: {"content": {"text/javascript": {}}}},
+)
+async def disruptions_js() -> FileResponse:
+    return FileResponse(
+        STATIC_DIR / "disruptions.js", media_type="text/javascript; charset=utf-8", headers=HEADERS
+    )
+
+
+@router.get(
     "/console/console.js", response_class=FileResponse, responses={200: {"content": {"text/javascript": {}}}}
 )
 async def console_js() -> FileResponse:

@@ -37,6 +37,7 @@ from integrations.gateway.schemas import (
     MessageOut,
     TurnOut,
 )
+from integrations.notices.web import deliver_on_open
 
 log = logging.getLogger(__name__)
 
@@ -114,9 +115,11 @@ async def send_message(
 
 @router.get("/{conversation_id}/messages", response_model=HistoryOut, responses=AUTH_ERRORS)
 async def read_history(
-    conversation: ShopperConversation, store: StoreDep, after: AfterQuery = 0
+    request: Request, conversation: ShopperConversation, store: StoreDep, chat: ChatDep, after: AfterQuery = 0
 ) -> HistoryOut:
-    """The conversation's messages after the cursor, oldest first (for a reload or a reconnect)."""
+    """The conversation's messages after the cursor, oldest first (for a reload or a reconnect). Delay
+    notices waiting for this conversation are delivered into it first."""
+    await deliver_on_open(request.app.state.notice_book, chat.post, conversation.id)
     messages = await run_in_threadpool(store.history, conversation.id, after)
     return HistoryOut(
         messages=[MessageOut.of(m) for m in messages],
@@ -186,6 +189,7 @@ async def _stream(websocket: WebSocket, chat: ChatService, conversation: Convers
     cid = conversation.id
     settings: GatewaySettings = websocket.app.state.settings
     heartbeat = settings.ws_heartbeat
+    await deliver_on_open(websocket.app.state.notice_book, chat.post, cid)  # waiting delay notices
     # Subscribe before reading the backlog, so nothing stored in between is missed; ids dedupe the overlap.
     with chat.hub.subscribe(cid) as subscription:
         sent = after
