@@ -4,13 +4,19 @@ from __future__ import annotations
 
 import csv
 import io
+from datetime import UTC, date, datetime
 
 import pytest
+from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.desk.analytics.export import to_csv
-from bot.desk.analytics.figures import DateRange
+from bot.desk.analytics.figures import DateRange, NoticeFigures
 from bot.desk.analytics.reader import build_report
+from bot.desk.notices.model import NoticeStatus
+from bot.desk.notices.tables import DelayNoticeRow, NoticeOptOutRow
+from bot.ops.demo_data import DEMO_NOW, load_demo
+from bot.orders.tables import OrderRow
 from tests.analytics_seed import (
     EXPECTED_CONVERSATIONS,
     EXPECTED_INTENTS,
@@ -57,7 +63,7 @@ def test_the_seeded_week_gives_exact_figures(session_factory: sessionmaker[Sessi
         ("4", 1),
         ("5", 1),
     ]
-    assert report.notices is None  # no notice tables in this installation
+    assert report.notices == NoticeFigures(sent=0, opted_out=0)  # no notices in the seeded week
 
 
 def test_a_narrower_range_counts_only_the_conversations_started_in_it(
@@ -88,4 +94,41 @@ def test_the_csv_export_holds_every_figure_of_the_seeded_week(session_factory: s
     assert by_figure[("first_agent_reply_median_seconds", "", "", "")] == "690"
     assert by_figure[("satisfaction_average", "", "", "")] == "3.6667"
     assert by_figure[("satisfaction_responses_assistant_only", "", "", "")] == "1"
-    assert by_figure[("notices_sent", "", "", "")] == ""
+    assert by_figure[("notices_sent", "", "", "")] == "0"
+
+
+def test_notices_count_those_sent_in_the_range_and_the_opt_outs_asked_in_it(
+    session_factory: sessionmaker[Session],
+) -> None:
+    def at(day: int) -> datetime:
+        return datetime(2026, 10, day, 12, tzinfo=UTC)
+
+    with session_factory() as session:
+        load_demo(session, seed=7, now=DEMO_NOW)
+        session.commit()
+        orders = session.scalars(select(OrderRow).order_by(OrderRow.id).limit(5)).all()
+        # sent in range twice, sent the day after the range, still pending, failed: only the first two count
+        cases = [(at(2), NoticeStatus.SENT), (at(7), NoticeStatus.SENT), (at(8), NoticeStatus.SENT)]
+        cases += [(None, NoticeStatus.PENDING), (None, NoticeStatus.FAILED)]
+        for order, (sent_at, status) in zip(orders, cases, strict=True):
+            session.add(
+                DelayNoticeRow(
+                    order_id=order.id,
+                    customer_id=order.customer_id,
+                    reason="late",
+                    estimate=date(2026, 10, 20),
+                    estimate_key="2026-10-20",
+                    channel="email",
+                    address="someone@example.com",
+                    text="Your parcel is late.",
+                    status=status.value,
+                    attempts=1,
+                    created_at=at(1),
+                    sent_at=sent_at,
+                )
+            )
+        session.add(NoticeOptOutRow(customer_id=orders[0].customer_id, channel="email", created_at=at(3)))
+        session.add(NoticeOptOutRow(customer_id=orders[1].customer_id, channel="web", created_at=at(9)))
+        session.commit()
+        report = build_report(session, PERIOD)
+    assert report.notices == NoticeFigures(sent=2, opted_out=1)

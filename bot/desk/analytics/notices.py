@@ -1,28 +1,35 @@
-"""Proactive notices (sent, opted out) for the analytics page: the one hook where they come in.
+"""Proactive notices for the analytics page: how many were sent in a period and how many shoppers opted out.
 
-Shopdesk's proactive notices keep their own tables, added separately. Until an installation has them,
-``notice_figures`` answers None and the page says "not recorded". To wire them, make ``notice_figures``
-count, over ``period`` (``period.start`` <= instant < ``period.end``), the notices sent and the shoppers
-who opted out, e.g.::
-
-    if not inspect(session.connection()).has_table("notices"):
-        return None
-    sent = session.scalar(select(func.count()).select_from(NoticeRow).where(...))
-
-Nothing else changes: ``reader.build_report`` passes the answer through to the JSON, the CSV and the page.
+Counted from the delay notices' own tables (``bot/desk/notices/tables.py``): a notice counts on the day it
+was sent (``sent_at``, status sent), an opt-out on the day the shopper asked (one per customer and channel).
+``reader.build_report`` passes the answer through to the JSON, the CSV and the page.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from bot.desk.analytics.figures import DateRange, NoticeFigures
+from bot.desk.notices.model import NoticeStatus
+from bot.desk.notices.tables import DelayNoticeRow, NoticeOptOutRow
 
 NoticeSource = Callable[[Session, DateRange], NoticeFigures | None]
 
 
 def notice_figures(session: Session, period: DateRange) -> NoticeFigures | None:
-    """Notices sent and opt-outs in ``period``; None: this installation records no notices (yet)."""
-    return None
+    """Notices sent and opt-outs in ``period`` (``period.start`` <= instant < ``period.end``)."""
+    sent = session.scalar(
+        select(func.count())
+        .select_from(DelayNoticeRow)
+        .where(DelayNoticeRow.status == NoticeStatus.SENT.value)
+        .where(DelayNoticeRow.sent_at >= period.start, DelayNoticeRow.sent_at < period.end)
+    )
+    opted_out = session.scalar(
+        select(func.count())
+        .select_from(NoticeOptOutRow)
+        .where(NoticeOptOutRow.created_at >= period.start, NoticeOptOutRow.created_at < period.end)
+    )
+    return NoticeFigures(sent=sent or 0, opted_out=opted_out or 0)
