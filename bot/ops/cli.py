@@ -10,6 +10,7 @@
     shopdesk retention purge
     shopdesk customers export EMAIL
     shopdesk customers erase EMAIL [--yes]
+    shopdesk shopify backfill|reconcile|status   (integrations.shopify.cli)
 
 The agents' commands (``bot.ops.agents_cli``) and the policy index's (``knowledge.cli``) are added
 openly by ``build_parser``. A handler is ``func(args) -> int`` set with ``set_defaults(func=...)``.
@@ -31,6 +32,7 @@ from bot.errors import ShopdeskError
 from bot.ops import agents_cli, setup_cli
 from bot.orders.model import Order
 from bot.settings import Settings
+from integrations.shopify import cli as shopify_cli
 from knowledge import cli as knowledge_cli
 
 log = logging.getLogger("shopdesk.cli")
@@ -303,6 +305,7 @@ def build_parser() -> argparse.ArgumentParser:
     settings = _settings()
     setup_cli.register(sub, settings.policy_file)
     knowledge_cli.register(sub, knowledge_defaults(settings))
+    shopify_cli.register(sub)
     return parser
 
 

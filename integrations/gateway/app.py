@@ -48,7 +48,16 @@ from integrations.gateway.metrics import Metrics
 from integrations.gateway.rasa import RasaClient
 from integrations.gateway.ratelimit import RateLimiter, memory_storage, redis_storage
 from integrations.gateway.replicas import Leadership, SharedRedis, no_shared_lock, redis_turn_lock
-from integrations.gateway.routes import console, console_page, conversations, health, metrics, telegram, web
+from integrations.gateway.routes import (
+    console,
+    console_page,
+    conversations,
+    health,
+    metrics,
+    shopify,
+    telegram,
+    web,
+)
 
 log = logging.getLogger(__name__)
 
@@ -198,6 +207,7 @@ def create_app(
     app.include_router(conversations.router)
     app.include_router(console.router)
     app.include_router(telegram.router)  # off unless SHOPDESK_TELEGRAM_TOKEN is set
+    app.include_router(shopify.router)  # 404 unless a Shopify store is connected
     app.include_router(console_page.router)
     app.include_router(health.router)
     app.include_router(metrics.router)

@@ -1,0 +1,62 @@
+"""Shopify's webhooks: ``POST /shopify/webhooks`` (one address for every topic, the topic in a header).
+
+The raw body is read first (within the gateway's body limit) and its ``X-Shopify-Hmac-Sha256`` checked
+against ``SHOPDESK_SHOPIFY_API_SECRET`` before anything is parsed or stored: a bad signature is 401 and
+leaves no trace. A verified delivery is processed in a worker thread (it may ask Shopify for the order)
+and answered 200, also for a duplicate or an older version; 503 when Shopify could not be asked, so
+Shopify delivers it again. Without a connected shop the route answers 404.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Annotated
+
+from fastapi import APIRouter, Header, HTTPException, Request, status
+from starlette.concurrency import run_in_threadpool
+
+from integrations.gateway.config import GatewaySettings
+from integrations.shopify.client import ShopifyError
+from integrations.shopify.connect import webhook_processor
+from integrations.shopify.webhooks import BadWebhook, Delivery, WebhookProcessor, verify
+
+log = logging.getLogger(__name__)
+
+router = APIRouter(prefix="/shopify", tags=["shopify"])
+
+
+def _processor(request: Request) -> WebhookProcessor:
+    processor: WebhookProcessor | None = getattr(request.app.state, "shopify_webhooks", None)
+    if processor is None:
+        settings: GatewaySettings = request.app.state.settings
+        processor = webhook_processor(settings, request.app.state.session_factory)
+        request.app.state.shopify_webhooks = processor
+    return processor
+
+
+@router.post("/webhooks", include_in_schema=False)
+async def shopify_webhook(
+    request: Request,
+    topic: Annotated[str, Header(alias="X-Shopify-Topic")] = "",
+    signature: Annotated[str | None, Header(alias="X-Shopify-Hmac-Sha256")] = None,
+    webhook_id: Annotated[str, Header(alias="X-Shopify-Webhook-Id")] = "",
+) -> dict[str, str]:
+    settings: GatewaySettings = request.app.state.settings
+    if not (settings.shopify_connected and settings.shopify_api_secret):
+        raise HTTPException(status.HTTP_404_NOT_FOUND)
+    body = await request.body()
+    if not verify(body, signature, settings.shopify_api_secret):
+        log.warning("Shopify webhook refused: bad signature")
+        raise HTTPException(status.HTTP_401_UNAUTHORIZED, "bad signature")
+    if not webhook_id or not topic:
+        raise HTTPException(status.HTTP_400_BAD_REQUEST, "X-Shopify-Topic and X-Shopify-Webhook-Id required")
+    try:
+        outcome = await run_in_threadpool(
+            _processor(request).process, Delivery(topic=topic, webhook_id=webhook_id, body=body)
+        )
+    except BadWebhook as exc:
+        raise HTTPException(status.HTTP_400_BAD_REQUEST, str(exc)) from None
+    except ShopifyError:
+        log.warning("Shopify webhook %s: the order could not be fetched; Shopify delivers again", topic)
+        raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE, "try again") from None
+    return {"outcome": outcome}

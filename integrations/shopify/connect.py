@@ -1,0 +1,40 @@
+"""Building the connector from the settings: the client, the sync, the webhook processor, the writes."""
+
+from __future__ import annotations
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot.errors import ShopdeskError
+from bot.settings import Settings
+from integrations.shopify.client import ShopifyClient, ShopifyConnection
+from integrations.shopify.sync import ShopifySync
+from integrations.shopify.webhooks import WebhookProcessor
+from integrations.shopify.writes import ShopifyOrders
+
+
+class NotConnected(ShopdeskError):
+    """No shop is configured (SHOPDESK_SHOPIFY_SHOP and SHOPDESK_SHOPIFY_ACCESS_TOKEN)."""
+
+
+def connection(settings: Settings) -> ShopifyConnection:
+    if not settings.shopify_connected:
+        raise NotConnected("set SHOPDESK_SHOPIFY_SHOP and SHOPDESK_SHOPIFY_ACCESS_TOKEN (docs/shopify.md)")
+    return ShopifyConnection(
+        shop=settings.shopify_shop,
+        access_token=settings.shopify_access_token,
+        api_version=settings.shopify_api_version,
+        graphql_url=settings.shopify_graphql_url,
+    )
+
+
+def shopify_sync(settings: Settings, sessions: sessionmaker[Session]) -> ShopifySync:
+    return ShopifySync(ShopifyClient(connection(settings)), sessions, settings.policy, settings.clock)
+
+
+def webhook_processor(settings: Settings, sessions: sessionmaker[Session]) -> WebhookProcessor:
+    return WebhookProcessor(shopify_sync(settings, sessions), settings.clock)
+
+
+def remote_orders(settings: Settings, sessions: sessionmaker[Session]) -> ShopifyOrders | None:
+    """The writes port when a shop is connected, else ``None`` (changes stay in the database here)."""
+    return ShopifyOrders(shopify_sync(settings, sessions)) if settings.shopify_connected else None
