@@ -10,9 +10,11 @@ Shopify delivers it again. Without a connected shop the route answers 404.
 from __future__ import annotations
 
 import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Annotated
 
-from fastapi import APIRouter, Header, HTTPException, Request, status
+from fastapi import APIRouter, FastAPI, Header, HTTPException, Request, status
 from starlette.concurrency import run_in_threadpool
 
 from integrations.gateway.config import GatewaySettings
@@ -22,16 +24,25 @@ from integrations.shopify.webhooks import BadWebhook, Delivery, WebhookProcessor
 
 log = logging.getLogger(__name__)
 
-router = APIRouter(prefix="/shopify", tags=["shopify"])
+
+@asynccontextmanager
+async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+    """The webhook processor (and its HTTP client to Shopify) lives as long as the gateway."""
+    settings: GatewaySettings = app.state.settings
+    if not settings.shopify_connected:
+        app.state.shopify_webhooks = None
+        yield
+        return
+    processor = webhook_processor(settings, app.state.session_factory)
+    app.state.shopify_webhooks = processor
+    try:
+        yield
+    finally:
+        app.state.shopify_webhooks = None
+        processor.sync.client.close()
 
 
-def _processor(request: Request) -> WebhookProcessor:
-    processor: WebhookProcessor | None = getattr(request.app.state, "shopify_webhooks", None)
-    if processor is None:
-        settings: GatewaySettings = request.app.state.settings
-        processor = webhook_processor(settings, request.app.state.session_factory)
-        request.app.state.shopify_webhooks = processor
-    return processor
+router = APIRouter(prefix="/shopify", tags=["shopify"], lifespan=lifespan)
 
 
 @router.post("/webhooks", include_in_schema=False)
@@ -42,7 +53,8 @@ async def shopify_webhook(
     webhook_id: Annotated[str, Header(alias="X-Shopify-Webhook-Id")] = "",
 ) -> dict[str, str]:
     settings: GatewaySettings = request.app.state.settings
-    if not (settings.shopify_connected and settings.shopify_api_secret):
+    processor: WebhookProcessor | None = request.app.state.shopify_webhooks
+    if processor is None or not settings.shopify_api_secret:
         raise HTTPException(status.HTTP_404_NOT_FOUND)
     body = await request.body()
     if not verify(body, signature, settings.shopify_api_secret):
@@ -52,7 +64,7 @@ async def shopify_webhook(
         raise HTTPException(status.HTTP_400_BAD_REQUEST, "X-Shopify-Topic and X-Shopify-Webhook-Id required")
     try:
         outcome = await run_in_threadpool(
-            _processor(request).process, Delivery(topic=topic, webhook_id=webhook_id, body=body)
+            processor.process, Delivery(topic=topic, webhook_id=webhook_id, body=body)
         )
     except BadWebhook as exc:
         raise HTTPException(status.HTTP_400_BAD_REQUEST, str(exc)) from None
