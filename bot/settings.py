@@ -160,6 +160,11 @@ def check_production(settings: Settings, cors_origins: Sequence[str] = ()) -> li
         problem = _secret_problem(variable, value, what)
         if problem:
             problems.append(problem)
+    if settings.shopify_connected and not settings.shopify_api_secret:
+        problems.append(
+            "SHOPDESK_SHOPIFY_API_SECRET is not set: Shopify's webhooks cannot be verified, so the order "
+            "system would fall behind the store; set it to the custom app's API secret key (docs/shopify.md)"
+        )
     if "*" in cors_origins:
         problems.append(
             'SHOPDESK_CORS_ORIGINS allows every origin ("*"); set it to the shops that embed the widget, '
