@@ -66,6 +66,9 @@ RETURN_STATUSES = {
     "CANCELED": ReturnStatus.REJECTED,
 }
 
+# FulfillmentStatus values of a fulfillment that never left (or was called back): not a parcel
+VOID_FULFILLMENTS = frozenset({"CANCELLED", "ERROR", "FAILURE"})
+
 REFUND_METHODS = {"shopify_payments": "card", "bogus": "card", "paypal": "paypal", "gift_card": "gift_card"}
 
 
@@ -277,7 +280,8 @@ def order_record(node: Mapping[str, Any], policy: Policy) -> OrderRecord:
     items = _nodes(node.get("lineItems"))
     if not items:
         raise UnmappableOrder(f"{node.get('name')}: no line items")
-    shipments = [shipment(f, keys, node, policy) for f in _nodes(node.get("fulfillments"))]
+    fulfillments = [f for f in _nodes(node.get("fulfillments")) if f.get("status") not in VOID_FULFILLMENTS]
+    shipments = [shipment(f, keys, node, policy) for f in fulfillments]
     refunds = [refund(r, currency) for r in _nodes(node.get("refunds"))]
     refunded_returns = {str(r["rma_number"]) for r in refunds if r["rma_number"]}
     returns = [r for r in (_return(x, keys, refunded_returns) for x in _nodes(node.get("returns"))) if r]

@@ -59,9 +59,7 @@ def _keep_local_return_facts(session: Session, record: OrderRecord) -> None:
     for entry in record.order["returns"]:
         known = local.get(entry["rma_number"])
         if known is not None:
-            entry.setdefault("instructions", known.instructions)
-            if not entry.get("instructions"):
-                entry["instructions"] = known.instructions
+            entry["instructions"] = entry.get("instructions") or known.instructions
             entry["idempotency_key"] = known.idempotency_key
 
 

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from bot.clock import Clock
+from bot.ops.order_io import ImportValidationError
 from integrations.shopify import store
 from integrations.shopify.mapping import instant
 from integrations.shopify.sync import ShopifySync
@@ -122,4 +123,10 @@ class WebhookProcessor:
                 stored = store.stored_version(session, order_id)
             if announced is not None and stored is not None and announced < stored:
                 return "stale"  # a newer version is already stored: no need to ask Shopify
-        return self.sync.refresh(order_id)
+        try:
+            return self.sync.refresh(order_id)
+        except ImportValidationError as exc:
+            # Retrying will not help (say, an order number outside the policy's shapes): acknowledge it,
+            # and let the operator see why (order numbers and field names only, no personal data).
+            log.warning("Shopify webhook %s: the order cannot be stored: %s", topic, exc)
+            return "invalid"

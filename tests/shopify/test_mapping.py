@@ -178,3 +178,15 @@ def test_a_refund_for_a_return_marks_the_return_refunded(policy: Policy) -> None
         "completed",
         "#1008-R1",
     )
+
+
+def test_a_cancelled_fulfillment_is_not_a_parcel(policy: Policy) -> None:
+    fake = shop()
+    fake.add_order(1009, "ava@example.com", placed=PLACED)
+    fulfillment = fake.fulfil("#1009", company="UPS", tracking="1Z9", shipped=PLACED)
+    fulfillment["status"] = "CANCELLED"
+    node = fake.by_number("#1009")
+    node["displayFulfillmentStatus"] = "UNFULFILLED"
+    order = order_record(node, policy).order
+    assert order["shipments"] == []
+    assert order["status"] == "paid"

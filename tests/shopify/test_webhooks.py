@@ -142,3 +142,13 @@ def test_shopify_unreachable_answers_503_and_records_nothing_so_the_delivery_com
     fake_shopify.fail_next(0)
     again = send_webhook(webhook_url(gateway), "orders/create", order_payload(order), webhook_id="w-9")
     assert again.json() == {"outcome": "created"}
+
+
+def test_an_order_the_policy_cannot_hold_is_acknowledged_and_not_stored(
+    gateway: ServedApp, fake_shopify: FakeShopify, session_factory: sessionmaker[Session]
+) -> None:
+    order = fake_shopify.add_order(1001, "ava@example.com", placed=PLACED)
+    order["name"] = "#12345678"  # more digits than the shop's order-number shape allows
+    response = send_webhook(webhook_url(gateway), "orders/create", order_payload(order))
+    assert response.json() == {"outcome": "invalid"}  # Shopify need not retry: it would not help
+    assert counts(session_factory) == (0, 1)
