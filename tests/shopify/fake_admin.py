@@ -48,7 +48,9 @@ def iso(instant: datetime) -> str:
 
 
 @dataclass
-class Request_:
+class Seen:
+    """One request the fake received: the operation, its variables, the HTTP status, THROTTLED or not."""
+
     operation: str
     variables: dict[str, Any]
     status: int
@@ -74,7 +76,7 @@ class FakeShopify:
         self.currency = currency
         self.clock = now or datetime(2026, 10, 15, 12, 0, tzinfo=UTC)
         self.orders: dict[str, dict[str, Any]] = {}  # gid -> Order node
-        self.requests: list[Request_] = []
+        self.requests: list[Seen] = []
         self.bucket = Bucket()
         self.fail_with_429 = 0
         self.retry_after = "1"
@@ -233,7 +235,7 @@ class FakeShopify:
         with self._lock:
             self.fail_with_429, self.retry_after = count, retry_after
 
-    def operations(self, name: str | None = None) -> list[Request_]:
+    def operations(self, name: str | None = None) -> list[Seen]:
         with self._lock:
             return [r for r in self.requests if name is None or r.operation == name]
 
@@ -258,7 +260,7 @@ class FakeShopify:
             with self._lock:
                 if self.fail_with_429 > 0:
                     self.fail_with_429 -= 1
-                    self.requests.append(Request_(operation, variables, 429))
+                    self.requests.append(Seen(operation, variables, 429))
                     return JSONResponse(
                         {"errors": "Exceeded 2 calls per second for api client. Reduce request rates."},
                         status_code=429,
@@ -271,7 +273,7 @@ class FakeShopify:
                     "restoreRate": self.bucket.restore_rate,
                 }
                 if cost > self.bucket.available:
-                    self.requests.append(Request_(operation, variables, 200, throttled=True))
+                    self.requests.append(Seen(operation, variables, 200, throttled=True))
                     return JSONResponse(
                         {
                             "errors": [
@@ -293,7 +295,7 @@ class FakeShopify:
                         }
                     )
                 self.bucket.available -= cost
-                self.requests.append(Request_(operation, variables, 200))
+                self.requests.append(Seen(operation, variables, 200))
                 data = self._answer(operation, variables)
                 extensions = {
                     "cost": {
