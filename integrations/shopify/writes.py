@@ -18,7 +18,7 @@ from sqlalchemy.orm import selectinload
 
 from bot.orders.model import NotAllowed, Order, OrderStatus, Return, ReturnLine, ReturnReason
 from bot.orders.repository import OrderRepository, to_return
-from bot.orders.tables import OrderRow
+from bot.orders.tables import OrderRow, ReturnRow
 from integrations.shopify import queries, store
 from integrations.shopify.client import ShopifyError
 from integrations.shopify.mapping import SHOPIFY_RETURN_REASONS, line_keys
@@ -136,20 +136,15 @@ class ShopifyOrders:
         name = str(result["return"]["name"])
         self._read_back(external_id, order.number)
         with self.sync.sessions.begin() as session:
-            row = session.scalars(
-                select(OrderRow)
-                .options(selectinload(OrderRow.returns))
-                .where(OrderRow.number == order.number)
-            ).one()
-            created = next((r for r in row.returns if r.rma_number == name), None)
+            created = session.scalars(
+                select(ReturnRow)
+                .options(selectinload(ReturnRow.lines))
+                .join(OrderRow, OrderRow.id == ReturnRow.order_id)
+                .where(OrderRow.number == order.number, ReturnRow.rma_number == name)
+            ).one_or_none()
             if created is None:
                 raise NotAllowed(f"Shopify opened return {name}, but it could not be read back yet")
             created.instructions = created.instructions or instructions
             created.idempotency_key = created.idempotency_key or key
             session.flush()
-            loaded = session.scalars(
-                select(type(created))
-                .options(selectinload(type(created).lines))
-                .where(type(created).id == created.id)
-            ).one()
-            return to_return(loaded)
+            return to_return(created)

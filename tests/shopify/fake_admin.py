@@ -225,6 +225,16 @@ class FakeShopify:
             order["updatedAt"] = self.tick()
             return fulfillment
 
+    def deliver(self, number: str, at: datetime, city: str) -> dict[str, Any]:
+        """The carrier reports the order's latest fulfillment delivered; returns the fulfillment."""
+        with self._lock:
+            fulfillment = self.by_number(number)["fulfillments"][-1]
+            fulfillment["deliveredAt"] = iso(at)
+            event = {"status": "DELIVERED", "happenedAt": iso(at), "city": city, "province": None}
+            fulfillment["events"]["nodes"].append({**event, "country": "US", "message": None})
+            self.by_number(number)["updatedAt"] = self.tick()
+            return dict(fulfillment)
+
     # -- controls -------------------------------------------------------------------------------------
 
     def throttle(self, maximum: float, restore_rate: float) -> None:
