@@ -25,7 +25,14 @@ import pytest
 from integrations.gateway.app import create_app
 from integrations.gateway.config import GatewaySettings
 from tests.gateway.conftest import ServedApp, Shopper, serve, start
-from tests.shopify.fake_admin import API_SECRET, SHOP, TOKEN, FakeShopify
+from tests.shopify.fake_admin import (
+    API_SECRET,
+    SHOP,
+    TOKEN,
+    FakeShopify,
+    fulfillment_payload,
+    send_webhook,
+)
 from tests.stack import ROOT, Stack, _run_stack, free_port, rasa_or_skip
 
 # Setting up a shop (init, backfill, index, a second Rasa) is several minutes on two busy cores.
@@ -73,6 +80,8 @@ def seed(fake: FakeShopify) -> None:
         zip_code="94110",
         lines=[("MUG-RED", "Stoneware mug - red", 2, "14.00", "Home")],
     )
+    fake.add_order(1003, "kim.ng@example.com", placed=NOW - timedelta(days=6), zip_code="60601")
+    fake.fulfil("#1003", company="FedEx", tracking="794612345678", shipped=NOW - timedelta(days=5))
 
 
 @pytest.fixture(scope="module")
@@ -112,8 +121,8 @@ def shop_stack(tmp_path_factory: pytest.TempPathFactory, fake_shopify: FakeShopi
     }
     shopdesk(env, "db", "upgrade")
     backfilled = shopdesk(env, "shopify", "backfill")
-    assert "2 created" in backfilled, backfilled
-    assert "orders synced: 2" in shopdesk(env, "shopify", "status")
+    assert "3 created" in backfilled, backfilled
+    assert "orders synced: 3" in shopdesk(env, "shopify", "status")
     shopdesk(env, "knowledge", "build")
     logs = work / "logs"
     logs.mkdir()
@@ -176,3 +185,19 @@ def test_a_cancellation_asked_in_the_chat_is_made_on_shopify(
     assert "Order #1002 is now cancelled" in done, done
     assert fake_shopify.by_number("#1002")["cancelledAt"] is not None
     assert shop_stack.order("#1002").status.value == "cancelled"
+
+
+def test_a_delivery_shopify_reports_by_webhook_is_what_the_shopper_hears_next(
+    shopper: Shopper, fake_shopify: FakeShopify, gateway: ServedApp
+) -> None:
+    fulfillment = fake_shopify.deliver("#1003", NOW - timedelta(hours=3), "Chicago")
+    delivery = send_webhook(
+        f"{gateway.url}/shopify/webhooks",
+        "fulfillments/update",
+        fulfillment_payload(fake_shopify.by_number("#1003"), fulfillment),
+    )
+    assert delivery.json() == {"outcome": "updated"}
+    say(shopper, "where is my order #1003")
+    answer = say(shopper, "kim.ng@example.com")
+    assert "Order #1003 (placed October 9, 2026) is delivered" in answer, answer
+    assert "Delivered on October 15, 2026" in answer  # the day Shopify's carrier event gave
