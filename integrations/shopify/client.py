@@ -106,8 +106,13 @@ class ShopifyClient:
         transport: httpx.BaseTransport | None = None,
         sleep: Callable[[float], None] = time.sleep,
         timeout: float = 20.0,
+        max_attempts: int = MAX_ATTEMPTS,
+        max_wait: float = MAX_WAIT_SECONDS,
     ) -> None:
+        """``max_attempts``, ``max_wait``: smaller for a shopper waiting on a write than for a backfill."""
         self.connection = connection
+        self.max_attempts = max_attempts
+        self.max_wait = max_wait
         self._sleep = sleep
         self._http = httpx.Client(
             transport=transport,
@@ -120,7 +125,6 @@ class ShopifyClient:
         )
         self.throttle: ThrottleStatus | None = None
         self._costs: dict[str, float] = {}  # query digest -> the cost Shopify last asked for it
-        self.waits: list[float] = []  # every wait, for the operator's status line and tests
 
     def close(self) -> None:
         self._http.close()
@@ -132,17 +136,16 @@ class ShopifyClient:
         self.close()
 
     def _wait(self, seconds: float, why: str) -> None:
-        seconds = min(seconds, MAX_WAIT_SECONDS)
+        seconds = min(seconds, self.max_wait)
         if seconds > 0:
             log.info("Shopify: waiting %.2f s (%s)", seconds, why)
-            self.waits.append(seconds)
             self._sleep(seconds)
 
     def execute(self, query: str, variables: dict[str, Any] | None = None) -> dict[str, Any]:
         """The ``data`` of a GraphQL operation; raises ``ShopifyError`` for GraphQL errors (not user
         errors of a mutation, which are data) and ``ShopifyUnavailable`` when the retries run out."""
         key = hashlib.sha256(query.encode()).hexdigest()
-        for attempt in range(MAX_ATTEMPTS):
+        for attempt in range(self.max_attempts):
             if self.throttle is not None and key in self._costs:
                 self._wait(self.throttle.seconds_until(self._costs[key]), "query cost above what is left")
             try:
@@ -180,4 +183,4 @@ class ShopifyClient:
                 raise ShopifyError(f"Shopify GraphQL errors: {messages}")
             data: dict[str, Any] = body.get("data") or {}
             return data
-        raise ShopifyUnavailable(f"Shopify did not answer after {MAX_ATTEMPTS} attempts")
+        raise ShopifyUnavailable(f"Shopify did not answer after {self.max_attempts} attempts")

@@ -27,8 +27,19 @@ def connection(settings: Settings) -> ShopifyConnection:
     )
 
 
-def shopify_sync(settings: Settings, sessions: sessionmaker[Session]) -> ShopifySync:
-    return ShopifySync(ShopifyClient(connection(settings)), sessions, settings.policy, settings.clock)
+# A shopper waits on the assistant's writes (and the action server's loop with them): fewer, shorter tries.
+WRITE_ATTEMPTS, WRITE_MAX_WAIT = 3, 5.0
+
+
+def shopify_sync(
+    settings: Settings, sessions: sessionmaker[Session], *, for_writes: bool = False
+) -> ShopifySync:
+    client = (
+        ShopifyClient(connection(settings), max_attempts=WRITE_ATTEMPTS, max_wait=WRITE_MAX_WAIT)
+        if for_writes
+        else ShopifyClient(connection(settings))
+    )
+    return ShopifySync(client, sessions, settings.policy, settings.clock)
 
 
 def webhook_processor(settings: Settings, sessions: sessionmaker[Session]) -> WebhookProcessor:
@@ -37,4 +48,6 @@ def webhook_processor(settings: Settings, sessions: sessionmaker[Session]) -> We
 
 def remote_orders(settings: Settings, sessions: sessionmaker[Session]) -> ShopifyOrders | None:
     """The writes port when a shop is connected, else ``None`` (changes stay in the database here)."""
-    return ShopifyOrders(shopify_sync(settings, sessions)) if settings.shopify_connected else None
+    if not settings.shopify_connected:
+        return None
+    return ShopifyOrders(shopify_sync(settings, sessions, for_writes=True))

@@ -12,12 +12,21 @@ from bot.clock import fixed_clock
 from bot.orders.model import NotAllowed, OrderStatus, RefundStatus, ReturnReason, ReturnStatus
 from bot.orders.services import ShopService
 from bot.policy import Policy
+from bot.settings import Settings
+from integrations.shopify.connect import remote_orders
 from integrations.shopify.sync import ShopifySync
 from integrations.shopify.writes import UNREACHABLE, ShopifyOrders
 from tests.shopify.conftest import NOW
-from tests.shopify.fake_admin import FakeShopify
+from tests.shopify.fake_admin import SHOP, TOKEN, FakeShopify
 
 PLACED = NOW - timedelta(days=5)
+
+
+@pytest.fixture
+def settings_connected(fake_shopify: FakeShopify) -> Settings:
+    return Settings(
+        shopify_shop=SHOP, shopify_access_token=TOKEN, shopify_graphql_url=fake_shopify.graphql_url
+    )
 
 
 @pytest.fixture
@@ -129,3 +138,13 @@ def test_an_order_not_on_shopify_is_changed_here_as_before(
     local = shop.verify("#2002", "ava@example.com")
     assert shop.cancel(local).status is OrderStatus.CANCELLED
     assert fake_shopify.operations("ShopdeskOrderCancel") == []
+
+
+def test_the_assistants_writes_give_up_sooner_than_a_backfill(
+    settings_connected: Settings, session_factory: sessionmaker[Session]
+) -> None:
+    writes = remote_orders(settings_connected, session_factory)
+    assert writes is not None
+    with writes.sync.client as client:
+        assert (client.max_attempts, client.max_wait) == (3, 5.0)
+    assert remote_orders(Settings(database_url="sqlite://"), session_factory) is None
