@@ -118,7 +118,10 @@ class WebhookProcessor:
         if order_id is None:
             raise BadWebhook(f"no order in a {topic} delivery")
         if topic in ORDER_TOPICS:
-            announced = instant(payload.get("updated_at"))
+            try:
+                announced = instant(payload.get("updated_at"))
+            except (TypeError, ValueError):
+                announced = None  # unreadable: fetch the order and let its own version decide
             with self.sync.sessions() as session:
                 stored = store.stored_version(session, order_id)
             if announced is not None and stored is not None and announced < stored:

@@ -60,7 +60,7 @@ async def shopify_webhook(
     if not verify(body, signature, settings.shopify_api_secret):
         log.warning("Shopify webhook refused: bad signature")
         raise HTTPException(status.HTTP_401_UNAUTHORIZED, "bad signature")
-    if not webhook_id or not topic:
+    if not webhook_id or not topic or len(webhook_id) > 128 or len(topic) > 64:
         raise HTTPException(status.HTTP_400_BAD_REQUEST, "X-Shopify-Topic and X-Shopify-Webhook-Id required")
     try:
         outcome = await run_in_threadpool(
