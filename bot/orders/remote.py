@@ -11,7 +11,17 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Protocol
 
+from bot.errors import ShopdeskError
 from bot.orders.model import Order, Return, ReturnLine, ReturnReason
+
+
+class ChangePending(ShopdeskError):
+    """The platform accepted the change but has not finished it yet: neither done nor refused."""
+
+    def __init__(self, platform: str, order_number: str) -> None:
+        super().__init__(f"{platform} is still processing the change to {order_number}")
+        self.platform = platform
+        self.order_number = order_number
 
 
 class RemoteOrders(Protocol):
@@ -22,7 +32,8 @@ class RemoteOrders(Protocol):
         ...
 
     def cancel(self, order: Order) -> Order:
-        """Cancel on the platform; the order as the order system now has it."""
+        """Cancel on the platform; the order as the order system now has it (``ChangePending`` when the
+        platform accepted it but has not finished)."""
         ...
 
     def open_return(

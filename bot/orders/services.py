@@ -26,7 +26,7 @@ from bot.orders.model import (
     ReturnReason,
     VerificationFailed,
 )
-from bot.orders.remote import RemoteOrders
+from bot.orders.remote import ChangePending, RemoteOrders
 from bot.orders.repository import OrderRepository
 from bot.orders.rules import cancellation, lockout, returns, shipping
 from bot.orders.rules.proof import Proof, proof_of
@@ -186,7 +186,7 @@ class ShopService:
         if self.remote is not None and self.remote.manages(order):
             cancelled = self.remote.cancel(order)
             if cancelled.status is not OrderStatus.CANCELLED:
-                raise NotAllowed(f"{self.remote.name} did not cancel it")
+                raise ChangePending(self.remote.name, order.number)
             logger.info("order cancelled on %s by the shopper", self.remote.name)
             return cancelled
         with self._sessions() as session, session.begin():

@@ -10,7 +10,8 @@ later one rest on Shopify's state (a return's number is the one Shopify gave it,
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+import time
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from sqlalchemy import select
@@ -31,6 +32,9 @@ UNREACHABLE = (
 )
 
 
+CANCEL_CHECKS, CANCEL_CHECK_EVERY = 4, 1.0
+
+
 def _refused(errors: list[dict[str, Any]]) -> NotAllowed | None:
     if not errors:
         return None
@@ -40,8 +44,9 @@ def _refused(errors: list[dict[str, Any]]) -> NotAllowed | None:
 class ShopifyOrders:
     name = "Shopify"
 
-    def __init__(self, sync: ShopifySync) -> None:
+    def __init__(self, sync: ShopifySync, pause: Callable[[float], None] = time.sleep) -> None:
         self.sync = sync
+        self._pause = pause
 
     def _external_id(self, order: Order) -> str | None:
         with self.sync.sessions() as session:
@@ -83,11 +88,14 @@ class ShopifyOrders:
         )["orderCancel"]
         if refusal := _refused(result.get("orderCancelUserErrors") or []):
             raise refusal
+        # orderCancel runs as a job: read the order back until Shopify shows it cancelled, for a few seconds
         cancelled = self._read_back(external_id, order.number)
-        if cancelled.status is not OrderStatus.CANCELLED:
-            # orderCancel runs as a job; read once more before saying anything
+        for _ in range(CANCEL_CHECKS):
+            if cancelled.status is OrderStatus.CANCELLED:
+                break
+            self._pause(CANCEL_CHECK_EVERY)
             cancelled = self._read_back(external_id, order.number)
-        return cancelled
+        return cancelled  # not cancelled yet: ShopService says Shopify is still processing it
 
     def _return_items(
         self, node: dict[str, Any], order: Order, lines: Sequence[ReturnLine], reason: ReturnReason

@@ -81,6 +81,9 @@ class FakeShopify:
         self.fail_with_429 = 0
         self.retry_after = "1"
         self.refuse_next_cancel: str | None = None
+        # orderCancel runs as a job: the order shows cancelled only after this many reads of it
+        self.cancel_job_reads = 0
+        self._cancelling: dict[str, tuple[int, bool]] = {}  # order id -> (reads left, refund)
         self._lock = threading.Lock()
         self._ids = itertools.count(5_000_000_001)
         self.app = self._make_app()
@@ -322,7 +325,14 @@ class FakeShopify:
         if operation == "ShopdeskShop":
             return {"shop": {"name": "Test shop", "myshopifyDomain": SHOP, "currencyCode": self.currency}}
         if operation == "ShopdeskOrder":
-            order = self.orders.get(str(variables.get("id")))
+            gid = str(variables.get("id"))
+            if gid in self._cancelling:
+                left, refund = self._cancelling.pop(gid)
+                if left > 1:
+                    self._cancelling[gid] = (left - 1, refund)
+                else:
+                    self._finish_cancel(self.orders[gid], refund)
+            order = self.orders.get(gid)
             return {"order": copy.deepcopy(order)}
         if operation == "ShopdeskOrders":
             return {"orders": self._orders_page(variables)}
@@ -372,8 +382,15 @@ class FakeShopify:
                 "job": None,
                 "orderCancelUserErrors": [{"field": ["orderId"], "message": refusal, "code": "INVALID"}],
             }
+        if self.cancel_job_reads:
+            self._cancelling[order["id"]] = (self.cancel_job_reads, bool(variables.get("refund")))
+            return {"job": {"id": self._gid("Job"), "done": False}, "orderCancelUserErrors": []}
+        self._finish_cancel(order, bool(variables.get("refund")))
+        return {"job": {"id": self._gid("Job"), "done": True}, "orderCancelUserErrors": []}
+
+    def _finish_cancel(self, order: dict[str, Any], refund: bool) -> None:
         order["cancelledAt"] = self.tick()
-        if variables.get("refund") and order["displayFinancialStatus"] == "PAID":
+        if refund and order["displayFinancialStatus"] == "PAID":
             order["refunds"].append(
                 {
                     "id": self._gid("Refund"),
@@ -387,7 +404,6 @@ class FakeShopify:
             )
             order["displayFinancialStatus"] = "REFUNDED"
         order["updatedAt"] = order["cancelledAt"]
-        return {"job": {"id": self._gid("Job"), "done": True}, "orderCancelUserErrors": []}
 
     def _return_request(self, data: dict[str, Any]) -> dict[str, Any]:
         order = self.orders.get(str(data["orderId"]))

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.clock import fixed_clock
 from bot.orders.model import NotAllowed, OrderStatus, RefundStatus, ReturnReason, ReturnStatus
+from bot.orders.remote import ChangePending
 from bot.orders.services import ShopService
 from bot.policy import Policy
 from bot.settings import Settings
@@ -31,9 +32,8 @@ def settings_connected(fake_shopify: FakeShopify) -> Settings:
 
 @pytest.fixture
 def shop(sync: ShopifySync, session_factory: sessionmaker[Session], policy: Policy) -> ShopService:
-    return ShopService(
-        session_factory, policy, fixed_clock(NOW), secret=b"test-secret", remote=ShopifyOrders(sync)
-    )
+    writes = ShopifyOrders(sync, pause=lambda _seconds: None)
+    return ShopService(session_factory, policy, fixed_clock(NOW), secret=b"test-secret", remote=writes)
 
 
 def test_cancelling_an_unshipped_order_cancels_it_on_shopify_and_here(
@@ -49,6 +49,28 @@ def test_cancelling_an_unshipped_order_cancels_it_on_shopify_and_here(
     ]
     assert cancelled.status is OrderStatus.CANCELLED
     assert [(r.amount, r.status) for r in cancelled.refunds] == [(order.total, RefundStatus.PROCESSING)]
+
+
+def test_a_cancellation_shopify_finishes_a_moment_later_is_waited_for(
+    fake_shopify: FakeShopify, sync: ShopifySync, shop: ShopService
+) -> None:
+    fake_shopify.add_order(1001, "ava@example.com", placed=PLACED)
+    sync.backfill()
+    fake_shopify.cancel_job_reads = 3  # the job is done by the third read of the order
+    assert shop.cancel(shop.verify("#1001", "ava@example.com")).status is OrderStatus.CANCELLED
+
+
+def test_a_cancellation_shopify_is_still_processing_is_told_as_such_not_as_done(
+    fake_shopify: FakeShopify, sync: ShopifySync, shop: ShopService
+) -> None:
+    fake_shopify.add_order(1001, "ava@example.com", placed=PLACED)
+    sync.backfill()
+    fake_shopify.cancel_job_reads = 50
+    order = shop.verify("#1001", "ava@example.com")
+    with pytest.raises(ChangePending) as pending:
+        shop.cancel(order)
+    assert (pending.value.platform, pending.value.order_number) == ("Shopify", "#1001")
+    assert shop.reload(order).status is OrderStatus.PAID  # what Shopify shows so far
 
 
 def test_a_cancellation_shopify_refuses_is_refused_with_shopifys_reason_and_nothing_changes(
