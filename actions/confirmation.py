@@ -20,6 +20,7 @@ from bot.desk.handoff import Trigger
 from bot.language.wording import Msg, say
 from bot.orders import replies
 from bot.orders.model import NotAllowed
+from bot.orders.remote import ChangePending
 from bot.orders.rules.clauses import Clause
 from knowledge.rendering import for_chat
 
@@ -75,6 +76,10 @@ class ActionConfirm(Action):
                     if source
                     else say(Msg.ORDER_CANCELLED, order=cancelled.number)
                 )
+        except ChangePending as pending:
+            dispatcher.utter_message(
+                text=say(Msg.CANCELLATION_PENDING, platform=pending.platform, order=pending.order_number)
+            )
         except NotAllowed as refused:
             dispatcher.utter_message(
                 text=say(Msg.COULD_NOT_DO_IT, reason=refused.reason), buttons=[handoff_button(Trigger.RULES)]

@@ -25,6 +25,7 @@ from bot.db import make_engine, make_session_factory, observe_statements
 from bot.ops import log_redaction
 from bot.orders.services import ShopService
 from bot.settings import Settings, refuse_unsafe_production
+from integrations.shopify.connect import remote_orders
 
 logger = logging.getLogger(__name__)
 
@@ -35,12 +36,14 @@ def build_context(settings: Settings) -> ActionContext:
 
     engine = make_engine(settings.database_url)
     observe_statements(engine, DB_STATEMENT.observe)
+    sessions = make_session_factory(engine)
     shop = ShopService(
-        make_session_factory(engine),
+        sessions,
         settings.policy,
         settings.clock,
         secret=settings.secret_key.encode(),
         limits=settings.verification_limits,
+        remote=remote_orders(settings, sessions),  # a connected Shopify store, else None
     )
     retriever = load_retriever(
         settings.index_dir, load_embedder(settings.embedding), observe=observe_retrieval

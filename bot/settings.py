@@ -113,6 +113,20 @@ class Settings(BaseSettings):
             per_client=self.verify_max_failures_per_client,
         )
 
+    # A connected Shopify store (integrations/shopify, docs/shopify.md): its myshopify domain, the custom
+    # app's Admin API access token and API secret (webhook signatures), and the Admin API version.
+    # ``shopify_graphql_url`` replaces https://{shop}/admin/api/{version}/graphql.json (a proxy; tests).
+    shopify_shop: str = ""
+    shopify_access_token: str = ""
+    shopify_api_secret: str = ""
+    shopify_api_version: str = "2025-07"
+    shopify_graphql_url: str | None = None
+
+    @property
+    def shopify_connected(self) -> bool:
+        """Orders come from Shopify and the assistant's changes go to it: a shop and a token are set."""
+        return bool(self.shopify_shop and self.shopify_access_token)
+
     # onnx (ONNX Runtime) or torch: the same model and vectors; onnx falls back to torch if it cannot run
     embedding_backend: Backend = DEFAULT_BACKEND
     cache: Path = Field(default_factory=default_cache)  # environments, trained models, the ONNX export
@@ -184,6 +198,11 @@ def check_production(settings: Settings, cors_origins: Sequence[str] = ()) -> li
         problems.append(
             "SHOPDESK_PUBLIC_URL is not https: the unsubscribe links in notice emails would be sent in "
             "clear; set it to the gateway's https:// address"
+        )
+    if settings.shopify_connected and not settings.shopify_api_secret:
+        problems.append(
+            "SHOPDESK_SHOPIFY_API_SECRET is not set: Shopify's webhooks cannot be verified, so the order "
+            "system would fall behind the store; set it to the custom app's API secret key (docs/shopify.md)"
         )
     if "*" in cors_origins:
         problems.append(

@@ -206,6 +206,7 @@ def _run_stack(
     rasa_port: int,
     actions_out: Any,
     rasa_out: Any,
+    rasa_start_timeout: float = 240,
 ) -> Iterator[Stack]:
     actions_log, rasa_log = logs / "actions.log", logs / "rasa.log"
     actions = subprocess.Popen(
@@ -226,7 +227,10 @@ def _run_stack(
         wait_until_up(f"http://127.0.0.1:{actions_port}/health", actions, actions_log, 120)
         # /status with the token: only this Rasa answers it (a bare "/" could be any server on a reused port)
         wait_until_up(
-            f"http://127.0.0.1:{rasa_port}/status?token={env['SHOPDESK_RASA_TOKEN']}", rasa, rasa_log, 240
+            f"http://127.0.0.1:{rasa_port}/status?token={env['SHOPDESK_RASA_TOKEN']}",
+            rasa,
+            rasa_log,
+            rasa_start_timeout,
         )
         stack = Stack(
             rasa_url=f"http://127.0.0.1:{rasa_port}",

@@ -12,6 +12,7 @@
     shopdesk customers export EMAIL
     shopdesk customers erase EMAIL [--yes]
     shopdesk replay FILE... [--url URL]   (bot.ops.replay.cli: test conversations, PASS or FAIL each)
+    shopdesk shopify backfill|reconcile|status   (integrations.shopify.cli)
 
 The agents' commands (``bot.ops.agents_cli``), replay's (``bot.ops.replay.cli``) and the policy index's
 (``knowledge.cli``) are added openly by ``build_parser``. A handler is ``func(args) -> int`` set with
@@ -35,6 +36,7 @@ from bot.ops import agents_cli, setup_cli
 from bot.ops.replay import cli as replay_cli
 from bot.orders.model import Order
 from bot.settings import Settings
+from integrations.shopify import cli as shopify_cli
 from knowledge import cli as knowledge_cli
 
 log = logging.getLogger("shopdesk.cli")
@@ -321,6 +323,7 @@ def build_parser() -> argparse.ArgumentParser:
     settings = _settings()
     setup_cli.register(sub, settings.policy_file)
     knowledge_cli.register(sub, knowledge_defaults(settings))
+    shopify_cli.register(sub)
     return parser
 
 

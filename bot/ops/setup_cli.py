@@ -2,7 +2,8 @@
 
     shopdesk init [--dir DIR] [--name NAME --timezone TZ --currency CUR --locale LOC
                   --order-number-prefix PREFIX --order-number-digits N[-M] --order-number-example EX
-                  --support-email EMAIL --support-days mon,tue,... --support-open HH:MM --support-close HH:MM]
+                  --support-email EMAIL --support-days mon,tue,... --support-open HH:MM --support-close HH:MM
+                  --carriers "UPS=https://www.ups.com/track?tracknum={number},FedEx=..."]
                   [--force]
     shopdesk policy check [FILE]
 
@@ -40,6 +41,11 @@ QUESTIONS: tuple[tuple[str, str, str], ...] = (
     ("support_days", "Support days (such as mon,tue,wed,thu,fri)", "mon,tue,wed,thu,fri"),
     ("support_open", "Support opens at (HH:MM, shop time)", "09:00"),
     ("support_close", "Support closes at (HH:MM, shop time)", "17:00"),
+    (
+        "carriers",
+        "Carriers and their tracking pages, NAME=URL with {number}, comma-separated (empty: none yet)",
+        "",
+    ),
 )
 
 NEXT_STEPS = """\
@@ -63,6 +69,18 @@ def _digits(text: str) -> tuple[int, int]:
         raise InitError(f"order-number digits: expected N or N-M, got {text!r}")
     low = int(match[1])
     return low, int(match[2] or low)
+
+
+def _carriers(text: str) -> dict[str, str]:
+    """``"UPS=https://...{number}, FedEx=https://...{number}"`` -> ``{"UPS": ..., "FedEx": ...}``; the
+    policy's schema then checks each URL."""
+    carriers: dict[str, str] = {}
+    for part in filter(None, (p.strip() for p in text.split(","))):
+        name, sep, url = part.partition("=")
+        if not sep or not name.strip() or not url.strip():
+            raise InitError(f"carriers: expected NAME=URL, got {part!r}")
+        carriers[name.strip()] = url.strip()
+    return carriers
 
 
 def _example(prefix: str, low: int) -> str:
@@ -93,7 +111,7 @@ def shop_section(answers: dict[str, str]) -> dict[str, Any]:
                 "example": answers["order_number_example"].strip() or _example(prefix, low),
             }
         ],
-        "carriers": {},
+        "carriers": _carriers(answers.get("carriers", "")),
     }
 
 
@@ -114,6 +132,10 @@ def env_text(policy_file: Path) -> str:
         f"SHOPDESK_POLICY_FILE={policy_file}\n"
         f"SHOPDESK_SECRET_KEY={secrets.token_urlsafe(32)}\n"
         "# SHOPDESK_DATABASE_URL=postgresql+psycopg://user:password@host/shopdesk\n"
+        "# A Shopify store (docs/shopify.md):\n"
+        "# SHOPDESK_SHOPIFY_SHOP=your-shop.myshopify.com\n"
+        "# SHOPDESK_SHOPIFY_ACCESS_TOKEN=shpat_...\n"
+        "# SHOPDESK_SHOPIFY_API_SECRET=...\n"
     )
 
 

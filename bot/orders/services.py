@@ -17,7 +17,16 @@ from bot.clock import Clock
 from bot.language.contact_details import email_from_text, normalise_email, normalise_postcode
 from bot.language.formatting import format_money
 from bot.orders.attempts import VerificationAttempts
-from bot.orders.model import NotAllowed, Order, Return, ReturnLine, ReturnReason, VerificationFailed
+from bot.orders.model import (
+    NotAllowed,
+    Order,
+    OrderStatus,
+    Return,
+    ReturnLine,
+    ReturnReason,
+    VerificationFailed,
+)
+from bot.orders.remote import ChangePending, RemoteOrders
 from bot.orders.repository import OrderRepository
 from bot.orders.rules import cancellation, lockout, returns, shipping
 from bot.orders.rules.proof import Proof, proof_of
@@ -58,8 +67,11 @@ class ShopService:
         *,
         secret: bytes,
         limits: lockout.VerificationLimits | None = None,
+        remote: RemoteOrders | None = None,
     ) -> None:
+        """``remote``: a connected platform (Shopify) that cancellations and returns are made on first."""
         self._sessions = sessions
+        self.remote = remote
         self.policy = policy
         self.clock = clock
         self._secret = secret
@@ -141,6 +153,10 @@ class ShopService:
         if not lines:
             raise NotAllowed("no item was chosen to return")
         instructions = instructions or self.return_instructions(reason)
+        if self.remote is not None and self.remote.manages(order):
+            created = self.remote.open_return(order, lines, reason, instructions, idempotency_key)
+            logger.info("return opened on %s (%d lines)", self.remote.name, len(lines))
+            return created
         with self._sessions() as session, session.begin():
             created = OrderRepository(session).add_return(
                 order.number, lines, reason, instructions, self.now(), idempotency_key
@@ -167,6 +183,12 @@ class ShopService:
         decision = self.cancellation(order)
         if not decision.allowed:
             raise NotAllowed(decision.reason)
+        if self.remote is not None and self.remote.manages(order):
+            cancelled = self.remote.cancel(order)
+            if cancelled.status is not OrderStatus.CANCELLED:
+                raise ChangePending(self.remote.name, order.number)
+            logger.info("order cancelled on %s by the shopper", self.remote.name)
+            return cancelled
         with self._sessions() as session, session.begin():
             cancelled = OrderRepository(session).cancel_order(order.number, self.now())
         logger.info("order cancelled by the shopper")

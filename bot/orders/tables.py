@@ -20,6 +20,7 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    UniqueConstraint,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -208,6 +209,36 @@ class VerificationFailureRow(Base):
     subject: Mapped[str] = mapped_column(String(16))
     subject_key: Mapped[str] = mapped_column(String(64))
     at: Mapped[datetime]
+
+
+class ExternalOrderRow(Base):
+    """An order kept in step with a commerce platform (``source``, e.g. "shopify"): its id there and the
+    platform's ``updated_at`` of the version stored, so an older notification never overwrites a newer one."""
+
+    __tablename__ = "external_orders"
+    __table_args__ = (UniqueConstraint("source", "external_id", name="uq_external_orders_source_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    source: Mapped[str] = mapped_column(String(32))
+    external_id: Mapped[str] = mapped_column(String(128))
+    order_id: Mapped[int] = mapped_column(ForeignKey("orders.id", ondelete="CASCADE"), unique=True)
+    source_updated_at: Mapped[datetime]
+    synced_at: Mapped[datetime]
+
+
+class ExternalEventRow(Base):
+    """A notification (webhook) a platform delivered, by its own id: a second delivery is acknowledged
+    and changes nothing."""
+
+    __tablename__ = "external_events"
+    __table_args__ = (UniqueConstraint("source", "event_id", name="uq_external_events_source_event"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    source: Mapped[str] = mapped_column(String(32))
+    event_id: Mapped[str] = mapped_column(String(128))
+    topic: Mapped[str] = mapped_column(String(64))
+    received_at: Mapped[datetime] = mapped_column(index=True)
+    outcome: Mapped[str] = mapped_column(String(32))
 
 
 def split_codes(text: str) -> tuple[str, ...]:

@@ -59,6 +59,7 @@ from integrations.gateway.routes import (
     health,
     metrics,
     notices,
+    shopify,
     telegram,
     web,
 )
@@ -219,6 +220,7 @@ def create_app(
     app.include_router(telegram.router)  # off unless SHOPDESK_TELEGRAM_TOKEN is set
     app.include_router(notices.router)  # the delay-notice job, and the email unsubscribe page
     app.include_router(disruptions.router)
+    app.include_router(shopify.router)  # 404 unless a Shopify store is connected
     app.include_router(console_page.router)
     app.include_router(health.router)
     app.include_router(metrics.router)

@@ -106,6 +106,7 @@ US_SHOP = [
     "--locale", "en_US", "--order-number-prefix", "#", "--order-number-digits", "4-7",
     "--order-number-example", "#1001", "--support-email", "help@hudson.example",
     "--support-days", "mon,tue,wed,thu,fri", "--support-open", "09:00", "--support-close", "17:00",
+    "--carriers", "UPS=https://www.ups.com/track?tracknum={number}, FedEx=https://www.fedex.com/fedextrack/?trknbr={number}",
 ]  # fmt: skip
 
 
@@ -118,6 +119,8 @@ def test_init_writes_a_valid_policy_and_env_and_says_what_next(
     assert str(policy.timezone) == "America/New_York"
     assert policy.order_numbers.normalise("1001") == "#1001"
     assert policy.support_hours.days == ("mon", "tue", "wed", "thu", "fri")
+    assert policy.tracking_url("ups", "1Z 1") == "https://www.ups.com/track?tracknum=1Z%201"
+    assert policy.tracking_url("FedEx", "7946") == "https://www.fedex.com/fedextrack/?trknbr=7946"
     env = (tmp_path / ".env").read_text(encoding="utf-8")
     assert f"SHOPDESK_POLICY_FILE={(tmp_path / 'policy.yml').resolve()}" in env
     assert "SHOPDESK_SECRET_KEY=" in env
@@ -126,7 +129,7 @@ def test_init_writes_a_valid_policy_and_env_and_says_what_next(
 
 
 def test_init_asks_for_what_no_flag_gave(tmp_path: Path) -> None:
-    answers = iter(["Hudson Goods", "", "", "", "HX-", "4", "", "help@hudson.example", "", "", ""])
+    answers = iter(["Hudson Goods", "", "", "", "HX-", "4", "", "help@hudson.example", "", "", "", ""])
     parser_args = setup_cli.argparse.Namespace(dir=str(tmp_path), force=False, **dict.fromkeys(
         (key for key, _q, _d in setup_cli.QUESTIONS), None
     ))  # fmt: skip

@@ -87,6 +87,15 @@ def test_cors_for_every_origin_is_refused_and_the_fix_shows_the_format() -> None
     assert '["https://shop.example.com"]' in problem
 
 
+def test_a_connected_shopify_store_without_the_webhook_secret_is_refused() -> None:
+    problem = only_problem(production(shopify_shop="maple.myshopify.com", shopify_access_token="shpat_x"))
+    assert problem.startswith("SHOPDESK_SHOPIFY_API_SECRET is not set")
+    connected = production(
+        shopify_shop="maple.myshopify.com", shopify_access_token="shpat_x", shopify_api_secret="shpss_y"
+    )
+    assert check_production(connected, SHOPS) == []
+
+
 def test_every_problem_is_reported_at_once() -> None:
     settings = Settings(env="production", now="2026-10-15T12:00:00Z", database_url="sqlite:///x.db")
     variables = [problem.split()[0] for problem in check_production(settings, ["*"])]

@@ -111,6 +111,10 @@ MESSAGES: Final[dict[Msg, str]] = {
         "Order {order} is now cancelled. Any payment is refunded to the method you paid with ({source})."
     ),
     Msg.NOTHING_CANCELLED: "OK, I haven't cancelled anything. Is there anything else I can help with?",
+    Msg.CANCELLATION_PENDING: (
+        "The shop's order system ({platform}) has accepted the cancellation of order {order} and is still "
+        "processing it. You'll get an email when it's done; ask me again in a few minutes to check."
+    ),
     # --- confirming --------------------------------------------------------------------------------
     Msg.COULD_NOT_DO_IT: "I couldn't do that: {reason}.",
     Msg.LOST_TRACK_OF_THE_ORDER: "Sorry, I lost track of which order that was. Could you ask me again?",

@@ -78,6 +78,7 @@ class Msg(enum.StrEnum):
     ORDER_CANCELLED = "order_cancelled"
     ORDER_CANCELLED_CITED = "order_cancelled_cited"
     NOTHING_CANCELLED = "nothing_cancelled"
+    CANCELLATION_PENDING = "cancellation_pending"
     COULD_NOT_DO_IT = "could_not_do_it"
     LOST_TRACK_OF_THE_ORDER = "lost_track_of_the_order"
     LOST_TRACK = "lost_track"

@@ -1,0 +1,85 @@
+"""``shopdesk shopify backfill|reconcile|status``: the operator's commands for a connected Shopify store.
+
+    shopdesk shopify backfill [--since ISO] [--page-size N]   every order (or those updated since)
+    shopdesk shopify reconcile                                 orders updated since the last sync
+    shopdesk shopify status                                    the shop, and what has been synced
+
+Registered by ``bot/ops/cli.py``. Settings (``SHOPDESK_SHOPIFY_*``) come from ``bot.settings``.
+"""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+from bot.clock import parse_instant
+from bot.db import make_engine, make_session_factory
+from bot.settings import Settings
+from integrations.shopify import queries, store
+from integrations.shopify.connect import shopify_sync
+from integrations.shopify.sync import PAGE_SIZE, SyncReport
+
+
+def _report(report: SyncReport) -> int:
+    print(f"Shopify: {report}")
+    for problem in report.problems:
+        print(f"  not written: {problem}")
+    return 0
+
+
+def cmd_backfill(args: argparse.Namespace) -> int:
+    settings = Settings()
+    engine = make_engine(settings.database_url)
+    try:
+        sync = shopify_sync(settings, make_session_factory(engine))
+        with sync.client:
+            since = parse_instant(args.since) if args.since else None
+            return _report(sync.backfill(since, page_size=args.page_size))
+    finally:
+        engine.dispose()
+
+
+def cmd_reconcile(args: argparse.Namespace) -> int:
+    settings = Settings()
+    engine = make_engine(settings.database_url)
+    try:
+        sync = shopify_sync(settings, make_session_factory(engine))
+        with sync.client:
+            return _report(sync.reconcile())
+    finally:
+        engine.dispose()
+
+
+def cmd_status(args: argparse.Namespace) -> int:
+    settings = Settings()
+    engine = make_engine(settings.database_url)
+    try:
+        sessions = make_session_factory(engine)
+        sync = shopify_sync(settings, sessions)
+        with sync.client:
+            shop = sync.client.execute(queries.SHOP)["shop"]
+        print(f"connected to {shop['name']} ({shop['myshopifyDomain']}), currency {shop['currencyCode']}")
+        if shop["currencyCode"] != settings.policy.currency:
+            print(f"  warning: the policy's currency is {settings.policy.currency}")
+        with sessions() as session:
+            synced = store.sync_status(session)
+        print(
+            f"orders synced: {synced['orders']}, newest Shopify version: {synced['newest_version'] or '-'}, "
+            f"last sync: {synced['last_synced_at'] or '-'}, webhooks processed: {synced['webhooks']}"
+        )
+        return 0
+    finally:
+        engine.dispose()
+
+
+def register(sub: Any) -> None:
+    shopify = sub.add_parser("shopify", help="a connected Shopify store: backfill, reconcile, status")
+    commands = shopify.add_subparsers(dest="shopify_command", required=True)
+    backfill = commands.add_parser("backfill", help="read every order (or those updated since --since)")
+    backfill.add_argument("--since", help="ISO 8601 instant: only orders updated at or after it")
+    backfill.add_argument("--page-size", type=int, default=PAGE_SIZE, help=f"orders per page ({PAGE_SIZE})")
+    backfill.set_defaults(func=cmd_backfill)
+    commands.add_parser("reconcile", help="orders updated since the last sync (nightly)").set_defaults(
+        func=cmd_reconcile
+    )
+    commands.add_parser("status", help="the shop and what has been synced").set_defaults(func=cmd_status)
