@@ -273,6 +273,14 @@ class ActionAnswerRequest(Action):
         request = tracker.get_slot(names.Slots.PENDING_REQUEST) or names.Intents.ORDER_STATUS
         answer = ANSWERS.get(request, _status)
         text, buttons, events = answer(context, order, tracker)
+        asks = any(e.get("name") == names.Slots.AWAITING_CONFIRMATION for e in events)
+        if tracker.get_slot(names.Slots.AWAITING_CONFIRMATION) and not asks:
+            # a new question replaces the one waiting for a yes: a later "yes" must not act on the old one
+            events = [
+                *events,
+                SlotSet(names.Slots.AWAITING_CONFIRMATION, False),
+                SlotSet(names.Slots.CONFIRMATION_SUBJECT, None),
+            ]
         dispatcher.utter_message(text=text, buttons=buttons or None)
         contact = str(tracker.get_slot(names.Slots.CONTACT))
         record_fact(dispatcher, request, text, verified_order=order.number, verified_by=proof_of(contact))

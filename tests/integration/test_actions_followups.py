@@ -223,3 +223,16 @@ def test_nothing_else_returnable_is_said_when_the_named_item_was_the_only_candid
     text = messages[0]["text"]
     assert "Linen Trousers: cannot be returned; this item was sold as final sale" in text
     assert text.endswith(say(Msg.NOTHING_ELSE_RETURNABLE, order=case.number))
+
+
+def test_a_new_answer_drops_a_return_that_was_waiting_for_a_yes(action_context: ActionContext) -> None:
+    _, asked = answer("start_return", "I want to return the belt")
+    waiting = slot_values(asked)
+    _, events = answer(
+        "return_eligibility",
+        "can I return the mug?",
+        awaiting_confirmation=True,
+        confirmation_subject=waiting["confirmation_subject"],
+    )
+    assert slot_values(events)["awaiting_confirmation"] is False
+    assert slot_values(events)["confirmation_subject"] is None
