@@ -12,9 +12,11 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions.confirmation_subject import PendingReturn, from_slot
 from actions.context import ActionContext
 from actions.order_answers import ActionAnswerRequest
+from actions.policy_answer import ActionAnswerPolicy
 from actions.verification import ValidateVerifyOrderForm
 from bot.language.wording import Msg, say
 from bot.ops.demo_data import SHOWCASE
+from bot.orders.rules.clauses import Clause
 from tests.integration.conftest import DOMAIN, make_tracker, run_action
 
 CASES = {case.kind: case for case in SHOWCASE}
@@ -236,3 +238,21 @@ def test_a_new_answer_drops_a_return_that_was_waiting_for_a_yes(action_context: 
     )
     assert slot_values(events)["awaiting_confirmation"] is False
     assert slot_values(events)["confirmation_subject"] is None
+
+
+# --- a general question that names an item -------------------------------------------------------------
+
+
+def test_how_long_to_return_a_dress_is_quoted_from_the_return_windows_section(
+    action_context: ActionContext,
+) -> None:
+    text = "how long do I have to return a dress"
+    tracker = make_tracker(
+        text=text, intent="policy_question", entities=[{"entity": "product", "value": "dress"}]
+    )
+    messages, events = run_action(ActionAnswerPolicy(), tracker)
+    window = action_context.cite(Clause.RETURNS_WINDOW)
+    assert window is not None
+    assert messages[0]["text"].endswith(f"(Source: {window.source})")
+    assert "order number" not in messages[0]["text"].lower()
+    assert events == []
