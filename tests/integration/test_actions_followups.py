@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
+import pytest
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.confirmation_subject import PendingReturn, from_slot
@@ -16,6 +17,7 @@ from actions.policy_answer import ActionAnswerPolicy
 from actions.verification import ValidateVerifyOrderForm
 from bot.language.wording import Msg, say
 from bot.ops.demo_data import SHOWCASE
+from bot.orders.model import VerificationFailed
 from bot.orders.rules.clauses import Clause
 from tests.integration.conftest import DOMAIN, make_tracker, run_action
 
@@ -256,3 +258,14 @@ def test_how_long_to_return_a_dress_is_quoted_from_the_return_windows_section(
     assert messages[0]["text"].endswith(f"(Source: {window.source})")
     assert "order number" not in messages[0]["text"].lower()
     assert events == []
+
+
+def test_the_same_customers_other_order_locked_out_by_guesses_needs_its_own_proof(
+    action_context: ActionContext,
+) -> None:
+    first, second, _ = [c for c in SHOWCASE if c.kind == "several_orders"]
+    for attempt in range(5):  # someone guessing at the second order's email
+        with pytest.raises(VerificationFailed):
+            action_context.shop.verify(second.number, f"guess{attempt}@example.com")
+    _, events = ask_about_another_order(first.number, first.email, second.number, "what about that one?")
+    assert slot_values(events)["verified_order"] is None
