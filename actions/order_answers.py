@@ -6,7 +6,7 @@ Thin on purpose: read slots, call ``ShopService``, word the facts with ``bot.rep
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
@@ -20,21 +20,21 @@ from actions.support import (
     button,
     cite_words,
     handoff_button,
-    latest_text,
     record_fact,
+    request_text,
     verified_order,
 )
 from actions.verification import MAX_VERIFICATION_ATTEMPTS
 from bot import dialogue_names as names
 from bot.desk.handoff import Trigger
 from bot.language.formatting import format_day
-from bot.language.item_matching import ALL_ITEMS, match_lines
+from bot.language.item_matching import ALL_ITEMS, lines_named_in, match_lines, means_every_item
 from bot.language.return_reasons import reason_from_text
 from bot.language.wording import Msg, say
 from bot.orders import replies
-from bot.orders.model import Order, OrderStatus
+from bot.orders.model import Order, OrderLine, OrderStatus, ReturnReason
 from bot.orders.rules.proof import proof_of
-from bot.orders.rules.returns import eligible_lines, local_date
+from bot.orders.rules.returns import LineEligibility, eligible_lines, local_date, split_named
 
 logger = logging.getLogger(__name__)
 
@@ -77,9 +77,39 @@ def _delay(context: ActionContext, order: Order, tracker: Tracker) -> Answer:
     return reply.text, [handoff_button(Trigger.RULES)] if reply.needs_person else [], []
 
 
+def _named_lines(order: Order, tracker: Tracker) -> tuple[list[OrderLine], bool]:
+    """(the lines the shopper named, whether they named an item the order does not have).
+
+    The item the NLU picked out comes first; when it picked out none, or one the order does not have, a
+    line's name in the words of the request counts ("can I return the belt?"). "All of them" names no
+    line in particular: the caller takes every item.
+    """
+    product = tracker.get_slot(names.Slots.PRODUCT)
+    if means_every_item(product):
+        return [], False
+    named = match_lines(order.lines, product) if product else []
+    if not named:
+        named = lines_named_in(request_text(tracker), order.lines)
+    return named, bool(product) and not named
+
+
+def _start_return_button(rest: Sequence[LineEligibility]) -> list[Button]:
+    """ "Start a return" for what can go back: for the one item by name, else the usual "which item?"."""
+    if not rest:
+        return []
+    item = {names.Entities.PRODUCT: rest[0].line.name} if len(rest) == 1 else None
+    return [button(say(Msg.BUTTON_START_A_RETURN), names.Intents.START_RETURN, item)]
+
+
 def _eligibility(context: ActionContext, order: Order, tracker: Tracker) -> Answer:
-    report = context.shop.returns(order, reason_from_text(latest_text(tracker)))
-    wanted = {line.id for line in match_lines(order.lines, tracker.get_slot(names.Slots.PRODUCT))}
+    report = context.shop.returns(order, reason_from_text(request_text(tracker)))
+    named, _ = _named_lines(order, tracker)
+    wanted = {line.id for line in named}
+    if wanted:
+        split = split_named(report.lines, wanted)
+        if not split.returnable:  # say why each named item cannot go back, and offer the rest
+            text = replies.named_items_not_returnable(order, split, cite_words(context)).text
+            return text, _start_return_button(split.rest), []
     decisions = [d for d in report.lines if d.line.id in wanted] or report.lines
     reply = replies.return_eligibility(order, decisions, cite_words(context))
     buttons = (
@@ -90,33 +120,17 @@ def _eligibility(context: ActionContext, order: Order, tracker: Tracker) -> Answ
     return reply.text, buttons, []
 
 
-def _start_return(context: ActionContext, order: Order, tracker: Tracker) -> Answer:
-    reason = reason_from_text(latest_text(tracker))
-    report = context.shop.returns(order, reason)
-    eligible = eligible_lines(report.lines)
-    if not eligible:
-        text = replies.return_eligibility(order, report.lines, cite_words(context)).text
-        return f"{say(Msg.NOTHING_RETURNABLE_NOW)}\n{text}", [], []
-    product = tracker.get_slot(names.Slots.PRODUCT)
-    chosen = match_lines([d.line for d in eligible], product) if product else []
-    if product and not chosen:
-        named = {line.id for line in match_lines(order.lines, product)}
-        if named:  # the item is on the order but cannot be returned: say why
-            refused = [d for d in report.lines if d.line.id in named]
-            return replies.return_eligibility(order, refused, cite_words(context)).text, [], []
-    if not chosen and len(eligible) > 1:
-        buttons = [
-            button(d.line.name, names.Intents.START_RETURN, {names.Entities.PRODUCT: d.line.name})
-            for d in eligible
-        ]
-        everything = {names.Entities.PRODUCT: ALL_ITEMS}
-        buttons.append(button(say(Msg.BUTTON_ALL_ITEMS), names.Intents.START_RETURN, everything))
-        return say(Msg.WHICH_ITEM_TO_RETURN), buttons, []
-    lines = chosen or [eligible[0].line]
+def _confirm_return(
+    order: Order, lines: Sequence[OrderLine], reason: ReturnReason, before: str = "", instead: bool = False
+) -> Answer:
+    """Ask for the shopper's yes before a return for ``lines`` is created (``actions.confirmation``)."""
     listing = ", ".join(say(Msg.ITEM, quantity=line.quantity, name=line.name) for line in lines)
+    question = say(
+        Msg.CONFIRM_RETURN_INSTEAD if instead else Msg.CONFIRM_RETURN, items=listing, order=order.number
+    )
     subject = PendingReturn(order.number, tuple(line.id for line in lines), reason)
     return (
-        say(Msg.CONFIRM_RETURN, items=listing, order=order.number),
+        f"{before}\n{question}" if before else question,
         [
             button(say(Msg.BUTTON_YES_START_THE_RETURN), names.Intents.AFFIRM),
             button(say(Msg.BUTTON_NO), names.Intents.DENY),
@@ -126,6 +140,47 @@ def _start_return(context: ActionContext, order: Order, tracker: Tracker) -> Ans
             SlotSet(names.Slots.CONFIRMATION_SUBJECT, to_slot(subject)),
         ],
     )
+
+
+def _which_item(eligible: Sequence[LineEligibility], question: str) -> Answer:
+    buttons = [
+        button(d.line.name, names.Intents.START_RETURN, {names.Entities.PRODUCT: d.line.name})
+        for d in eligible
+    ]
+    everything = {names.Entities.PRODUCT: ALL_ITEMS}
+    buttons.append(button(say(Msg.BUTTON_ALL_ITEMS), names.Intents.START_RETURN, everything))
+    return question, buttons, []
+
+
+def _start_return(context: ActionContext, order: Order, tracker: Tracker) -> Answer:
+    reason = reason_from_text(request_text(tracker))
+    report = context.shop.returns(order, reason)
+    eligible = eligible_lines(report.lines)
+    if not eligible:
+        text = replies.return_eligibility(order, report.lines, cite_words(context)).text
+        return f"{say(Msg.NOTHING_RETURNABLE_NOW)}\n{text}", [], []
+    named, unknown = _named_lines(order, tracker)
+    if named:
+        split = split_named(report.lines, {line.id for line in named})
+        if split.returnable:  # the named items that can go back; say why the others cannot
+            refused = replies.return_eligibility(order, split.refused, cite_words(context)).text
+            return _confirm_return(
+                order, [d.line for d in split.returnable], reason, refused if split.refused else ""
+            )
+        # nothing named can go back: say why, and offer the rest of the order instead
+        text = replies.named_items_not_returnable(order, split, cite_words(context)).text
+        if len(split.rest) == 1:
+            return _confirm_return(order, [split.rest[0].line], reason, text, instead=True)
+        return _which_item(split.rest, f"{text}\n{say(Msg.WHICH_ITEM_INSTEAD)}")
+    if unknown:  # an item the order does not have: never start a return for a different one unasked
+        return _which_item(
+            eligible, f"{say(Msg.ITEM_NOT_ON_ORDER, order=order.number)}\n{say(Msg.WHICH_ITEM_TO_RETURN)}"
+        )
+    if means_every_item(tracker.get_slot(names.Slots.PRODUCT)):
+        return _confirm_return(order, [d.line for d in eligible], reason)
+    if len(eligible) > 1:
+        return _which_item(eligible, say(Msg.WHICH_ITEM_TO_RETURN))
+    return _confirm_return(order, [eligible[0].line], reason)
 
 
 def _refunds(context: ActionContext, order: Order, tracker: Tracker) -> Answer:
@@ -218,6 +273,14 @@ class ActionAnswerRequest(Action):
         request = tracker.get_slot(names.Slots.PENDING_REQUEST) or names.Intents.ORDER_STATUS
         answer = ANSWERS.get(request, _status)
         text, buttons, events = answer(context, order, tracker)
+        asks = any(e.get("name") == names.Slots.AWAITING_CONFIRMATION for e in events)
+        if tracker.get_slot(names.Slots.AWAITING_CONFIRMATION) and not asks:
+            # a new question replaces the one waiting for a yes: a later "yes" must not act on the old one
+            events = [
+                *events,
+                SlotSet(names.Slots.AWAITING_CONFIRMATION, False),
+                SlotSet(names.Slots.CONFIRMATION_SUBJECT, None),
+            ]
         dispatcher.utter_message(text=text, buttons=buttons or None)
         contact = str(tracker.get_slot(names.Slots.CONTACT))
         record_fact(dispatcher, request, text, verified_order=order.number, verified_by=proof_of(contact))

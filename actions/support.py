@@ -42,6 +42,19 @@ def latest_text(tracker: Tracker) -> str:
     return str(tracker.latest_message.get("text") or "")
 
 
+def request_text(tracker: Tracker) -> str:
+    """The words of the shopper's pending request: the message that started it (the user message before
+    the latest ``action_remember_request``), not the email or order number given since; the latest
+    message when no request was remembered."""
+    remembered = False
+    for event in reversed(tracker.events):
+        if event.get("event") == "action" and event.get("name") == names.Actions.REMEMBER_REQUEST:
+            remembered = True
+        elif remembered and event.get("event") == "user":
+            return str(event.get("text") or "")
+    return latest_text(tracker)
+
+
 def latest_intent(tracker: Tracker) -> str | None:
     intent: dict[str, Any] = tracker.latest_message.get("intent") or {}
     return intent.get("name")

@@ -3,6 +3,11 @@
 The answer is the same for an unknown order and a wrong email, so nobody learns whether an order exists.
 After ``MAX_VERIFICATION_ATTEMPTS`` failures the form stops asking and ``action_answer_request`` offers a
 person.
+
+"And what about order SD-10002?" after a verified order: the email that verified the first order proves
+the second only when it is the email on that order too (``ShopService.same_customer_order``); otherwise,
+and always after a postcode (``rules.proof``), the new order needs its own email or postcode, and the
+form asks for it without counting a failure.
 """
 
 from __future__ import annotations
@@ -142,10 +147,28 @@ class ValidateVerifyOrderForm(FormValidationAction):
         number, contact = tracker.get_slot(names.Slots.ORDER_NUMBER), tracker.get_slot(names.Slots.CONTACT)
         if not ({names.Slots.ORDER_NUMBER, names.Slots.CONTACT} & changed) or not (number and contact):
             return events
-        outcome = self._verify(number, contact, dispatcher, tracker)
+        if _another_order_with_the_proof_given_before(tracker):
+            outcome = self._switch(number, contact, dispatcher, tracker)
+        else:
+            outcome = self._verify(number, contact, dispatcher, tracker)
         tracker.slots.update(outcome)
         kept = [e for e in events if e.get("name") not in outcome]
         return [*kept, *(SlotSet(name, value) for name, value in outcome.items())]
+
+    def _switch(
+        self, number: str, contact: str, dispatcher: CollectingDispatcher, tracker: Tracker
+    ) -> dict[str, Any]:
+        """Another order than the verified one, with no new contact given: the same customer's order is
+        verified by the email they proved; any other needs its own proof, asked for next."""
+        verified = str(tracker.get_slot(names.Slots.VERIFIED_ORDER))
+        if current().shop.same_customer_order(verified, contact, number) is not None:
+            return _verified(number, contact)
+        dispatcher.utter_message(text=say(Msg.NEW_ORDER_NEEDS_PROOF, order=number))
+        return {
+            names.Slots.ORDER_NUMBER: number,
+            names.Slots.CONTACT: None,
+            names.Slots.VERIFIED_ORDER: None,
+        }
 
     def _verify(
         self, number: str, contact: str, dispatcher: CollectingDispatcher, tracker: Tracker
@@ -164,9 +187,28 @@ class ValidateVerifyOrderForm(FormValidationAction):
                 names.Slots.VERIFIED_ORDER: None,
                 names.Slots.VERIFICATION_ATTEMPTS: float(attempts),
             }
-        return {
-            names.Slots.ORDER_NUMBER: number,
-            names.Slots.CONTACT: contact,
-            names.Slots.VERIFIED_ORDER: number,
-            names.Slots.VERIFICATION_ATTEMPTS: 0.0,
-        }
+        return _verified(number, contact)
+
+
+def _verified(number: str, contact: str) -> dict[str, Any]:
+    return {
+        names.Slots.ORDER_NUMBER: number,
+        names.Slots.CONTACT: contact,
+        names.Slots.VERIFIED_ORDER: number,
+        names.Slots.VERIFICATION_ATTEMPTS: 0.0,
+    }
+
+
+def _another_order_with_the_proof_given_before(tracker: Tracker) -> bool:
+    """An order is verified, the shopper now names another, and their latest message gives no email or
+    postcode: the contact in the slot is the one that verified the earlier order."""
+    verified = tracker.get_slot(names.Slots.VERIFIED_ORDER)
+    numbers = current().shop.policy.order_numbers
+    number = numbers.normalise(str(tracker.get_slot(names.Slots.ORDER_NUMBER) or ""))
+    if not verified or number is None or number == verified:
+        return False
+    entities = {e.get("entity") for e in tracker.latest_message.get("entities") or []}
+    if {names.Entities.EMAIL, names.Entities.POSTCODE} & entities:
+        return False
+    text = latest_text(tracker)
+    return text.startswith("/") or not extract(text, numbers).emails

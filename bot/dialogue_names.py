@@ -55,6 +55,7 @@ class Slots:
 class Entities:
     ORDER_NUMBER: Final = "order_number"
     EMAIL: Final = "email"
+    POSTCODE: Final = "postcode"
     PRODUCT: Final = "product"
     HANDOFF_TRIGGER: Final = "handoff_trigger"
 

@@ -30,10 +30,18 @@ export SHOPDESK_TEST_RASA_BIN="$RASA/bin/rasa" SHOPDESK_TEST_MODEL="$MODEL"
 log "pytest"
 "$APP/bin/python" -m pytest -p no:cacheprovider "$@"
 
-log "rasa test: test conversations must all pass"
+log "rasa test: test conversations must all pass, each shopper's line parsed by the NLU model"
+# End-to-end test stories (--e2e): every `user:` text goes through the trained NLU model and must give the
+# story's intent and entities. Rasa reads only files named test_*.yml there and skips others silently.
+strays=$(find tests/stories -type f ! -name 'test_*.yml')
+[ -z "$strays" ] || die "rasa test --e2e reads only test_*.yml; rename or remove: $strays"
+expected=$(cat tests/stories/test_*.yml | grep -cE '^[[:space:]]*- story:' || true)
 results=$(mktemp -d)
 export SHOPDESK_ACTION_ENDPOINT=http://127.0.0.1:9/webhook SHOPDESK_ACTION_SERVER_TOKEN=unused SHOPDESK_RASA_TRACKER_DB="$results/tracker.db"
-"$RASA/bin/rasa" test core --model "$MODEL" --stories tests/stories --fail-on-prediction-errors \
+"$RASA/bin/rasa" test core --e2e --model "$MODEL" --stories tests/stories --fail-on-prediction-errors \
   --out "$results" --endpoints endpoints.yml > "$results/log.txt" 2>&1 \
   || { tail -n 60 "$results/log.txt"; cat "$results/failed_test_stories.yml" 2>/dev/null; die "test conversations failed"; }
-log "test conversations passed"
+evaluated=$(grep -oE 'Evaluating [0-9]+ stories' "$results/log.txt" | grep -oE '[0-9]+' | head -n 1 || true)
+[ "${evaluated:-0}" = "$expected" ] \
+  || die "rasa test evaluated ${evaluated:-no} test conversations of the $expected in tests/stories"
+log "test conversations passed ($evaluated, through the NLU model)"

@@ -652,7 +652,7 @@ SHOWCASE: list[ShowcaseCase] = [
         10016,
         "mixed_returnable",
         "ella.scott@example.com",
-        "shirt + gift card + personalised mug: only the shirt is returnable",
+        "shirt + final-sale belt + gift card + personalised mug: only the shirt is returnable",
     ),
     _case(10017, "split_shipment", "thomas.baker@example.com", "two parcels: one delivered, one in transit"),
     _case(10018, "international", "lea.martin@example.org", "international (FR, UPS), in transit on time"),
@@ -1169,12 +1169,17 @@ class _Builder:
                 rng_for("SD-10015"),
             )
         )
-        # SD-10016 mixed: shirt (returnable) + gift card + personalised mug (not returnable).
+        # SD-10016 mixed: shirt (returnable) + final-sale belt, gift card, personalised mug (not returnable).
         orders.append(
             self.delivered(
                 "SD-10016",
                 people["ella.scott@example.com"],
-                [line(p("Oxford Shirt")), line(p("Gift Card £25")), line(p("Personalised Mug"))],
+                [
+                    line(p("Oxford Shirt")),
+                    line(p("Leather Belt"), final_sale=True, price=Decimal("17.00")),
+                    line(p("Gift Card £25")),
+                    line(p("Personalised Mug")),
+                ],
                 7,
                 ROYAL_MAIL,
                 "standard",

@@ -16,7 +16,7 @@ from bot.language.wording import Msg, say
 from bot.orders.model import Order, OrderStatus, Refund, RefundStatus, Return
 from bot.orders.rules.cancellation import CancellationDecision
 from bot.orders.rules.clauses import Clause
-from bot.orders.rules.returns import LineEligibility, local_date
+from bot.orders.rules.returns import LineEligibility, NamedItems, local_date
 from bot.orders.rules.shipping import DelayAssessment, DelayKind
 from bot.policy import Policy
 
@@ -187,6 +187,23 @@ def return_eligibility(order: Order, decisions: Sequence[LineEligibility], cite:
             )
         )
     return Reply("\n".join(lines))
+
+
+def named_items_not_returnable(order: Order, named: NamedItems, cite: Cite = no_citation) -> Reply:
+    """The named items that cannot go back, each with the rule's reason and its policy section, then the
+    rest of the order that can (or that nothing else can)."""
+    text = return_eligibility(order, named.refused, cite).text
+    if not named.rest:
+        return Reply(f"{text}\n{say(Msg.NOTHING_ELSE_RETURNABLE, order=order.number)}")
+    rest = [say(Msg.REST_CAN_GO_BACK, order=order.number)]
+    for d in named.rest:
+        verdict = say(Msg.CAN_BE_RETURNED)
+        rest.append(
+            _with_source(
+                say(Msg.RETURN_LINE, item=d.line.name, verdict=verdict, reason=d.reason), d.clause, cite
+            )
+        )
+    return Reply("\n".join([text, *rest]))
 
 
 def return_created(order: Order, created: Return, source: str | None = None) -> Reply:

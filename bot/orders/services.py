@@ -111,6 +111,28 @@ class ShopService:
             subjects[lockout.Subject.CLIENT] = client
         return {s: lockout.subject_key(self._secret, s, value) for s, value in subjects.items()}
 
+    def same_customer_order(self, verified_number: str, contact: str, number: str) -> Order | None:
+        """Order ``number`` when ``contact``, the email that verified order ``verified_number``, is also the
+        email on it: "and what about order SD-10002?" from a customer who proved themselves needs no new
+        proof. None otherwise, alike for an unknown order, another customer's order and a postcode (which
+        proves one order only) and an order or email locked out by failed attempts (``rules.lockout``,
+        as ``verify`` does): the caller then asks for that order's own proof. Counts no failure: the
+        contact was proven, and this answer tells nobody whether an order exists.
+        """
+        wanted = self.policy.order_numbers.normalise(number)
+        if wanted is None or proof_of(contact) is not Proof.CUSTOMER:
+            return None
+        keys = self._attempt_keys(wanted, contact, None)
+        with self._sessions() as session:
+            failures = VerificationAttempts(session).failures_since(keys, self.now() - self._limits.window)
+            repository = OrderRepository(session)
+            verified, other = repository.get_order(verified_number), repository.get_order(wanted)
+        if verified is None or other is None or lockout.locked_out(failures, self._limits):
+            return None
+        if not (contact_matches(verified, contact) and contact_matches(other, contact)):
+            return None
+        return other
+
     def customer_orders(self, verified: Order, contact: str, limit: int = 5) -> list[Order]:
         """The verified customer's orders, newest first (for "my last order" and order buttons); none when
         ``contact`` (what the order was verified with) is a postcode, which proves that one order only."""

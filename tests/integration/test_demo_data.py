@@ -90,6 +90,7 @@ def check(kind: str, order: Order) -> None:
     elif kind == "mixed_returnable":
         categories = [li.category for li in order.lines]
         assert "apparel" in categories and "gift_card" in categories and "personalised" in categories
+        assert [li.name for li in order.lines if li.final_sale] == ["Leather Belt"]
     elif kind == "split_shipment":
         assert len(order.shipments) == 2
         assert sorted(s.delivered_at is None for s in order.shipments) == [False, True]

@@ -46,6 +46,7 @@ MESSAGES: Final[dict[Msg, str]] = {
         "Please check both and try again."
     ),
     Msg.STILL_NO_MATCH: "I still can't match that order number with that email address or postcode.",
+    Msg.NEW_ORDER_NEEDS_PROOF: "Order {order} needs its own check before I can say anything about it.",
     Msg.VERIFICATION_FAILED: (
         "I can't share order details without matching the order number to its email "
         "address or postcode. One of our team can help you check it."
@@ -96,6 +97,10 @@ MESSAGES: Final[dict[Msg, str]] = {
     Msg.CAN_BE_RETURNED: "can be returned",
     Msg.CANNOT_BE_RETURNED: "cannot be returned",
     Msg.NOTHING_RETURNABLE_NOW: "None of the items on this order can be returned now.",
+    Msg.REST_CAN_GO_BACK: "The rest of order {order} that can go back:",
+    Msg.NOTHING_ELSE_RETURNABLE: "Nothing else on order {order} can be returned now.",
+    Msg.CONFIRM_RETURN_INSTEAD: "Shall I start a return for {items} from order {order} instead?",
+    Msg.WHICH_ITEM_INSTEAD: "Would you like to return one of these instead?",
     Msg.WHICH_ITEM_TO_RETURN: "Which item would you like to return?",
     Msg.CONFIRM_RETURN: "Shall I start a return for {items} from order {order}?",
     Msg.RETURN_REGISTERED: "Your return {rma} for {items} from order {order} is registered.\n{instructions}",

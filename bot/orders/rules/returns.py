@@ -25,7 +25,7 @@ was dispatched, it counts from the local dispatch date plus ``transit_days_when_
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -247,3 +247,21 @@ def assess_order(
 def eligible_lines(assessments: Sequence[LineEligibility]) -> list[LineEligibility]:
     """The lines that can be returned now, for building "which item?" choices."""
     return [a for a in assessments if a.eligible]
+
+
+@dataclass(frozen=True)
+class NamedItems:
+    """The items a shopper named ("can I return the belt?"), split by the rules' decisions."""
+
+    returnable: list[LineEligibility]  # named, and can go back now
+    refused: list[LineEligibility]  # named, and cannot: each carries its reason and clause
+    rest: list[LineEligibility]  # not named, and can go back now: offered when nothing named can
+
+
+def split_named(assessments: Sequence[LineEligibility], named: Collection[int]) -> NamedItems:
+    """Split an order's assessments by the line ids the shopper named, keeping the order's line order."""
+    return NamedItems(
+        returnable=[a for a in assessments if a.line.id in named and a.eligible],
+        refused=[a for a in assessments if a.line.id in named and not a.eligible],
+        rest=[a for a in assessments if a.line.id not in named and a.eligible],
+    )
