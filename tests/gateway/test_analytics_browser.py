@@ -79,7 +79,7 @@ def test_an_agent_reads_the_weeks_figures_as_charts_and_tables_and_downloads_the
     expect(tiles).to_contain_text("Handed to a person50%3 of 6")
     expect(tiles).to_contain_text("Median first agent reply11 min 30 s2 of 3 escalations answered")
     expect(tiles).to_contain_text("Satisfaction3.7 / 53 answers")
-    expect(tiles).to_contain_text("Notices sentNot recorded")
+    expect(tiles).to_contain_text("Notices sent0")
 
     for canvas in ("daily", "containment", "reasons", "intents", "reply", "satisfaction"):
         expect(page.locator(f"#chart-{canvas}")).to_have_attribute("data-rendered", "true")
