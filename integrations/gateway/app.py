@@ -160,7 +160,9 @@ def create_app(
     app.state.settings = config
     app.state.custom_hooks = custom_hooks
     app.state.socket_caps = SocketCaps(
-        config.max_unauthenticated_sockets, config.max_sockets_per_conversation
+        config.max_unauthenticated_sockets,
+        config.max_sockets_per_conversation,
+        config.max_sockets_per_agent_session,
     )
     app.add_middleware(BodyLimit, max_bytes=config.max_body_bytes)
     app.add_middleware(

@@ -30,6 +30,8 @@ from integrations.gateway.deps import (
     HubDep,
 )
 from integrations.gateway.handoff import HandoffError, HandoffService, waiting_seconds
+from integrations.gateway.hub import Hub
+from integrations.gateway.limits import SocketCaps
 from integrations.gateway.ratelimit import Limit, RateLimiter, client_address
 from integrations.gateway.schemas import (
     AgentOut,
@@ -190,17 +192,37 @@ async def canned_replies(agent: AgentDep) -> list[CannedReply]:
 
 
 WS_SESSION_ENDED = 4401  # the console shows its log-in form again
+# as the widget's socket (routes/conversations.py): a frame over the limit, too many sockets waiting for
+# their token, too many on one agent session
+WS_TOO_BIG, WS_TRY_AGAIN_LATER, WS_TOO_MANY = 1009, 1013, 4429
 
 
-async def _session_token(websocket: WebSocket, directory: AgentDirectory) -> str | None:
+class _FrameTooLarge(Exception):
+    pass
+
+
+async def _frame(websocket: WebSocket, max_bytes: int) -> str:
+    raw = await websocket.receive_text()
+    if len(raw) > max_bytes:
+        raise _FrameTooLarge
+    return raw
+
+
+async def _session_token(websocket: WebSocket, directory: AgentDirectory, max_bytes: int) -> str | None:
     """The session token of the first frame (``{"type": "auth", "token": "..."}``), when it is valid."""
     try:
-        first = await asyncio.wait_for(websocket.receive_json(), WS_AUTH_TIMEOUT)
+        first = json.loads(await asyncio.wait_for(_frame(websocket, max_bytes), WS_AUTH_TIMEOUT))
         token = first.get("token") if isinstance(first, dict) else None
         await run_in_threadpool(directory.authenticate, token)
     except (TimeoutError, json.JSONDecodeError, SessionExpired, WebSocketDisconnect, KeyError):
         return None
     return str(token)
+
+
+async def _read_client(websocket: WebSocket, max_bytes: int) -> None:
+    """The console sends nothing after its token; a frame is read only to refuse one over the limit."""
+    while True:
+        await _frame(websocket, max_bytes)
 
 
 async def _session_valid(directory: AgentDirectory, token: str) -> bool:
@@ -224,18 +246,46 @@ async def live(websocket: WebSocket, directory: DirectoryDep, handoff: HandoffDe
 
     The session is checked again every ``console_session_recheck`` seconds: after a log-out, its expiry,
     a password change or the agent being disabled, the socket closes with 4401. After a reconnect the
-    console re-reads the queue and the open transcript, so nothing sent meanwhile is lost."""
+    console re-reads the queue and the open transcript, so nothing sent meanwhile is lost.
+
+    Limits (``limits.py``), as the widget's socket: a frame over ``max_ws_frame_bytes`` closes it (1009);
+    sockets still waiting for their token count against ``max_unauthenticated_sockets`` (1013 beyond);
+    one agent session (one log-in, its tabs) holds at most ``max_sockets_per_agent_session`` (4429)."""
+    settings = websocket.app.state.settings
+    caps: SocketCaps = websocket.app.state.socket_caps
+    max_frame: int = settings.max_ws_frame_bytes
     await websocket.accept()
-    token = await _session_token(websocket, directory)
+    close_code, reason = WS_SESSION_ENDED, "log in first"
+    with caps.authenticating() as admitted:
+        if not admitted:
+            close_code, reason = WS_TRY_AGAIN_LATER, "too many connections"
+            token = None
+        else:
+            try:
+                token = await _session_token(websocket, directory, max_frame)
+            except _FrameTooLarge:
+                close_code, reason, token = WS_TOO_BIG, "frame too large", None
     if token is None:
         with contextlib.suppress(RuntimeError, WebSocketDisconnect):
-            await websocket.close(WS_SESSION_ENDED, "log in first")
+            await websocket.close(close_code, reason)
         return
+    with caps.open_for_agent(token) as admitted:
+        if not admitted:
+            with contextlib.suppress(RuntimeError, WebSocketDisconnect):
+                await websocket.close(WS_TOO_MANY, "too many connections on this session")
+            return
+        await _stream(websocket, directory, handoff, hub, token)
+
+
+async def _stream(
+    websocket: WebSocket, directory: AgentDirectory, handoff: HandoffService, hub: Hub, token: str
+) -> None:
     settings = websocket.app.state.settings
     recheck: float = settings.console_session_recheck
     heartbeat: float = settings.ws_heartbeat
     loop = asyncio.get_running_loop()
     close_code, reason = 1000, ""
+    reader = asyncio.create_task(_read_client(websocket, settings.max_ws_frame_bytes))
     try:
         with hub.subscribe(None) as subscription:
             escalated = await _escalated(handoff)
@@ -247,13 +297,22 @@ async def live(websocket: WebSocket, directory: DirectoryDep, handoff: HandoffDe
                         close_code, reason = WS_SESSION_ENDED, "the session has ended; log in again"
                         break
                     checked_at = loop.time()
-                try:
-                    event = await asyncio.wait_for(subscription.get(), min(recheck, heartbeat))
-                except TimeoutError:
+                getter = asyncio.ensure_future(subscription.get())
+                done, _ = await asyncio.wait(
+                    {getter, reader}, timeout=min(recheck, heartbeat), return_when="FIRST_COMPLETED"
+                )
+                if reader in done:
+                    getter.cancel()
+                    if isinstance(reader.exception(), _FrameTooLarge):
+                        close_code, reason = WS_TOO_BIG, "frame too large"
+                    break
+                if getter not in done:
+                    getter.cancel()
                     if loop.time() - last_sent >= heartbeat:
                         await websocket.send_json({"type": "ping"})
                         last_sent = loop.time()
                     continue
+                event = getter.result()
                 if event.kind == "closed":
                     break
                 if event.kind == "queue":  # an escalation changed: which conversations may stream, too
@@ -273,5 +332,8 @@ async def live(websocket: WebSocket, directory: DirectoryDep, handoff: HandoffDe
     except (WebSocketDisconnect, RuntimeError):
         pass
     finally:
+        reader.cancel()
+        with contextlib.suppress(asyncio.CancelledError, Exception):
+            await reader
         with contextlib.suppress(RuntimeError, WebSocketDisconnect):
             await websocket.close(close_code, reason)
