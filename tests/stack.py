@@ -12,9 +12,12 @@ from __future__ import annotations
 
 import os
 import secrets
+import selectors
 import socket
+import socketserver
 import subprocess
 import sys
+import threading
 import time
 import uuid
 from collections.abc import Iterator
@@ -110,6 +113,98 @@ def rasa_or_skip() -> tuple[str, str]:
 
 
 @dataclass
+class ActionServer:
+    """The real action server (``actions.server``), which a test may stop and start again on its port."""
+
+    env: dict[str, str]
+    port: int
+    log: Path
+    process: subprocess.Popen[bytes] | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self) -> None:
+        with self.log.open("ab") as out:
+            self.process = subprocess.Popen(
+                [sys.executable, "-m", "actions.server", "--port", str(self.port)],
+                env=self.env,
+                cwd=ROOT,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+            )
+
+    def wait_until_up(self) -> None:
+        assert self.process is not None, "the action server was not started"
+        wait_until_up(f"{self.url}/health", self.process, self.log, 120)
+
+    def stop(self) -> None:
+        if self.process is not None:
+            stop(self.process)
+            self.process = None
+
+
+class _Relay(socketserver.BaseRequestHandler):
+    server: _RelayServer
+
+    def handle(self) -> None:
+        proxy = self.server.proxy
+        proxy.open.wait(proxy.longest_hold)  # held while the proxy plays a slow server
+        try:
+            upstream = socket.create_connection(("127.0.0.1", proxy.upstream_port), timeout=5)
+        except OSError:
+            return  # the server behind is down: the client's connection is dropped
+        with upstream, selectors.DefaultSelector() as selector:
+            upstream.settimeout(None)
+            selector.register(self.request, selectors.EVENT_READ, upstream)
+            selector.register(upstream, selectors.EVENT_READ, self.request)
+            try:
+                while True:
+                    for key, _ in selector.select():
+                        source: socket.socket = key.fileobj  # type: ignore[assignment]
+                        chunk = source.recv(65536)
+                        if not chunk:
+                            return
+                        key.data.sendall(chunk)
+            except OSError:
+                return  # either side went away
+
+
+class _RelayServer(socketserver.ThreadingTCPServer):
+    daemon_threads = True
+    proxy: SlowProxy
+
+
+class SlowProxy:
+    """A TCP relay on loopback in front of a server (the action server): while ``hold()`` is in force each
+    new connection waits, up to ``longest_hold`` seconds, before it is passed on, so the server behind seems
+    slow; ``release()`` lets the waiting ones through. A server behind that is down drops the connection."""
+
+    def __init__(self, upstream_port: int, longest_hold: float = 600.0) -> None:
+        self.upstream_port = upstream_port
+        self.longest_hold = longest_hold
+        self.open = threading.Event()
+        self.open.set()
+        self._server = _RelayServer(("127.0.0.1", 0), _Relay)
+        self._server.proxy = self
+        self.port = int(self._server.server_address[1])
+        self._thread = threading.Thread(target=self._server.serve_forever, name="slow-proxy", daemon=True)
+        self._thread.start()
+
+    def hold(self) -> None:
+        self.open.clear()
+
+    def release(self) -> None:
+        self.open.set()
+
+    def close(self) -> None:
+        self.release()
+        self._server.shutdown()
+        self._server.server_close()
+
+
+@dataclass
 class Stack:
     """A running assistant: Rasa + action server over a demo database of its own."""
 
@@ -118,6 +213,8 @@ class Stack:
     database_url: str
     env: dict[str, str]
     logs: Path
+    action_server: ActionServer  # a test that stops it starts it again
+    proxy: SlowProxy  # between Rasa and the action server: a test that holds it releases it
     client: httpx.Client = field(default_factory=lambda: httpx.Client(timeout=30))
 
     def say(self, sender: str, text: str) -> list[dict[str, Any]]:
@@ -170,11 +267,15 @@ def new_sender() -> str:
 
 
 def run_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
+    """Seed a demo shop, then run Rasa and the action server on it. Rasa reaches the action server through a
+    ``SlowProxy`` (``stack.proxy``), so a test can make it slow, and may stop and start the action server
+    (``stack.action_server``)."""
     rasa_bin, model = rasa_or_skip()
     work = tmp_path_factory.mktemp("stack")
     logs = work / "logs"
     logs.mkdir()
     actions_port, rasa_port = free_port(), free_port()
+    proxy = SlowProxy(actions_port)
     env = {
         **os.environ,
         "PYTHONPATH": str(ROOT),
@@ -182,7 +283,7 @@ def run_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
         "SHOPDESK_DATABASE_URL": f"sqlite:///{work / 'shop.db'}",
         "SHOPDESK_NOW": DEMO_NOW.isoformat(),
         "SHOPDESK_INDEX_DIR": str(work / "index"),
-        "SHOPDESK_ACTION_ENDPOINT": f"http://127.0.0.1:{actions_port}/webhook",
+        "SHOPDESK_ACTION_ENDPOINT": f"http://127.0.0.1:{proxy.port}/webhook",
         "SHOPDESK_RASA_TRACKER_DB": str(work / "rasa-tracker.db"),
         "SHOPDESK_RASA_TOKEN": secrets.token_hex(16),
         "SHOPDESK_ACTION_SERVER_TOKEN": secrets.token_hex(16),
@@ -192,9 +293,13 @@ def run_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
         done = subprocess.run([*cli, *command], env=env, cwd=ROOT, capture_output=True, text=True)
         assert done.returncode == 0, f"shopdesk {' '.join(command)} failed:\n{done.stdout}\n{done.stderr}"
 
-    actions_log, rasa_log = logs / "actions.log", logs / "rasa.log"
-    with actions_log.open("wb") as actions_out, rasa_log.open("wb") as rasa_out:
-        yield from _run_stack(rasa_bin, model, env, logs, actions_port, rasa_port, actions_out, rasa_out)
+    rasa_log = logs / "rasa.log"
+    actions = ActionServer(env, actions_port, logs / "actions.log")
+    try:
+        with rasa_log.open("wb") as rasa_out:
+            yield from _run_stack(rasa_bin, model, env, logs, actions, rasa_port, rasa_out, proxy)
+    finally:
+        proxy.close()
 
 
 def _run_stack(
@@ -202,20 +307,14 @@ def _run_stack(
     model: str,
     env: dict[str, str],
     logs: Path,
-    actions_port: int,
+    actions: ActionServer,
     rasa_port: int,
-    actions_out: Any,
     rasa_out: Any,
+    proxy: SlowProxy,
     rasa_start_timeout: float = 240,
 ) -> Iterator[Stack]:
-    actions_log, rasa_log = logs / "actions.log", logs / "rasa.log"
-    actions = subprocess.Popen(
-        [sys.executable, "-m", "actions.server", "--port", str(actions_port)],
-        env=env,
-        cwd=ROOT,
-        stdout=actions_out,
-        stderr=subprocess.STDOUT,
-    )
+    rasa_log = logs / "rasa.log"
+    actions.start()
     rasa = subprocess.Popen(
         rasa_command(rasa_bin, model, rasa_port, env["SHOPDESK_RASA_TOKEN"]),
         env=env,
@@ -224,7 +323,7 @@ def _run_stack(
         stderr=subprocess.STDOUT,
     )
     try:
-        wait_until_up(f"http://127.0.0.1:{actions_port}/health", actions, actions_log, 120)
+        actions.wait_until_up()
         # /status with the token: only this Rasa answers it (a bare "/" could be any server on a reused port)
         wait_until_up(
             f"http://127.0.0.1:{rasa_port}/status?token={env['SHOPDESK_RASA_TOKEN']}",
@@ -234,13 +333,15 @@ def _run_stack(
         )
         stack = Stack(
             rasa_url=f"http://127.0.0.1:{rasa_port}",
-            actions_url=f"http://127.0.0.1:{actions_port}",
+            actions_url=actions.url,
             database_url=env["SHOPDESK_DATABASE_URL"],
             env=env,
             logs=logs,
+            action_server=actions,
+            proxy=proxy,
         )
         with stack.client:
             yield stack
     finally:
         stop(rasa)
-        stop(actions)
+        actions.stop()

@@ -4,8 +4,9 @@ privacy document promises).
 ``purge`` deletes every conversation whose last activity is older than that, with its messages and
 escalations; Rasa's tracker events of any conversation whose latest event is that old (the tracker store
 named by ``SHOPDESK_RASA_TRACKER_DB``, the SQLite file ``endpoints.yml`` points Rasa at); and failed
-verification records that old. The gateway runs it once a day (``retention_check_every``); operators can
-run ``shopdesk retention purge``.
+verification records that old. The gateway runs it once a day (``retention_check_every``), on one replica
+only (the leader of its desk jobs, ``integrations/gateway/app.py``); operators can run ``shopdesk retention
+purge``.
 """
 
 from __future__ import annotations

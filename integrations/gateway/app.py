@@ -6,8 +6,8 @@ import. What other parts of the gateway can reach on ``app.state``:
 - ``chat`` (``ChatService``): store + assistant + live delivery; ``chat.store`` is the ``ConversationStore``
 - ``hub`` (``Hub``): subscribe to one conversation's events, or to all of them (``subscribe(None)``)
 - ``shared_redis`` (``SharedRedis | None``): what replicas share when ``SHOPDESK_REDIS_URL`` is set; with
-  it the hub, the rate limits and the turn lock go through Redis, and ``watcher`` (a ``Leadership``) runs
-  the unclaimed-escalation watcher in one replica at a time
+  it the hub, the rate limits and the turn lock go through Redis, and ``desk_jobs`` (a ``Leadership``)
+  runs the unclaimed-escalation watcher and the retention purge in one replica at a time
 - ``rate_limiter`` (``RateLimiter``)
 - ``presence`` (``PresenceBoard``): who from the team is there, shared by every replica through the database
 - ``custom_hooks``: callables ``hook(conversation, payload)`` run for every Rasa ``custom`` payload
@@ -69,17 +69,35 @@ log = logging.getLogger(__name__)
 DATABASE_UNAVAILABLE = say(Msg.CHAT_UNAVAILABLE)
 
 
-async def purge_every(config: GatewaySettings, session_factory: sessionmaker[Session]) -> None:
-    """The retention purge, at start and then every ``retention_check_every`` seconds."""
+async def purge_every(
+    config: GatewaySettings, session_factory: sessionmaker[Session], metrics: Metrics
+) -> None:
+    """The retention purge, when this replica starts leading and then every ``retention_check_every``
+    seconds."""
     tracker_url = retention.tracker_store_url(config.rasa_tracker_db)
     while True:
         try:
             await run_in_threadpool(
                 retention.purge, session_factory, tracker_url, system_clock(), config.retention_days
             )
+            metrics.retention_purges.inc()
         except Exception:
             log.exception("the retention purge failed; it will be tried again")
         await asyncio.sleep(config.retention_check_every)
+
+
+async def desk_jobs(
+    config: GatewaySettings,
+    handoff: HandoffService,
+    session_factory: sessionmaker[Session],
+    metrics: Metrics,
+) -> None:
+    """The jobs one replica runs for all (under one ``Leadership``): the watcher of escalations nobody
+    claimed, and the retention purge. If one stops with an error the other is stopped too, and the lead
+    is given up for another replica to take."""
+    async with asyncio.TaskGroup() as jobs:
+        jobs.create_task(handoff.watch_unclaimed(config.handoff_check_every))
+        jobs.create_task(purge_every(config, session_factory, metrics))
 
 
 def create_app(
@@ -147,21 +165,17 @@ def create_app(
             custom_hooks.append(handoff.on_custom)
             message_hooks.append(handoff.on_shopper_message)
             chat.reading_hooks.append(handoff.offer_rating)
-            app.state.watcher = leadership = Leadership(
-                shared, "unclaimed-escalations", config.leader_lock_ttl
+            app.state.desk_jobs = leadership = Leadership(shared, "desk-jobs", config.leader_lock_ttl)
+            leading = asyncio.create_task(
+                leadership.run(lambda: desk_jobs(config, handoff, session_factory, app_metrics))
             )
-            watcher = asyncio.create_task(
-                leadership.run(lambda: handoff.watch_unclaimed(config.handoff_check_every))
-            )
-            purger = asyncio.create_task(purge_every(config, session_factory))
             log.info("gateway ready (Rasa at %s)", config.rasa_url)
             try:
                 yield
             finally:
-                for task in (watcher, purger):
-                    task.cancel()
-                    with contextlib.suppress(asyncio.CancelledError):
-                        await task
+                leading.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await leading
                 await chat.stop_late_replies()
                 custom_hooks.remove(handoff.on_custom)
                 message_hooks.remove(handoff.on_shopper_message)
@@ -179,7 +193,9 @@ def create_app(
     app.state.settings = config
     app.state.custom_hooks = custom_hooks
     app.state.socket_caps = SocketCaps(
-        config.max_unauthenticated_sockets, config.max_sockets_per_conversation
+        config.max_unauthenticated_sockets,
+        config.max_sockets_per_conversation,
+        config.max_sockets_per_agent_session,
     )
     app.add_middleware(BodyLimit, max_bytes=config.max_body_bytes)
     app.add_middleware(

@@ -9,6 +9,14 @@ with the replies: ``integrations/rasa_engine/nlu_report.py``; it is kept on the 
 action's request for a person: ``hook(conversation, payload)``, sync or async. The payload itself is kept
 on the bot message's ``data`` and never shown to the shopper. The messages a hook returns (the handoff's
 queue notice) answer the turn too: they follow the assistant's replies in the turn's ``replies``.
+
+A part of the assistant that does not answer gets the shopper an honest notice and an offer of a person
+(``PERSON_PAYLOAD``, answered by ``HandoffService`` without the assistant), and nothing they wrote is lost:
+Rasa unreachable (``RasaUnavailable``); Rasa slower than the gateway's wait (its answer is delivered when
+it comes); the action server down, failing or past Rasa's own timeout, which Rasa reports with a note in the
+turn's replies (``integrations/rasa_engine/failed_action.py``). Rasa's conversation then starts afresh, so
+nothing half-done (a slot taken but never validated) stays in it: once the action server is back the
+shopper asks again, and gives the order and contact again (the transcript keeps everything).
 """
 
 from __future__ import annotations
@@ -42,13 +50,19 @@ from integrations.gateway.hub import Hub
 from integrations.gateway.metrics import Metrics
 from integrations.gateway.rasa import RasaClient, RasaReply, RasaUnavailable
 from integrations.gateway.replicas import TurnLock, no_shared_lock
+from integrations.rasa_engine.failed_action import failed_action
 
 log = logging.getLogger(__name__)
 
 ASSISTANT_UNAVAILABLE = say(Msg.ASSISTANT_UNAVAILABLE)
 # The button on that notice: a person, reached without the assistant (``HandoffService`` answers it).
 PERSON_PAYLOAD = "desk:person"
+PERSON_OFFER = (Button(say(Msg.BUTTON_TALK_TO_A_PERSON), PERSON_PAYLOAD),)
 ASSISTANT_SLOW = say(Msg.ASSISTANT_SLOW)
+# Starts a Rasa conversation afresh after an action failed in it. Rasa's ``rewind`` would be the finer
+# tool, but inside an active form Rasa folds the form's repeated runs together before it applies the
+# rewind, which then also removes the turn before (the order number already given).
+RESTART = {"event": "restart"}
 
 # Returns the messages it posted that answer the turn (e.g. the queue notice), or None.
 CustomHookResult = Sequence[Message] | None
@@ -183,33 +197,57 @@ class ChatService:
         try:
             answers = await asyncio.wait_for(asyncio.shield(turn), self.rasa.turn_timeout)
         except RasaUnavailable:
-            offer = (Button(say(Msg.BUTTON_TALK_TO_A_PERSON), PERSON_PAYLOAD),)
-            return await self.post(cid, [NewMessage(Author.SYSTEM, ASSISTANT_UNAVAILABLE, offer)]), False
+            unavailable = NewMessage(Author.SYSTEM, ASSISTANT_UNAVAILABLE, PERSON_OFFER)
+            return await self.post(cid, [unavailable]), False
         except TimeoutError:
             # Rasa goes on with the turn: its answer is delivered when it comes (bot/desk/deadline.py).
             self._deliver_late(current, added.message, turn)
-            return await self.post(cid, [NewMessage(Author.SYSTEM, ASSISTANT_SLOW)]), False
+            return await self.post(cid, [NewMessage(Author.SYSTEM, ASSISTANT_SLOW, PERSON_OFFER)]), False
         except asyncio.CancelledError:  # the request went away mid-turn: the answer is still kept
             self._deliver_late(current, added.message, turn)
             raise
-        return await self._assistant_answered(current, added.message, answers), True
+        return await self._assistant_answered(current, added.message, answers)
 
     async def _assistant_answered(
-        self, conversation: Conversation, asked: Message, answers: list[RasaReply]
-    ) -> list[Message]:
-        """Store the assistant's answers; what the NLU read in ``asked`` (Rasa's ``NluReading``, sent by
-        ``integrations/rasa_engine/nlu_report.py``) is kept on that message instead, for the analytics."""
+        self, conversation: Conversation, asked: Message, answers: list[RasaReply], *, late: bool = False
+    ) -> tuple[list[Message], bool]:
+        """Store and deliver Rasa's answer to a turn; False when the answer says an action failed. What the
+        NLU read in ``asked`` (Rasa's ``NluReading``, sent by ``integrations/rasa_engine/nlu_report.py``) is
+        kept on that message instead, for the analytics."""
         readings = [NluReading.from_custom(a.custom) for a in answers]
         answers = [a for a, read in zip(answers, readings, strict=True) if read is None]
         for read in readings:
             if read is not None:
                 await run_in_threadpool(self.store.annotate, conversation.id, asked.id, read.to_data())
+        failed = sorted({name for a in answers if (name := failed_action(a.custom))})
+        if failed:
+            return await self._actions_failed(conversation.id, answers, failed, restart=not late), False
         messages = await self._store(conversation.id, [_bot_message(a) for a in answers])
         posted = await self._run_custom_hooks(conversation, answers)  # e.g. the queue notice
         for read in readings:
             if read is not None:
                 posted += await self._run_reading_hooks(conversation, read)
-        return [m for m in messages if not m.internal] + posted
+        return [m for m in messages if not m.internal] + posted, True
+
+    async def _actions_failed(
+        self, conversation_id: str, answers: list[RasaReply], failed: list[str], *, restart: bool
+    ) -> list[Message]:
+        """The action server did not run an action of the turn: what Rasa said without it is kept for the
+        record only (it may rest on the missing action: a question asked again, a fallback), Rasa's
+        conversation starts afresh, and the shopper is told and offered a person. After a late answer
+        Rasa's conversation is left alone: the shopper's next turn may already be under way in it."""
+        self.metrics.errors.labels(kind="action_server").inc()
+        log.warning("the action server failed %s in conversation %s", ", ".join(failed), conversation_id)
+        kept = [replace(_bot_message(a), internal=True) for a in answers]
+        await self._store(conversation_id, kept)
+        if restart:
+            try:
+                await self.rasa.append_event(conversation_id, RESTART)
+            except RasaUnavailable:
+                log.warning("could not restart conversation %s after its failed turn", conversation_id)
+        return await self.post(
+            conversation_id, [NewMessage(Author.SYSTEM, ASSISTANT_UNAVAILABLE, PERSON_OFFER)]
+        )
 
     async def _run_reading_hooks(self, conversation: Conversation, read: NluReading) -> list[Message]:
         """The reading to every hook; a hook that fails is counted and logged, and the turn goes on."""
@@ -231,7 +269,7 @@ class ChatService:
             except RasaUnavailable:
                 return  # never answered: the shopper was told, and nothing they wrote was lost
             log.info("a late answer arrived for conversation %s", conversation.id)
-            await self._assistant_answered(conversation, asked, answers)
+            await self._assistant_answered(conversation, asked, answers, late=True)
 
         task = asyncio.create_task(deliver())
         self._late_replies.add(task)

@@ -26,12 +26,14 @@ class GatewaySettings(Settings):
     limit_new_conversations: int = 30
     limit_messages: int = 30
     limit_logins: int = 10
-    # Sizes and counts (integrations/gateway/limits.py): a request body, a WebSocket frame from a client,
-    # sockets waiting for their token (per process), live sockets on one conversation.
+    # Sizes and counts (integrations/gateway/limits.py): a request body, a WebSocket frame from a client
+    # (widget or console), sockets waiting for their token (per process, widget and console together), live
+    # sockets on one conversation, console sockets on one agent session (one log-in: its tabs).
     max_body_bytes: int = 16 * 1024
     max_ws_frame_bytes: int = 16 * 1024
     max_unauthenticated_sockets: int = 200
     max_sockets_per_conversation: int = 5
+    max_sockets_per_agent_session: int = 5
     # Origins allowed to call the API from a browser: the shops that embed the widget. Shoppers
     # authenticate with a bearer token, never cookies, so "*" exposes nothing by itself.
     cors_origins: list[str] = Field(default_factory=lambda: ["*"])

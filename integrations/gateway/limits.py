@@ -3,19 +3,21 @@ count requests over time, are ``ratelimit.py``).
 
 - ``BodyLimit``: an ASGI middleware refusing a request body over ``max_bytes`` with 413, before any route
   parses it: at once when ``Content-Length`` says so, else as soon as the streamed body passes the limit.
-- ``SocketCaps``: how many WebSockets may wait for their first-frame token at once (per process), and how
-  many may be open on one conversation.
+- ``SocketCaps``: how many WebSockets (the widget's and the console's) may wait for their first-frame token
+  at once (per process), how many may be open on one conversation, and how many on one agent session.
 """
 
 from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 
 from starlette.exceptions import HTTPException
 from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from bot.desk.agents.passwords import hash_token
 
 TOO_LARGE = "The request is too large."
 
@@ -49,9 +51,10 @@ class BodyLimit:
 
 
 class SocketCaps:
-    def __init__(self, unauthenticated: int, per_conversation: int) -> None:
+    def __init__(self, unauthenticated: int, per_conversation: int, per_agent_session: int) -> None:
         self.max_unauthenticated = unauthenticated
         self.max_per_conversation = per_conversation
+        self.max_per_agent_session = per_agent_session
         self._unauthenticated = 0
         self._open: Counter[str] = Counter()
 
@@ -67,16 +70,23 @@ class SocketCaps:
         finally:
             self._unauthenticated -= 1
 
-    @contextmanager
-    def open_on(self, conversation_id: str) -> Iterator[bool]:
+    def open_on(self, conversation_id: str) -> AbstractContextManager[bool]:
         """A live socket on a conversation; ``False`` when the conversation has as many as allowed."""
-        if self._open[conversation_id] >= self.max_per_conversation:
+        return self._counted(f"conversation:{conversation_id}", self.max_per_conversation)
+
+    def open_for_agent(self, session_token: str) -> AbstractContextManager[bool]:
+        """A console socket on an agent's session (one log-in); ``False`` when it has as many as allowed."""
+        return self._counted(f"agent-session:{hash_token(session_token)}", self.max_per_agent_session)
+
+    @contextmanager
+    def _counted(self, key: str, limit: int) -> Iterator[bool]:
+        if self._open[key] >= limit:
             yield False
             return
-        self._open[conversation_id] += 1
+        self._open[key] += 1
         try:
             yield True
         finally:
-            self._open[conversation_id] -= 1
-            if not self._open[conversation_id]:
-                del self._open[conversation_id]
+            self._open[key] -= 1
+            if not self._open[key]:
+                del self._open[key]

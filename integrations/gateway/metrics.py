@@ -30,6 +30,11 @@ class Metrics:
             buckets=STEP_BUCKETS,
             registry=r,
         )
+        self.retention_purges = Counter(
+            "shopdesk_gateway_retention_purges",
+            "Retention purges run by this replica (one replica runs them: the desk jobs' leader).",
+            registry=r,
+        )
         self.rasa_errors = Counter("shopdesk_gateway_rasa_errors", "Rasa turns that failed.", registry=r)
         self.errors = Counter(
             "shopdesk_gateway_errors",

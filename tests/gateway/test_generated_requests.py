@@ -1,6 +1,7 @@
 """Requests generated from the gateway's OpenAPI schema (hypothesis), on SQLite and PostgreSQL: whatever a
 client sends to any documented operation, with or without valid credentials, the answer is never a server
-error. (schemathesis does this too; it is not in the dev environment, and this is what we need of it.)"""
+error. The strategies here are hand-written around hostile strings (NUL, lone surrogates, markup, 5,000
+characters) and tokens; ``test_schemathesis.py`` generates from the schema's own shapes with schemathesis."""
 
 from __future__ import annotations
 

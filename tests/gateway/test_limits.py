@@ -1,4 +1,5 @@
-"""Size and count limits: request bodies, WebSocket frames, sockets per conversation and unauthenticated."""
+"""Size and count limits: request bodies, WebSocket frames, sockets per conversation, per agent session and
+unauthenticated (the widget's and the agent console's sockets alike)."""
 
 from __future__ import annotations
 
@@ -10,21 +11,44 @@ import pytest
 from websockets.exceptions import ConnectionClosed
 from websockets.sync.client import ClientConnection, connect
 
+from bot.clock import system_clock
+from bot.db import make_engine, make_session_factory
+from bot.desk.agents.store import AgentDirectory
 from integrations.gateway.app import create_app
 from integrations.gateway.config import GatewaySettings
 from tests.gateway.conftest import ACTIONS_URL, RASA_URL, FakeRasa, ServedApp, Shopper, serve, start
 
+PASSWORD = "a long enough password"
+
 
 @pytest.fixture
 def gateway(sqlite_url: str, fake_rasa: FakeRasa) -> Iterator[ServedApp]:
+    engine = make_engine(sqlite_url)
+    AgentDirectory(make_session_factory(engine), system_clock).create("sam", PASSWORD, "Sam")
+    engine.dispose()
     settings = GatewaySettings(
         database_url=sqlite_url,
         rasa_url=RASA_URL,
         action_server_url=ACTIONS_URL,
         max_sockets_per_conversation=2,
+        max_sockets_per_agent_session=2,
         max_unauthenticated_sockets=1,
     )
     yield from serve(create_app(settings, transport=fake_rasa.transport))
+
+
+def agent_session(client: httpx.Client) -> str:
+    """A new log-in of the agent sam: its session token."""
+    response = client.post("/api/agent/login", json={"username": "sam", "password": PASSWORD})
+    assert response.status_code == 200, response.text
+    token: str = response.json()["token"]
+    return token
+
+
+def console(gateway: ServedApp, token: str) -> ClientConnection:
+    ws = connect(f"{gateway.ws_url}/api/agent/ws")
+    ws.send(json.dumps({"type": "auth", "token": token}))
+    return ws
 
 
 def close_code(ws: ClientConnection) -> int:
@@ -94,3 +118,45 @@ def test_sockets_waiting_for_their_token_are_capped(gateway: ServedApp, shopper:
     with connect(url) as later:
         later.send(json.dumps({"type": "auth", "token": shopper.token}))
         assert json.loads(later.recv(timeout=10))["type"] == "status"
+
+
+def test_a_console_frame_over_the_limit_closes_the_socket(gateway: ServedApp, client: httpx.Client) -> None:
+    token = agent_session(client)
+    with console(gateway, token) as ws:
+        assert json.loads(ws.recv(timeout=10))["type"] == "ready"
+        ws.send(json.dumps({"type": "ping", "pad": "p" * 20_000}))
+        assert close_code(ws) == 1009
+    with connect(f"{gateway.ws_url}/api/agent/ws") as ws:  # the token frame itself, too large
+        ws.send(json.dumps({"type": "auth", "token": token, "pad": "p" * 20_000}))
+        assert close_code(ws) == 1009
+
+
+def test_a_third_console_socket_on_one_agent_session_is_refused(
+    gateway: ServedApp, client: httpx.Client
+) -> None:
+    token = agent_session(client)
+    with console(gateway, token) as first, console(gateway, token) as second:
+        for ws in (first, second):
+            assert json.loads(ws.recv(timeout=10))["type"] == "ready"
+        with console(gateway, token) as third:
+            assert close_code(third) == 4429
+        with console(gateway, agent_session(client)) as other:  # another log-in is not affected
+            assert json.loads(other.recv(timeout=10))["type"] == "ready"
+    with console(gateway, token) as again:  # closing frees the place
+        assert json.loads(again.recv(timeout=10))["type"] == "ready"
+
+
+def test_console_sockets_waiting_for_their_token_count_with_the_widgets(
+    gateway: ServedApp, client: httpx.Client, shopper: Shopper
+) -> None:
+    token = agent_session(client)
+    with connect(f"{gateway.ws_url}/api/conversations/{shopper.id}/ws") as waiting:
+        with connect(f"{gateway.ws_url}/api/agent/ws") as refused:
+            assert close_code(refused) == 1013
+        waiting.send(json.dumps({"type": "auth", "token": shopper.token}))
+        assert json.loads(waiting.recv(timeout=10))["type"] == "status"
+    with connect(f"{gateway.ws_url}/api/agent/ws") as console_waiting:
+        with connect(f"{gateway.ws_url}/api/conversations/{shopper.id}/ws") as refused:
+            assert close_code(refused) == 1013
+        console_waiting.send(json.dumps({"type": "auth", "token": token}))
+        assert json.loads(console_waiting.recv(timeout=10))["type"] == "ready"

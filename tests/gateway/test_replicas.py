@@ -14,6 +14,7 @@ from typing import Any
 
 import httpx
 import pytest
+from fastapi import FastAPI
 from websockets.sync.client import ClientConnection, connect
 
 from bot.clock import system_clock
@@ -156,7 +157,7 @@ def test_the_unclaimed_escalation_watcher_runs_on_one_replica_and_moves_when_it_
     a_served = contextmanager(serve)(create_app(settings, transport=fake_rasa.transport))
     with contextmanager(serve)(create_app(settings, transport=fake_rasa.transport)) as b:
         with a_served as a:
-            watchers: list[Leadership] = [a.app.state.watcher, b.app.state.watcher]
+            watchers: list[Leadership] = [a.app.state.desk_jobs, b.app.state.desk_jobs]
             wait_for(lambda: any(w.is_leader for w in watchers))
             for _ in range(3):  # across several renewals of the lead, never two
                 assert [w.is_leader for w in watchers].count(True) == 1
@@ -173,6 +174,36 @@ def test_the_delay_notice_job_runs_on_one_replica_only(replicas: Replicas) -> No
     for _ in range(3):  # across several renewals of the lead, never two
         assert [lead.is_leader for lead in leads].count(True) == 1
         time.sleep(LEAD_TTL)
+
+
+def test_the_retention_purge_runs_on_the_leading_replica_only_and_moves_when_it_stops(
+    desk_db: str, redis_url: str, redis_prefix: str, fake_rasa: FakeRasa
+) -> None:
+    settings = make_settings(
+        desk_db,
+        redis_url=redis_url,
+        redis_prefix=redis_prefix,
+        leader_lock_ttl=LEAD_TTL,
+        retention_check_every=LEAD_TTL / 4,
+    )
+    with ExitStack() as both:
+        replicas = [
+            contextmanager(serve)(create_app(settings, transport=fake_rasa.transport)) for _ in range(2)
+        ]
+        apps = [both.enter_context(replica).app for replica in replicas]
+        wait_for(lambda: any(app.state.desk_jobs.is_leader for app in apps))
+        leading = next(n for n, app in enumerate(apps) if app.state.desk_jobs.is_leader)
+        leader, follower = apps[leading], apps[1 - leading]
+        already = purges(leader)
+        wait_for(lambda: purges(leader) >= already + 3)
+        assert purges(follower) == 0  # several purges on the leader meanwhile, none on the other replica
+        replicas[leading].__exit__(None, None, None)  # the leader stops: the other one purges from now on
+        wait_for(lambda: purges(follower) >= 1)
+
+
+def purges(app: FastAPI) -> float:
+    value = app.state.metrics.registry.get_sample_value("shopdesk_gateway_retention_purges_total")
+    return value or 0.0
 
 
 def test_turns_of_one_conversation_sent_to_both_replicas_at_once_are_answered_in_order(

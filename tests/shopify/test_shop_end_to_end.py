@@ -33,7 +33,7 @@ from tests.shopify.fake_admin import (
     fulfillment_payload,
     send_webhook,
 )
-from tests.stack import ROOT, Stack, _run_stack, free_port, rasa_or_skip
+from tests.stack import ROOT, ActionServer, SlowProxy, Stack, _run_stack, free_port, rasa_or_skip
 
 # Setting up a shop (init, backfill, index, a second Rasa) is several minutes on two busy cores.
 pytestmark = [pytest.mark.rasa, pytest.mark.timeout(1200)]
@@ -104,13 +104,14 @@ def shop_stack(tmp_path_factory: pytest.TempPathFactory, fake_shopify: FakeShopi
     base = {k: v for k, v in base.items() if not k.startswith("SHOPDESK_") or k.startswith("SHOPDESK_TEST")}
     shopdesk(base, *INIT, "--dir", str(work / "shop"))
     actions_port, rasa_port = free_port(), free_port()
+    proxy = SlowProxy(actions_port)
     env = {
         **base,
         **read_env_file(work / "shop" / ".env"),
         "SHOPDESK_DATABASE_URL": f"sqlite:///{work / 'shop.db'}",
         "SHOPDESK_NOW": NOW.isoformat(),
         "SHOPDESK_INDEX_DIR": str(work / "index"),
-        "SHOPDESK_ACTION_ENDPOINT": f"http://127.0.0.1:{actions_port}/webhook",
+        "SHOPDESK_ACTION_ENDPOINT": f"http://127.0.0.1:{proxy.port}/webhook",
         "SHOPDESK_RASA_TRACKER_DB": str(work / "rasa-tracker.db"),
         "SHOPDESK_RASA_TOKEN": secrets.token_hex(16),
         "SHOPDESK_ACTION_SERVER_TOKEN": secrets.token_hex(16),
@@ -126,11 +127,15 @@ def shop_stack(tmp_path_factory: pytest.TempPathFactory, fake_shopify: FakeShopi
     shopdesk(env, "knowledge", "build")
     logs = work / "logs"
     logs.mkdir()
-    with (logs / "actions.log").open("wb") as actions_out, (logs / "rasa.log").open("wb") as rasa_out:
-        # a second Rasa beside the session's stack: loading the model can take minutes on busy cores
-        yield from _run_stack(
-            rasa_bin, model, env, logs, actions_port, rasa_port, actions_out, rasa_out, rasa_start_timeout=600
-        )
+    actions = ActionServer(env, actions_port, logs / "actions.log")
+    try:
+        with (logs / "rasa.log").open("wb") as rasa_out:
+            # a second Rasa beside the session's stack: loading the model can take minutes on busy cores
+            yield from _run_stack(
+                rasa_bin, model, env, logs, actions, rasa_port, rasa_out, proxy, rasa_start_timeout=600
+            )
+    finally:
+        proxy.close()
 
 
 @pytest.fixture(scope="module")

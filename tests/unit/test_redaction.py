@@ -2,7 +2,7 @@ import logging
 
 import pytest
 
-from bot.language.redaction import redact
+from bot.language.redaction import redact, without_card_numbers
 from bot.ops import log_redaction
 
 
@@ -23,6 +23,20 @@ def test_personal_data_is_replaced_by_what_it_was(text: str, placeholder: str, s
     redacted = redact(text)
     assert placeholder in redacted
     assert secret not in redacted
+
+
+@pytest.mark.parametrize(
+    ("typed", "kept"),
+    [
+        ("card 4111 1111 1111 1111 please", "card [card] please"),
+        ("amex 3782-822463-10005", "amex [card]"),
+        ("5555555555554444", "[card]"),
+        ("tracking 15501234567891", "tracking 15501234567891"),  # fails the check digit: no card
+        ("SD-10001, SW1A 1AA, jo@example.com", "SD-10001, SW1A 1AA, jo@example.com"),  # needed to verify
+    ],
+)
+def test_only_card_numbers_are_taken_out_of_what_a_shopper_types(typed: str, kept: str) -> None:
+    assert without_card_numbers(typed) == kept
 
 
 @pytest.mark.parametrize(

@@ -36,6 +36,7 @@ from integrations.gateway.deps import (
 )
 from integrations.gateway.handoff import HandoffError, HandoffService, waiting_seconds
 from integrations.gateway.hub import Event, Hub, Subscription
+from integrations.gateway.limits import SocketCaps
 from integrations.gateway.ratelimit import Limit, RateLimiter, client_address
 from integrations.gateway.schemas import (
     AgentOut,
@@ -228,13 +229,28 @@ async def canned_replies(agent: AgentDep) -> list[CannedReply]:
 
 
 WS_SESSION_ENDED = 4401  # the console shows its log-in form again
+# as the widget's socket: a frame too large, too many sockets waiting for a token, too many on one log-in
+WS_TOO_BIG, WS_TRY_AGAIN_LATER, WS_TOO_MANY = 1009, 1013, 4429
 
 
-async def _session(websocket: WebSocket, directory: AgentDirectory) -> tuple[str, Agent] | None:
+class _FrameTooLarge(Exception):
+    pass
+
+
+async def _frame(websocket: WebSocket, max_bytes: int) -> str:
+    raw = await websocket.receive_text()
+    if len(raw) > max_bytes:
+        raise _FrameTooLarge
+    return raw
+
+
+async def _session(
+    websocket: WebSocket, directory: AgentDirectory, max_bytes: int
+) -> tuple[str, Agent] | None:
     """The session token of the first frame (``{"type": "auth", "token": "..."}``) and its agent, when it
-    is valid."""
+    is valid; a first frame over ``max_bytes`` raises ``_FrameTooLarge``."""
     try:
-        first = await asyncio.wait_for(websocket.receive_json(), WS_AUTH_TIMEOUT)
+        first = json.loads(await asyncio.wait_for(_frame(websocket, max_bytes), WS_AUTH_TIMEOUT))
         token = first.get("token") if isinstance(first, dict) else None
         agent = await run_in_threadpool(directory.authenticate, token)
     except (TimeoutError, json.JSONDecodeError, SessionExpired, WebSocketDisconnect, KeyError):
@@ -272,38 +288,67 @@ async def live(
 
     The session is checked again every ``console_session_recheck`` seconds: after a log-out, its expiry,
     a password change or the agent being disabled, the socket closes with 4401. After a reconnect the
-    console re-reads the queue and the open transcript, so nothing sent meanwhile is lost."""
+    console re-reads the queue and the open transcript, so nothing sent meanwhile is lost.
+
+    Limits (``limits.py``), as the widget's socket: a frame over ``max_ws_frame_bytes`` closes it (1009);
+    sockets still waiting for their token count against ``max_unauthenticated_sockets`` (1013 beyond);
+    one agent session (one log-in, its tabs) holds at most ``max_sockets_per_agent_session`` (4429)."""
+    settings: GatewaySettings = websocket.app.state.settings
+    caps: SocketCaps = websocket.app.state.socket_caps
     await websocket.accept()
-    session = await _session(websocket, directory)
+    close_code, reason = WS_SESSION_ENDED, "log in first"
+    session: tuple[str, Agent] | None = None
+    with caps.authenticating() as admitted:
+        if not admitted:
+            close_code, reason = WS_TRY_AGAIN_LATER, "too many connections"
+        else:
+            try:
+                session = await _session(websocket, directory, settings.max_ws_frame_bytes)
+            except _FrameTooLarge:
+                close_code, reason = WS_TOO_BIG, "frame too large"
     if session is None:
         with contextlib.suppress(RuntimeError, WebSocketDisconnect):
-            await websocket.close(WS_SESSION_ENDED, "log in first")
+            await websocket.close(close_code, reason)
         return
     token, agent = session
-    settings: GatewaySettings = websocket.app.state.settings
-    connection = await run_in_threadpool(presence.connect, agent.id, token)
-    hub.publish_presence_change()
-    try:
-        await _stream(websocket, directory, handoff, hub, presence, token, connection, settings)
-    finally:
-        await run_in_threadpool(presence.disconnect, connection)
+    with caps.open_for_agent(token) as admitted:
+        if not admitted:
+            with contextlib.suppress(RuntimeError, WebSocketDisconnect):
+                await websocket.close(WS_TOO_MANY, "too many connections on this session")
+            return
+        connection = await run_in_threadpool(presence.connect, agent.id, token)
         hub.publish_presence_change()
+        try:
+            await _stream(websocket, directory, handoff, hub, presence, token, connection, settings)
+        finally:
+            await run_in_threadpool(presence.disconnect, connection)
+            hub.publish_presence_change()
 
 
 async def _heard(
-    websocket: WebSocket, presence: PresenceBoard, connection: str, subscription: Subscription
+    websocket: WebSocket,
+    presence: PresenceBoard,
+    connection: str,
+    subscription: Subscription,
+    max_bytes: int,
+    too_big: asyncio.Event,
 ) -> None:
     """Reads the console's frames until it goes, then ends the stream (a ``closed`` event). Each beat
     marks the console as heard from (at most one a second is written, so a chatty client cannot turn into
-    a stream of database writes)."""
+    a stream of database writes); a frame over ``max_bytes`` sets ``too_big`` and ends the stream."""
     loop = asyncio.get_running_loop()
     last = loop.time()
     try:
         while True:
-            frame = await websocket.receive_json()
+            try:
+                frame = json.loads(await _frame(websocket, max_bytes))
+            except json.JSONDecodeError:
+                continue
             if isinstance(frame, dict) and frame.get("type") == "beat" and loop.time() - last >= MIN_BEAT_GAP:
                 last = loop.time()
                 await run_in_threadpool(presence.beat, connection)
+    except _FrameTooLarge:
+        too_big.set()
     finally:
         with contextlib.suppress(asyncio.QueueFull):  # full: the hub is dropping it with "closed" anyway
             subscription.queue.put_nowait(Event("", "closed"))
@@ -325,9 +370,12 @@ async def _stream(
     loop = asyncio.get_running_loop()
     close_code, reason = 1000, ""
     listener: asyncio.Task[None] | None = None
+    too_big = asyncio.Event()
     try:
         with hub.subscribe(None) as subscription:
-            listener = asyncio.create_task(_heard(websocket, presence, connection, subscription))
+            listener = asyncio.create_task(
+                _heard(websocket, presence, connection, subscription, settings.max_ws_frame_bytes, too_big)
+            )
             escalated = await _escalated(handoff)
             await websocket.send_json({"type": "ready", "beat_seconds": beat})
             checked_at = last_sent = loop.time()
@@ -345,6 +393,8 @@ async def _stream(
                         last_sent = loop.time()
                     continue
                 if event.kind == "closed":  # dropped by the hub, or the console went away
+                    if too_big.is_set():
+                        close_code, reason = WS_TOO_BIG, "frame too large"
                     break
                 if event.kind == "queue":  # an escalation changed: which conversations may stream, too
                     escalated = await _escalated(handoff)
