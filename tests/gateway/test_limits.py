@@ -94,3 +94,11 @@ def test_sockets_waiting_for_their_token_are_capped(gateway: ServedApp, shopper:
     with connect(url) as later:
         later.send(json.dumps({"type": "auth", "token": shopper.token}))
         assert json.loads(later.recv(timeout=10))["type"] == "status"
+
+
+def test_without_a_connected_store_the_shopify_webhook_address_keeps_the_gateways_limit(
+    client: httpx.Client,
+) -> None:
+    # the webhook address's own, larger limit applies only when a Shopify store is connected
+    response = client.post("/shopify/webhooks", content=b"{" + b" " * 20_000 + b"}")
+    assert response.status_code == 413
