@@ -121,6 +121,12 @@ class Settings(BaseSettings):
     shopify_api_secret: str = ""
     shopify_api_version: str = "2025-07"
     shopify_graphql_url: str | None = None
+    # Shopify's order webhooks outgrow the gateway's 16 KiB request limit (every line, address, tax and
+    # discount line is in them): the webhook address alone accepts bodies up to this size.
+    shopify_webhook_max_bytes: int = Field(default=1024 * 1024, ge=1024)
+    # The gateway reconciles the connected store this often (hours; 0: never, e.g. when cron runs
+    # `shopdesk shopify reconcile`): orders updated since the last sync, on one replica.
+    shopify_reconcile_hours: float = Field(default=24, ge=0)
 
     @property
     def shopify_connected(self) -> bool:

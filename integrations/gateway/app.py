@@ -197,7 +197,11 @@ def create_app(
         config.max_sockets_per_conversation,
         config.max_sockets_per_agent_session,
     )
-    app.add_middleware(BodyLimit, max_bytes=config.max_body_bytes)
+    app.add_middleware(
+        BodyLimit,
+        max_bytes=config.max_body_bytes,
+        per_path=shopify.body_limits(config),  # Shopify's long-order webhooks, when a store is connected
+    )
     app.add_middleware(
         CORSMiddleware,
         allow_origins=config.cors_origins,

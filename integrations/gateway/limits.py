@@ -3,6 +3,8 @@ count requests over time, are ``ratelimit.py``).
 
 - ``BodyLimit``: an ASGI middleware refusing a request body over ``max_bytes`` with 413, before any route
   parses it: at once when ``Content-Length`` says so, else as soon as the streamed body passes the limit.
+  ``per_path`` gives an exact path a limit of its own (Shopify's webhooks, whose long orders outgrow the
+  chat's 16 KiB); every other path keeps ``max_bytes``.
 - ``SocketCaps``: how many WebSockets (the widget's and the console's) may wait for their first-frame token
   at once (per process), how many may be open on one conversation, and how many on one agent session.
 """
@@ -10,7 +12,7 @@ count requests over time, are ``ratelimit.py``).
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import AbstractContextManager, contextmanager
 
 from starlette.exceptions import HTTPException
@@ -23,16 +25,18 @@ TOO_LARGE = "The request is too large."
 
 
 class BodyLimit:
-    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+    def __init__(self, app: ASGIApp, max_bytes: int, per_path: Mapping[str, int] | None = None) -> None:
         self.app = app
         self.max_bytes = max_bytes
+        self.per_path = dict(per_path or {})
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        limit = self.per_path.get(_route_path(scope), self.max_bytes)
         declared = dict(scope["headers"]).get(b"content-length")
-        if declared is not None and (not declared.isdigit() or int(declared) > self.max_bytes):
+        if declared is not None and (not declared.isdigit() or int(declared) > limit):
             await JSONResponse({"detail": TOO_LARGE}, status_code=413)(scope, receive, send)
             return
         received = 0
@@ -42,12 +46,19 @@ class BodyLimit:
             message = await receive()
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
-                if received > self.max_bytes:
+                if received > limit:
                     # FastAPI re-raises an HTTPException met while reading the body: the client gets 413.
                     raise HTTPException(413, TOO_LARGE)
             return message
 
         await self.app(scope, limited, send)
+
+
+def _route_path(scope: Scope) -> str:
+    """The path the routes see: without the ``root_path`` a proxy mounts the gateway under."""
+    path: str = scope["path"]
+    root: str = scope.get("root_path", "")
+    return path[len(root) :] if root and path.startswith(root + "/") else path
 
 
 class SocketCaps:

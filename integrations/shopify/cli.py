@@ -2,7 +2,10 @@
 
     shopdesk shopify backfill [--since ISO] [--page-size N]   every order (or those updated since)
     shopdesk shopify reconcile                                 orders updated since the last sync
-    shopdesk shopify status                                    the shop, and what has been synced
+    shopdesk shopify status                                    the shop, what has been synced
+
+The gateway runs the reconcile by itself every ``SHOPDESK_SHOPIFY_RECONCILE_HOURS`` (``schedule.py``); a
+reconcile made here is recorded as its last run too (``status`` shows it).
 
 Registered by ``bot/ops/cli.py``. Settings (``SHOPDESK_SHOPIFY_*``) come from ``bot.settings``.
 """
@@ -12,11 +15,13 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from bot.clock import parse_instant
+from bot.clock import parse_instant, system_clock
 from bot.db import make_engine, make_session_factory
 from bot.settings import Settings
 from integrations.shopify import queries, store
 from integrations.shopify.connect import shopify_sync
+from integrations.shopify.schedule import record
+from integrations.shopify.store import ReconcileRun
 from integrations.shopify.sync import PAGE_SIZE, SyncReport
 
 
@@ -43,9 +48,13 @@ def cmd_reconcile(args: argparse.Namespace) -> int:
     settings = Settings()
     engine = make_engine(settings.database_url)
     try:
-        sync = shopify_sync(settings, make_session_factory(engine))
+        sessions = make_session_factory(engine)
+        sync = shopify_sync(settings, sessions)
         with sync.client:
-            return _report(sync.reconcile())
+            report = sync.reconcile()
+        # the gateway's scheduled reconcile counts from this run too (integrations/shopify/schedule.py)
+        record(sessions, ReconcileRun(system_clock(), "ok"))
+        return _report(report)
     finally:
         engine.dispose()
 
@@ -67,6 +76,11 @@ def cmd_status(args: argparse.Namespace) -> int:
             f"orders synced: {synced['orders']}, newest Shopify version: {synced['newest_version'] or '-'}, "
             f"last sync: {synced['last_synced_at'] or '-'}, webhooks processed: {synced['webhooks']}"
         )
+        last = synced["last_reconcile"]
+        every = settings.shopify_reconcile_hours
+        schedule = f"every {every:g} h in the gateway" if every > 0 else "not scheduled in the gateway"
+        ran = "never" if not isinstance(last, ReconcileRun) else f"{last.at.isoformat()} ({last.outcome})"
+        print(f"last reconcile: {ran}; {schedule}")
         return 0
     finally:
         engine.dispose()
@@ -79,7 +93,6 @@ def register(sub: Any) -> None:
     backfill.add_argument("--since", help="ISO 8601 instant: only orders updated at or after it")
     backfill.add_argument("--page-size", type=int, default=PAGE_SIZE, help=f"orders per page ({PAGE_SIZE})")
     backfill.set_defaults(func=cmd_backfill)
-    commands.add_parser("reconcile", help="orders updated since the last sync (nightly)").set_defaults(
-        func=cmd_reconcile
-    )
+    reconcile = commands.add_parser("reconcile", help="orders updated since the last sync (also scheduled)")
+    reconcile.set_defaults(func=cmd_reconcile)
     commands.add_parser("status", help="the shop and what has been synced").set_defaults(func=cmd_status)

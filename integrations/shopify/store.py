@@ -5,13 +5,16 @@ transaction, unless the stored version is newer: Shopify's ``updatedAt`` of the 
 ``external_orders``, so a late webhook or a slow reconcile page never overwrites a newer state. What the
 order system knows and Shopify does not (a return's instructions and idempotency key, written when the
 assistant opened it) is carried over. ``remember_event`` records a webhook id so a second delivery changes
-nothing.
+nothing. ``record_reconcile`` keeps when the last reconcile ran and how it ended, in the same table (one
+row, topic ``shopdesk/reconcile``): ``shopdesk shopify status`` shows it and the gateway's schedule
+(``schedule.py``) counts from it.
 """
 
 from __future__ import annotations
 
 import enum
 import logging
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import func, select
@@ -24,6 +27,10 @@ from bot.orders.tables import ExternalEventRow, ExternalOrderRow, OrderRow
 from integrations.shopify.mapping import SOURCE, OrderRecord
 
 log = logging.getLogger(__name__)
+
+# The row that records the last reconcile: no webhook id looks like this (Shopify's are UUIDs).
+RECONCILE_EVENT = "shopdesk:last-reconcile"
+RECONCILE_TOPIC = "shopdesk/reconcile"
 
 
 class Applied(enum.StrEnum):
@@ -121,6 +128,42 @@ def remember_event(session: Session, event_id: str, topic: str, outcome: str, no
     return True
 
 
+@dataclass(frozen=True)
+class ReconcileRun:
+    at: datetime  # when it finished
+    outcome: str  # "ok", or "failed: <kind of error>"
+
+    @property
+    def ok(self) -> bool:
+        return self.outcome == "ok"
+
+
+def _reconcile_row(session: Session) -> ExternalEventRow | None:
+    return session.scalars(
+        select(ExternalEventRow).where(
+            ExternalEventRow.source == SOURCE, ExternalEventRow.event_id == RECONCILE_EVENT
+        )
+    ).one_or_none()
+
+
+def last_reconcile(session: Session) -> ReconcileRun | None:
+    row = _reconcile_row(session)
+    return None if row is None else ReconcileRun(row.received_at, row.outcome)
+
+
+def record_reconcile(session: Session, run: ReconcileRun) -> None:
+    """Keep ``run`` as the last reconcile (the caller commits)."""
+    outcome = run.outcome[:32]
+    row = _reconcile_row(session)
+    if row is None:
+        if remember_event(session, RECONCILE_EVENT, RECONCILE_TOPIC, outcome, run.at):
+            return
+        row = _reconcile_row(session)  # another process recorded its run first: ours is the later one
+        assert row is not None
+    row.received_at, row.outcome = run.at, outcome
+    session.flush()
+
+
 def sync_status(session: Session) -> dict[str, object]:
     orders, newest, last_sync = session.execute(
         select(
@@ -130,6 +173,14 @@ def sync_status(session: Session) -> dict[str, object]:
         ).where(ExternalOrderRow.source == SOURCE)
     ).one()
     events = session.scalar(
-        select(func.count()).select_from(ExternalEventRow).where(ExternalEventRow.source == SOURCE)
+        select(func.count())
+        .select_from(ExternalEventRow)
+        .where(ExternalEventRow.source == SOURCE, ExternalEventRow.topic != RECONCILE_TOPIC)
     )
-    return {"orders": orders, "newest_version": newest, "last_synced_at": last_sync, "webhooks": events}
+    return {
+        "orders": orders,
+        "newest_version": newest,
+        "last_synced_at": last_sync,
+        "webhooks": events,
+        "last_reconcile": last_reconcile(session),
+    }

@@ -160,3 +160,11 @@ def test_console_sockets_waiting_for_their_token_count_with_the_widgets(
             assert close_code(refused) == 1013
         console_waiting.send(json.dumps({"type": "auth", "token": token}))
         assert json.loads(console_waiting.recv(timeout=10))["type"] == "ready"
+
+
+def test_without_a_connected_store_the_shopify_webhook_address_keeps_the_gateways_limit(
+    client: httpx.Client,
+) -> None:
+    # the webhook address's own, larger limit applies only when a Shopify store is connected
+    response = client.post("/shopify/webhooks", content=b"{" + b" " * 20_000 + b"}")
+    assert response.status_code == 413

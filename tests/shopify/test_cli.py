@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -40,6 +41,16 @@ def test_backfill_reconcile_and_status_report_what_they_did(
     out = capsys.readouterr().out
     assert f"connected to Test shop ({SHOP}), currency USD" in out
     assert "orders synced: 2" in out
+    # the reconcile is recorded: the gateway's schedule counts from it, and the status shows it
+    assert re.search(r"last reconcile: \d{4}-\d\d-\d\dT[\d:.]+\+00:00 \(ok\); every 24 h in the gateway", out)
+
+
+def test_the_status_says_when_no_reconcile_ran_and_that_cron_runs_it(
+    connected: None, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("SHOPDESK_SHOPIFY_RECONCILE_HOURS", "0")
+    assert main(["shopify", "status"]) == 0
+    assert "last reconcile: never; not scheduled in the gateway" in capsys.readouterr().out
 
 
 def test_without_a_connected_store_the_commands_say_what_to_set(

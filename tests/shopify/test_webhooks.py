@@ -3,10 +3,13 @@ signatures, duplicates, order, and an order the backfill never saw. SQLite and P
 
 from __future__ import annotations
 
+import json
+import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import httpx
 import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
@@ -14,10 +17,10 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.orders.model import OrderStatus
 from bot.orders.repository import OrderRepository
 from bot.orders.tables import ExternalEventRow, OrderRow
-from bot.settings import Settings
 from integrations.gateway.app import create_app
+from integrations.gateway.config import GatewaySettings
 from integrations.shopify.sync import ShopifySync
-from tests.gateway.conftest import ACTIONS_URL, RASA_URL, FakeRasa, ServedApp, serve
+from tests.gateway.conftest import ACTIONS_URL, RASA_URL, FakeRasa, ServedApp, serve, start
 from tests.shopify.fake_admin import (
     API_SECRET,
     SHOP,
@@ -26,6 +29,7 @@ from tests.shopify.fake_admin import (
     fulfillment_payload,
     order_payload,
     send_webhook,
+    sign,
 )
 
 PLACED = datetime(2026, 10, 10, 15, 0, tzinfo=UTC)
@@ -33,7 +37,7 @@ PLACED = datetime(2026, 10, 10, 15, 0, tzinfo=UTC)
 
 @pytest.fixture
 def gateway(database_url: str, policy_file: Path, fake_shopify: FakeShopify) -> Iterator[ServedApp]:
-    settings = Settings(
+    settings = GatewaySettings(
         database_url=database_url,
         rasa_url=RASA_URL,
         action_server_url=ACTIONS_URL,
@@ -42,7 +46,8 @@ def gateway(database_url: str, policy_file: Path, fake_shopify: FakeShopify) -> 
         shopify_access_token=TOKEN,
         shopify_api_secret=API_SECRET,
         shopify_graphql_url=fake_shopify.graphql_url,
-        max_body_bytes=16 * 1024,
+        max_body_bytes=16 * 1024,  # the chat's limit; the webhook address has its own (1 MiB)
+        shopify_reconcile_hours=0,  # only webhooks here (the scheduled reconcile: test_scheduled_reconcile)
     )
     yield from serve(create_app(settings, transport=FakeRasa().transport))
 
@@ -152,3 +157,76 @@ def test_an_order_the_policy_cannot_hold_is_acknowledged_and_not_stored(
     response = send_webhook(webhook_url(gateway), "orders/create", order_payload(order))
     assert response.json() == {"outcome": "invalid"}  # Shopify need not retry: it would not help
     assert counts(session_factory) == (0, 1)
+
+
+def long_order_payload(order: dict[str, object], size: int) -> dict[str, object]:
+    """An ``orders/*`` body of about ``size`` bytes: Shopify's carry every line with its properties, tax
+    and discount lines, and addresses; a large order's easily pass 16 KiB."""
+    line = {
+        "id": 0,
+        "title": "Linen tee",
+        "variant_title": "M / Sand",
+        "sku": "TEE-01",
+        "quantity": 1,
+        "price": "25.00",
+        "properties": [{"name": "Engraving", "value": "x" * 200}],
+        "tax_lines": [{"title": "NY State Tax", "price": "1.00", "rate": 0.04}],
+        "discount_allocations": [],
+    }
+    one = len(json.dumps({**line, "id": 10**6}, separators=(",", ":"))) + 1
+    count = size // one + 1
+    return {**order_payload(order), "line_items": [{**line, "id": n} for n in range(10**6, 10**6 + count)]}
+
+
+def test_a_signed_100_kib_order_webhook_is_accepted_and_stored(
+    gateway: ServedApp, fake_shopify: FakeShopify, session_factory: sessionmaker[Session]
+) -> None:
+    order = fake_shopify.add_order(1001, "ava@example.com", placed=PLACED)
+    payload = long_order_payload(order, 100 * 1024)
+    assert len(json.dumps(payload, separators=(",", ":"))) > 100 * 1024
+    response = send_webhook(webhook_url(gateway), "orders/create", payload)
+    assert response.status_code == 200, response.text
+    assert response.json() == {"outcome": "created"}
+    assert counts(session_factory) == (1, 1)
+
+
+def test_a_2_mib_webhook_is_refused_with_413_before_its_signature_is_checked(
+    gateway: ServedApp, fake_shopify: FakeShopify, session_factory: sessionmaker[Session]
+) -> None:
+    order = fake_shopify.add_order(1001, "ava@example.com", placed=PLACED)
+    payload = long_order_payload(order, 2 * 1024 * 1024)
+    signed = send_webhook(webhook_url(gateway), "orders/create", payload)
+    unsigned = send_webhook(webhook_url(gateway), "orders/create", payload, signature="not-a-signature")
+    assert (signed.status_code, unsigned.status_code) == (413, 413)  # not 401: refused before the HMAC
+    assert signed.json() == {"detail": "The request is too large."}
+    assert counts(session_factory) == (0, 0)
+    assert fake_shopify.operations() == []
+
+
+def test_a_streamed_webhook_without_a_length_is_cut_off_at_the_webhook_limit(
+    gateway: ServedApp, fake_shopify: FakeShopify, session_factory: sessionmaker[Session]
+) -> None:
+    order = fake_shopify.add_order(1001, "ava@example.com", placed=PLACED)
+    body = json.dumps(long_order_payload(order, 2 * 1024 * 1024), separators=(",", ":")).encode()
+
+    def chunks() -> Iterator[bytes]:
+        for at in range(0, len(body), 64 * 1024):
+            yield body[at : at + 64 * 1024]
+
+    headers = {
+        "Content-Type": "application/json",
+        "X-Shopify-Topic": "orders/create",
+        "X-Shopify-Hmac-Sha256": sign(body),
+        "X-Shopify-Webhook-Id": str(uuid.uuid4()),
+    }
+    response = httpx.post(webhook_url(gateway), content=chunks(), headers=headers, timeout=30)
+    assert response.status_code == 413
+    assert counts(session_factory) == (0, 0)
+
+
+def test_the_chat_api_keeps_its_16_kib_limit_beside_the_webhooks_larger_one(gateway: ServedApp) -> None:
+    with httpx.Client(base_url=gateway.url, timeout=30) as http:
+        shopper = start(http)
+        response = shopper.send("x" * 100 * 1024)
+    assert response.status_code == 413
+    assert response.json() == {"detail": "The request is too large."}
