@@ -122,3 +122,16 @@ def test_a_customer_with_several_orders_picks_another_from_the_buttons(stack: St
     picked = texts(stack.say(me, pick))
     assert others[0].number in picked
     assert "email" not in picked.lower()  # the same customer: no new verification asked
+
+
+def test_styled_letters_and_a_full_width_order_number_are_read_as_plain_text(stack: Stack) -> None:
+    # "𝐰𝐡𝐞𝐫𝐞 𝐢𝐬 𝐦𝐲 𝐨𝐫𝐝𝐞𝐫" in mathematical bold and the order number in full-width forms, as fancy-font
+    # keyboards send them: the NLU reads them after Unicode normalisation (NFKC) as plain words and digits.
+    case = CASES["in_transit_on_time"]
+    me = new_sender()
+    full_width = "".join(chr(ord(ch) + 0xFEE0) if "!" <= ch <= "~" else ch for ch in case.number)
+    asked = texts(stack.say(me, f"𝐰𝐡𝐞𝐫𝐞 𝐢𝐬 𝐦𝐲 𝐨𝐫𝐝𝐞𝐫 {full_width}"))
+    assert "email" in asked.lower()
+    answer = texts(stack.say(me, case.email))
+    assert case.number in answer
+    assert "is with the carrier" in answer
