@@ -91,3 +91,46 @@ def _export(model: Any, out: Path) -> None:
             opset_version=OPSET,
             dynamo=False,
         )
+
+
+def export_encoder(out: Path, cache: Path, model_path: Path | None = None) -> Path:
+    """The exported model as the Rasa engine's NLU reads it (``integrations/rasa_engine/nlu/``):
+    ``model.onnx``, the model's ``tokenizer.json`` and ``encoder.json`` (key, dimension, token limit) in
+    ``out``. The Rasa environment has no torch, so the app's environment exports for it; the files are
+    copied again only when the model's key changes."""
+    import json
+    import shutil
+
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    from knowledge.embedding import default_model_path
+
+    path = model_path or default_model_path()
+    key = model_key(path)
+    settings_file = out / "encoder.json"
+    if settings_file.is_file() and json.loads(settings_file.read_text(encoding="utf-8")).get("key") == key:
+        return out
+    from sentence_transformers import SentenceTransformer
+
+    model = SentenceTransformer(str(path), device="cpu", local_files_only=True)
+    onnx_file = exported_model(model, path, cache)
+    out.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(onnx_file, out / "model.onnx")
+    shutil.copyfile(path / "tokenizer.json", out / "tokenizer.json")
+    settings = {"key": key, "dimension": model.get_embedding_dimension(), "max_tokens": model.max_seq_length}
+    settings_file.write_text(json.dumps(settings), encoding="utf-8")
+    log.info("exported the NLU sentence encoder to %s", out)
+    return out
+
+
+def main(argv: list[str]) -> int:
+    """``python -m knowledge.onnx_export OUT [CACHE]``: write the NLU's encoder files to OUT."""
+    out = Path(argv[0])
+    cache = Path(argv[1]) if len(argv) > 1 else Path.home() / ".cache" / "shopdesk" / "onnx"
+    export_encoder(out, cache)
+    return 0
+
+
+if __name__ == "__main__":
+    import sys
+
+    sys.exit(main(sys.argv[1:]))

@@ -69,6 +69,16 @@ generate_training_data() {
     || die "could not generate the NLU data from the policy file (shopdesk policy check)"
 }
 
+# The NLU pipeline's sentence encoder (integrations/rasa_engine/nlu/sentence_encoder.py): the retrieval's MiniLM
+# model exported to ONNX by the app's environment (the Rasa engine's has no torch) into var/nlu-encoder,
+# where config.yml's SentenceEmbeddingFeaturizer reads it while training. Copied again only for a new model.
+export_nlu_encoder() {
+  local app; app=$(app_env)
+  (cd "$SHOPDESK_ROOT" && HF_HUB_OFFLINE=1 PYTHONPATH="$SHOPDESK_ROOT" "$app/bin/python" -m knowledge.onnx_export \
+    var/nlu-encoder "$SHOPDESK_CACHE/onnx" >> "$SHOPDESK_LOGS/nlu-encoder.log" 2>&1) \
+    || die "could not export the NLU's sentence encoder; see $SHOPDESK_LOGS/nlu-encoder.log"
+}
+
 # The fingerprint of everything `rasa train` reads (the training data, and the code of our own pipeline
 # components), and the engine's versions (not the lock file's hashes or comments); a model is retrained
 # only when it changes.
@@ -92,6 +102,7 @@ ensure_model() {
     local train_log="$SHOPDESK_LOGS/train-$fp.log" start=$SECONDS
     : > "$train_log"
     log "training the Rasa model (a few minutes, once per change to the training data; log: $train_log)"
+    export_nlu_encoder
     # Rasa's cache of trained components lives with ours, so SHOPDESK_CACHE holds everything; the pipeline's
     # own components (integrations/rasa_engine) import from the repository root
     if ! (cd "$SHOPDESK_ROOT" && export RASA_CACHE_DIRECTORY=${RASA_CACHE_DIRECTORY:-"$SHOPDESK_CACHE/rasa-cache"} \

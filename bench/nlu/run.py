@@ -27,6 +27,10 @@ Goals (issue "Understanding"): Bitext accuracy >= 0.90, OOS recall >= 0.70 at <=
 in-scope accuracy, training < 5 minutes on 2 cores. Issue 13 (real shoppers' language): noisy set
 in-scope accuracy >= 0.90 and OOS recall >= 0.80, CLINC150 OOS recall >= 0.85, parse p95 <= 1.3x.
 
+The pipeline's NearestExampleOutOfScope reads the MiniLM model exported to var/nlu-encoder; training here
+exports it first (as scripts/lib.sh does). `rasa_latency.py` compares two models' parse times interleaved
+(the p50/p95 printed here drift with the machine's load).
+
 `--only-noisy` scores the noisy set alone (a quick loop while editing data/nlu); `--cross-validate 5`
 runs a 5-fold cross-validation of data/nlu instead (five trainings: slow).
 
@@ -176,8 +180,18 @@ def has_dialogue_data() -> bool:
     )
 
 
+def export_encoder() -> None:
+    """The pipeline's sentence encoder (var/nlu-encoder), exported by this environment as scripts/lib.sh does
+    before `rasa train`: the Rasa engine's environment has no torch."""
+    sys.path.insert(0, str(REPO))
+    from knowledge.onnx_export import export_encoder as export
+
+    export(REPO / "var" / "nlu-encoder", Path.home() / ".cache" / "shopdesk" / "onnx")
+
+
 def train(rasa_bin: str, work: Path, mode: str) -> tuple[Path, float, str]:
     """Train into `work` with a fresh Rasa cache (so the time is a cold-start time)."""
+    export_encoder()
     out = work / "models"
     env = dict(rasa_environ(), RASA_CACHE_DIRECTORY=str(work / "rasa-cache"))
     common = [
@@ -255,6 +269,7 @@ def is_oos(intent: str) -> bool:
 
 def cross_validate(rasa_bin: str, work: Path, folds: int) -> dict:
     """`rasa test nlu --cross-validation` on data/nlu: the intent report averaged over the test folds."""
+    export_encoder()
     out = work / "cross-validation"
     cmd = [
         rasa_bin,
