@@ -32,6 +32,8 @@ from rasa.shared.nlu.constants import (
     INTENT,
     INTENT_NAME_KEY,
     INTENT_RANKING_KEY,
+    METADATA,
+    METADATA_INTENT,
     PREDICTED_CONFIDENCE_KEY,
     TEXT,
 )
@@ -90,6 +92,13 @@ def _encoder_folder(config: dict[str, Any]) -> Path:
     return folder if folder.is_absolute() else REPO / folder
 
 
+def _neighbour(example: Message) -> bool:
+    """False for the examples of an intent block marked ``metadata: {neighbours: false}`` (DIET still
+    learns from them): data/nlu/bitext_half.yml."""
+    intent_metadata = (example.get(METADATA) or {}).get(METADATA_INTENT) or {}
+    return bool(intent_metadata.get("neighbours", True))
+
+
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=True)
 class NearestExampleOutOfScope(GraphComponent):  # type: ignore[misc]
     """Turns the intent into ``out_of_scope`` when the nearest training examples say so (``neighbours``).
@@ -143,7 +152,7 @@ class NearestExampleOutOfScope(GraphComponent):  # type: ignore[misc]
     def train(self, training_data: TrainingData) -> Resource:
         source = _encoder_folder(self._config)
         encoder = SentenceEncoder(source, threads=2)  # names the export command when a file is missing
-        examples = [m for m in training_data.intent_examples if m.get(TEXT)]
+        examples = [m for m in training_data.intent_examples if m.get(TEXT) and _neighbour(m)]
         vectors = encoder.encode([m.get(TEXT) for m in examples])
         outside = np.array([m.get(INTENT) == OUT_OF_SCOPE for m in examples], dtype=bool)
         with self._model_storage.write_to(self._resource) as folder:
