@@ -97,7 +97,11 @@ def export_encoder(out: Path, cache: Path, model_path: Path | None = None) -> Pa
     """The exported model as the Rasa engine's NLU reads it (``integrations/rasa_engine/nlu/``):
     ``model.onnx``, the model's ``tokenizer.json`` and ``encoder.json`` (key, dimension, token limit) in
     ``out``. The Rasa environment has no torch, so the app's environment exports for it; the files are
-    copied again only when the model's key changes."""
+    written again only when the model's key changes.
+
+    The NLU's copy has its weights quantised to int8 (ONNX Runtime's dynamic quantisation): a message is
+    encoded in about half the time, which keeps the NLU within its latency budget, and its vectors stay
+    within cosine ~0.96 of the float model's on a sentence (the retrieval keeps the float model)."""
     import json
     import shutil
 
@@ -105,7 +109,7 @@ def export_encoder(out: Path, cache: Path, model_path: Path | None = None) -> Pa
     from knowledge.embedding import default_model_path
 
     path = model_path or default_model_path()
-    key = model_key(path)
+    key = f"{model_key(path)}-int8"
     settings_file = out / "encoder.json"
     if settings_file.is_file() and json.loads(settings_file.read_text(encoding="utf-8")).get("key") == key:
         return out
@@ -114,7 +118,9 @@ def export_encoder(out: Path, cache: Path, model_path: Path | None = None) -> Pa
     model = SentenceTransformer(str(path), device="cpu", local_files_only=True)
     onnx_file = exported_model(model, path, cache)
     out.mkdir(parents=True, exist_ok=True)
-    shutil.copyfile(onnx_file, out / "model.onnx")
+    from onnxruntime.quantization import QuantType, quantize_dynamic
+
+    quantize_dynamic(onnx_file, out / "model.onnx", weight_type=QuantType.QInt8)
     shutil.copyfile(path / "tokenizer.json", out / "tokenizer.json")
     settings = {"key": key, "dimension": model.get_embedding_dimension(), "max_tokens": model.max_seq_length}
     settings_file.write_text(json.dumps(settings), encoding="utf-8")

@@ -35,3 +35,21 @@ def test_a_message_nearer_an_out_of_scope_example_is_out_of_scope() -> None:
 
 def test_a_message_near_an_in_scope_example_stays_in_scope() -> None:
     assert not looks_out_of_scope(best_in=0.70, best_out=0.60, threshold=0.45, margin=0.0)
+
+
+def test_typo_variants_misspell_one_long_word_the_same_way_every_time() -> None:
+    from integrations.rasa_engine.nlu.neighbours import typo_variants
+
+    variants = typo_variants("cancel my order", 3)
+    assert variants == typo_variants("cancel my order", 3)
+    assert 1 <= len(variants) <= 3 and "cancel my order" not in variants
+    for variant in variants:
+        changed = [a for a, b in zip(variant.split(), ["cancel", "my", "order"], strict=True) if a != b]
+        assert len(changed) == 1 and abs(len(changed[0]) - 6 if changed[0] != "order" else 0) <= 1
+
+
+def test_short_words_and_numbers_are_not_misspelt() -> None:
+    from integrations.rasa_engine.nlu.neighbours import typo_variants
+
+    assert typo_variants("ok", 2) == []
+    assert typo_variants("SD-10023", 2) == []

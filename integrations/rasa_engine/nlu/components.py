@@ -41,7 +41,7 @@ from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from integrations.rasa_engine.nlu.entity_overlap import drop_duplicates
-from integrations.rasa_engine.nlu.neighbours import Neighbours, looks_out_of_scope
+from integrations.rasa_engine.nlu.neighbours import Neighbours, looks_out_of_scope, typo_variants
 from integrations.rasa_engine.nlu.sentence_encoder import FILES, SentenceEncoder
 from integrations.rasa_engine.nlu.text_normalisation import normalise
 
@@ -116,6 +116,7 @@ class NearestExampleOutOfScope(GraphComponent):  # type: ignore[misc]
             "threshold": 0.45,  # no in-scope example at least this near (cosine): out of scope
             "margin": 0.0,  # an out-of-scope example nearer than every in-scope one by more: out of scope
             "threads": 1,  # ONNX Runtime's threads per message (Rasa serves several conversations at once)
+            "typo_variants": 2,  # misspellings kept beside each in-scope example (neighbours.typo_variants)
             "keep_with_entities": ["order_number", "email", "postcode"],
         }
 
@@ -153,12 +154,19 @@ class NearestExampleOutOfScope(GraphComponent):  # type: ignore[misc]
         source = _encoder_folder(self._config)
         encoder = SentenceEncoder(source, threads=2)  # names the export command when a file is missing
         examples = [m for m in training_data.intent_examples if m.get(TEXT) and _neighbour(m)]
-        vectors = encoder.encode([m.get(TEXT) for m in examples])
-        outside = np.array([m.get(INTENT) == OUT_OF_SCOPE for m in examples], dtype=bool)
+        texts = [m.get(TEXT) for m in examples]
+        outside = [m.get(INTENT) == OUT_OF_SCOPE for m in examples]
+        for text, out in list(zip(texts, outside, strict=True)):
+            if not out:  # misspelt in-scope examples, so a shopper's typo stays near its intent
+                variants = typo_variants(text, int(self._config["typo_variants"]))
+                texts += variants
+                outside += [False] * len(variants)
+        vectors = encoder.encode(texts)
+        is_out = np.array(outside, dtype=bool)
         with self._model_storage.write_to(self._resource) as folder:
             for name in FILES:
                 shutil.copyfile(source / name, folder / name)
-            np.savez(folder / "examples.npz", in_scope=vectors[~outside], out_of_scope=vectors[outside])
+            np.savez(folder / "examples.npz", in_scope=vectors[~is_out], out_of_scope=vectors[is_out])
         return self._resource
 
     @classmethod

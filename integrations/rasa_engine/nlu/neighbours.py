@@ -41,3 +41,32 @@ class Neighbours:
 def looks_out_of_scope(best_in: float, best_out: float, threshold: float, margin: float) -> bool:
     """No in-scope example is near, or an out-of-scope one is clearly nearer."""
     return best_in < threshold or best_out - best_in > margin
+
+
+def typo_variants(text: str, count: int, seed: int = 13) -> list[str]:
+    """``count`` misspellings of ``text`` as shoppers type them: a letter dropped, two swapped or one
+    doubled, at a seeded position in a word of four letters or more (the same variants every training).
+    MiniLM's word pieces take a misspelt word far from the right one, so the nearest-example check keeps
+    these beside each in-scope example: "cansel my ordr" is near "cancel my order" again."""
+    import random
+
+    words = text.split(" ")
+    long_words = [i for i, w in enumerate(words) if len(w) >= 4 and w.isalpha()]
+    if not long_words:
+        return []
+    rng = random.Random(f"{seed}:{text}")
+    variants: list[str] = []
+    for _ in range(count):
+        i = rng.choice(long_words)
+        word, at = words[i], rng.randrange(1, len(words[i]) - 1)
+        edit = rng.choice(("drop", "swap", "double"))
+        if edit == "drop":
+            word = word[:at] + word[at + 1 :]
+        elif edit == "swap":
+            word = word[:at] + word[at + 1] + word[at] + word[at + 2 :]
+        else:
+            word = word[:at] + word[at] + word[at:]
+        variant = " ".join([*words[:i], word, *words[i + 1 :]])
+        if variant != text and variant not in variants:
+            variants.append(variant)
+    return variants
