@@ -69,10 +69,22 @@ generate_training_data() {
     || die "could not generate the NLU data from the policy file (shopdesk policy check)"
 }
 
-# The fingerprint of everything `rasa train` reads, and the engine's versions (not the lock file's hashes or
-# comments); a model is retrained only when it changes.
+# The NLU pipeline's sentence encoder (integrations/rasa_engine/nlu/sentence_encoder.py): the retrieval's MiniLM
+# model exported to ONNX by the app's environment (the Rasa engine's has no torch) into var/nlu-encoder,
+# where config.yml's SentenceEmbeddingFeaturizer reads it while training. Copied again only for a new model.
+export_nlu_encoder() {
+  local app; app=$(app_env)
+  (cd "$SHOPDESK_ROOT" && HF_HUB_OFFLINE=1 PYTHONPATH="$SHOPDESK_ROOT" "$app/bin/python" -m knowledge.onnx_export \
+    var/nlu-encoder "$SHOPDESK_CACHE/onnx" >> "$SHOPDESK_LOGS/nlu-encoder.log" 2>&1) \
+    || die "could not export the NLU's sentence encoder; see $SHOPDESK_LOGS/nlu-encoder.log"
+}
+
+# The fingerprint of everything `rasa train` reads (the training data, and the code of our own pipeline
+# components), and the engine's versions (not the lock file's hashes or comments); a model is retrained
+# only when it changes.
 model_fingerprint() {
-  (cd "$SHOPDESK_ROOT" && find config.yml domain.yml data -type f -name '*.yml' | LC_ALL=C sort | xargs sha256sum
+  (cd "$SHOPDESK_ROOT" && { find config.yml domain.yml data -type f -name '*.yml'; find integrations/rasa_engine/nlu -name '*.py'; } \
+     | LC_ALL=C sort | xargs sha256sum
    grep -E '^[A-Za-z0-9].*==' requirements/rasa.lock.txt | cut -d' ' -f1) \
     | sha256sum | cut -c1-16
 }
@@ -90,8 +102,11 @@ ensure_model() {
     local train_log="$SHOPDESK_LOGS/train-$fp.log" start=$SECONDS
     : > "$train_log"
     log "training the Rasa model (a few minutes, once per change to the training data; log: $train_log)"
-    # Rasa's cache of trained components lives with ours, so SHOPDESK_CACHE holds everything
+    export_nlu_encoder
+    # Rasa's cache of trained components lives with ours, so SHOPDESK_CACHE holds everything; the pipeline's
+    # own components (integrations/rasa_engine) import from the repository root
     if ! (cd "$SHOPDESK_ROOT" && export RASA_CACHE_DIRECTORY=${RASA_CACHE_DIRECTORY:-"$SHOPDESK_CACHE/rasa-cache"} \
+        PYTHONPATH="$SHOPDESK_ROOT${PYTHONPATH:+:$PYTHONPATH}" \
         && "$rasa_env/bin/rasa" train --num-threads 2 \
         --config config.yml --domain domain.yml --data data \
         --out "$dir" --fixed-model-name "shopdesk-$fp.partial.tar.gz" 2>&1 \

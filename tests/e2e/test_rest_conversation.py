@@ -66,3 +66,16 @@ def test_an_order_being_packed_is_cancelled_after_yes(stack: Stack) -> None:
     done = texts(stack.say(me, "yes"))
     assert f"Order {case.number} is now cancelled" in done
     assert stack.order(case.number).status.value == "cancelled"
+
+
+def test_styled_letters_and_a_full_width_order_number_are_read_as_plain_text(stack: Stack) -> None:
+    # "𝐰𝐡𝐞𝐫𝐞 𝐢𝐬 𝐦𝐲 𝐨𝐫𝐝𝐞𝐫" in mathematical bold and the order number in full-width forms, as fancy-font
+    # keyboards send them: the NLU reads them after Unicode normalisation (NFKC) as plain words and digits.
+    case = CASES["in_transit_on_time"]
+    me = new_sender()
+    full_width = "".join(chr(ord(ch) + 0xFEE0) if "!" <= ch <= "~" else ch for ch in case.number)
+    asked = texts(stack.say(me, f"𝐰𝐡𝐞𝐫𝐞 𝐢𝐬 𝐦𝐲 𝐨𝐫𝐝𝐞𝐫 {full_width}"))
+    assert "email" in asked.lower()
+    answer = texts(stack.say(me, case.email))
+    assert case.number in answer
+    assert "is with the carrier" in answer

@@ -81,3 +81,30 @@ def test_pytorch_takes_over_when_onnx_runtime_cannot_run(
         embedder = load_embedder(EmbeddingSettings(cache), threads=2)
     assert embedder.backend == "torch"
     assert "embedding with PyTorch" in caplog.text
+
+
+def test_the_nlu_encoder_files_give_nearly_the_retrievals_vectors_without_torch(
+    tmp_path: Path, torch_embedder: Embedder
+) -> None:
+    from integrations.rasa_engine.nlu.sentence_encoder import SentenceEncoder
+    from knowledge.onnx_export import export_encoder
+
+    folder = export_encoder(tmp_path / "nlu-encoder", tmp_path / "onnx")
+    encoder = SentenceEncoder(folder)
+    assert encoder.dimension == 384
+    vectors = encoder.encode(TEXTS, batch_size=2)
+    np.testing.assert_allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-5)
+    # int8 weights: each vector stays close to the retrieval's float one, and nearer it than to any other
+    similarity = vectors @ torch_embedder.encode(TEXTS).T
+    assert (np.diag(similarity) > 0.8).all()  # 0.96-0.97 on sentences, 0.86 on a 180-word text
+    assert (similarity.argmax(axis=1) == np.arange(len(TEXTS))).all()
+    stamp = (folder / "model.onnx").stat().st_mtime_ns
+    export_encoder(folder, tmp_path / "onnx")
+    assert (folder / "model.onnx").stat().st_mtime_ns == stamp  # the same model is not copied again
+
+
+def test_the_nlu_encoder_names_the_export_command_when_its_files_are_missing(tmp_path: Path) -> None:
+    from integrations.rasa_engine.nlu.sentence_encoder import SentenceEncoder
+
+    with pytest.raises(FileNotFoundError, match=r"knowledge\.onnx_export"):
+        SentenceEncoder(tmp_path)

@@ -1,0 +1,229 @@
+"""Shopdesk's own NLU pipeline components (config.yml names them by this module's path).
+
+Thin wrappers around pure functions tested in the app's environment:
+
+- ``ShopperTextNormaliser`` (first in the pipeline): the message text through
+  ``text_normalisation.normalise`` (styled Unicode letters, full-width forms, look-alike letters,
+  invisible characters), so every later component reads plain text.
+- ``NearestExampleOutOfScope`` (after the classifiers): out of scope when the message's MiniLM vector
+  (``sentence_encoder``: the model the policy retrieval uses, on ONNX Runtime) is near no in-scope training
+  example, or nearer an out-of-scope one (``neighbours``). Training copies the exported model files into the
+  trained Rasa model, so a model carries its encoder and needs nothing else.
+- ``EntityOverlapFilter`` (after the extractors): one entity per span (``entity_overlap.drop_duplicates``).
+
+Runs in the Rasa engine's environment, with the repository root on PYTHONPATH (scripts/lib.sh sets it for
+``rasa train``; the run and test scripts for ``rasa run`` and ``rasa test``).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import shutil
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from rasa.engine.graph import ExecutionContext, GraphComponent
+from rasa.engine.recipes.default_recipe import DefaultV1Recipe
+from rasa.engine.storage.resource import Resource
+from rasa.engine.storage.storage import ModelStorage
+from rasa.shared.nlu.constants import (
+    ENTITIES,
+    INTENT,
+    INTENT_NAME_KEY,
+    INTENT_RANKING_KEY,
+    METADATA,
+    METADATA_INTENT,
+    PREDICTED_CONFIDENCE_KEY,
+    TEXT,
+)
+from rasa.shared.nlu.training_data.message import Message
+from rasa.shared.nlu.training_data.training_data import TrainingData
+
+from integrations.rasa_engine.nlu.entity_overlap import drop_duplicates
+from integrations.rasa_engine.nlu.neighbours import Neighbours, looks_out_of_scope, typo_variants
+from integrations.rasa_engine.nlu.sentence_encoder import FILES, SentenceEncoder
+from integrations.rasa_engine.nlu.text_normalisation import normalise
+
+
+@DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.MESSAGE_FEATURIZER, is_trainable=False)
+class ShopperTextNormaliser(GraphComponent):  # type: ignore[misc]
+    """Rewrites the message text in place, before the tokenizer reads it."""
+
+    @classmethod
+    def create(
+        cls,
+        config: dict[str, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+    ) -> ShopperTextNormaliser:
+        return cls()
+
+    @staticmethod
+    def _normalise(message: Message, keep_length: bool) -> None:
+        text = message.get(TEXT)
+        if not isinstance(text, str) or not text:
+            return
+        plain = normalise(text)
+        # A training example's entity spans index its text: only a same-length rewrite keeps them right.
+        if plain != text and not (keep_length and message.get(ENTITIES) and len(plain) != len(text)):
+            message.set(TEXT, plain)
+
+    def process_training_data(self, training_data: TrainingData) -> TrainingData:
+        for example in training_data.training_examples:
+            self._normalise(example, keep_length=True)
+        return training_data
+
+    def process(self, messages: list[Message]) -> list[Message]:
+        for message in messages:
+            self._normalise(message, keep_length=False)
+        return messages
+
+
+REPO = Path(__file__).resolve().parents[3]
+OUT_OF_SCOPE = "out_of_scope"
+FALLBACK = "nlu_fallback"
+
+
+def _encoder_folder(config: dict[str, Any]) -> Path:
+    """``encoder`` from config.yml; a relative folder is taken from the repository root."""
+    folder = Path(config["encoder"])
+    return folder if folder.is_absolute() else REPO / folder
+
+
+def _neighbour(example: Message) -> bool:
+    """False for the examples of an intent block marked ``metadata: {neighbours: false}`` (DIET still
+    learns from them): data/nlu/bitext_half.yml."""
+    intent_metadata = (example.get(METADATA) or {}).get(METADATA_INTENT) or {}
+    return bool(intent_metadata.get("neighbours", True))
+
+
+@DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=True)
+class NearestExampleOutOfScope(GraphComponent):  # type: ignore[misc]
+    """Turns the intent into ``out_of_scope`` when the nearest training examples say so (``neighbours``).
+
+    Training embeds every intent example with the MiniLM model and stores the vectors, with the exported
+    model files, in the trained Rasa model. A message carrying an order number, an email or a postcode is
+    about an order and keeps its intent, and a message the FallbackClassifier could not place stays
+    ``nlu_fallback`` (the assistant says it did not understand, and offers a person after two).
+    """
+
+    @staticmethod
+    def get_default_config() -> dict[str, Any]:
+        return {
+            "encoder": "var/nlu-encoder",  # written by `python -m knowledge.onnx_export var/nlu-encoder`
+            "threshold": 0.45,  # no in-scope example at least this near (cosine): out of scope
+            "margin": 0.0,  # an out-of-scope example nearer than every in-scope one by more: out of scope
+            "threads": 1,  # ONNX Runtime's threads per message (Rasa serves several conversations at once)
+            "typo_variants": 2,  # misspellings kept beside each in-scope example (neighbours.typo_variants)
+            "keep_with_entities": ["order_number", "email", "postcode"],
+        }
+
+    @classmethod
+    def fingerprint_addon(cls, config: dict[str, Any]) -> str | None:
+        """The exported model's key, so a new model retrains instead of reusing Rasa's cache."""
+        settings = _encoder_folder(config) / "encoder.json"
+        return hashlib.sha256(settings.read_bytes()).hexdigest() if settings.is_file() else None
+
+    def __init__(
+        self,
+        config: dict[str, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        encoder: SentenceEncoder | None = None,
+        neighbours: Neighbours | None = None,
+    ) -> None:
+        self._config = config
+        self._model_storage = model_storage
+        self._resource = resource
+        self._encoder = encoder
+        self._neighbours = neighbours
+
+    @classmethod
+    def create(
+        cls,
+        config: dict[str, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+    ) -> NearestExampleOutOfScope:
+        return cls(config, model_storage, resource)
+
+    def train(self, training_data: TrainingData) -> Resource:
+        source = _encoder_folder(self._config)
+        encoder = SentenceEncoder(source, threads=2)  # names the export command when a file is missing
+        examples = [m for m in training_data.intent_examples if m.get(TEXT) and _neighbour(m)]
+        texts = [m.get(TEXT) for m in examples]
+        outside = [m.get(INTENT) == OUT_OF_SCOPE for m in examples]
+        for text, out in list(zip(texts, outside, strict=True)):
+            if not out:  # misspelt in-scope examples, so a shopper's typo stays near its intent
+                variants = typo_variants(text, int(self._config["typo_variants"]))
+                texts += variants
+                outside += [False] * len(variants)
+        vectors = encoder.encode(texts)
+        is_out = np.array(outside, dtype=bool)
+        with self._model_storage.write_to(self._resource) as folder:
+            for name in FILES:
+                shutil.copyfile(source / name, folder / name)
+            np.savez(folder / "examples.npz", in_scope=vectors[~is_out], out_of_scope=vectors[is_out])
+        return self._resource
+
+    @classmethod
+    def load(
+        cls,
+        config: dict[str, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+        **kwargs: Any,
+    ) -> NearestExampleOutOfScope:
+        with model_storage.read_from(resource) as folder:
+            encoder = SentenceEncoder(Path(folder), threads=int(config["threads"]))
+            with np.load(Path(folder) / "examples.npz") as stored:
+                neighbours = Neighbours(stored["in_scope"], stored["out_of_scope"])
+        return cls(config, model_storage, resource, encoder, neighbours)
+
+    def process(self, messages: list[Message]) -> list[Message]:
+        if self._encoder is None or self._neighbours is None:
+            raise RuntimeError("NearestExampleOutOfScope used before it was trained or loaded")
+        keep = set(self._config["keep_with_entities"])
+        for message in messages:
+            text, intent = message.get(TEXT), message.get(INTENT)
+            # "I didn't understand" (the FallbackClassifier's nlu_fallback) stays what it is
+            if not text or not intent or intent.get(INTENT_NAME_KEY) in (OUT_OF_SCOPE, FALLBACK):
+                continue
+            if any(e.get("entity") in keep for e in message.get(ENTITIES) or []):
+                continue
+            best_in, best_out = self._neighbours.nearest(self._encoder.encode([text]))
+            threshold, margin = float(self._config["threshold"]), float(self._config["margin"])
+            if looks_out_of_scope(float(best_in[0]), float(best_out[0]), threshold, margin):
+                ranking = [
+                    r for r in message.get(INTENT_RANKING_KEY) or [] if r.get(INTENT_NAME_KEY) != OUT_OF_SCOPE
+                ]
+                chosen = {INTENT_NAME_KEY: OUT_OF_SCOPE, PREDICTED_CONFIDENCE_KEY: 1.0}
+                message.set(INTENT, chosen, add_to_output=True)
+                message.set(INTENT_RANKING_KEY, [chosen, *ranking], add_to_output=True)
+        return messages
+
+
+@DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.ENTITY_EXTRACTOR, is_trainable=False)
+class EntityOverlapFilter(GraphComponent):  # type: ignore[misc]
+    """Drops an entity another extractor found where the regex extractor found the same entity."""
+
+    @classmethod
+    def create(
+        cls,
+        config: dict[str, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+    ) -> EntityOverlapFilter:
+        return cls()
+
+    def process(self, messages: list[Message]) -> list[Message]:
+        for message in messages:
+            entities = message.get(ENTITIES)
+            if entities:
+                message.set(ENTITIES, drop_duplicates(entities), add_to_output=True)
+        return messages
