@@ -10,6 +10,7 @@ surrogates, markup, 5,000 characters) that the schema's own shapes rarely produc
 from __future__ import annotations
 
 from collections.abc import Iterator
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 
 import httpx
@@ -27,6 +28,8 @@ from bot.settings import Settings
 from integrations.gateway.app import create_app
 from integrations.gateway.chat import PERSON_PAYLOAD
 from tests.gateway.conftest import ACTIONS_URL, RASA_URL, FakeRasa, ServedApp, serve
+from tests.gateway.test_handoff import Agent as ConsoleAgent
+from tests.gateway.test_handoff import on_duty
 
 PASSWORD = "a long enough password"
 
@@ -50,10 +53,12 @@ def gateway(database_url: str, fake_rasa: FakeRasa) -> Iterator[ServedApp]:
 
 
 @pytest.fixture
-def api(gateway: ServedApp, fake_rasa: FakeRasa) -> Api:
+def api(gateway: ServedApp, fake_rasa: FakeRasa) -> Iterator[Api]:
     """The schema, and a conversation escalated to a person (the offer made while Rasa is down, taken) at
-    the demo's "now", in support hours."""
-    with httpx.Client(base_url=gateway.url, timeout=30) as http:
+    the demo's "now", in support hours, queued for an agent whose console stays open during the run."""
+    with httpx.Client(base_url=gateway.url, timeout=30) as http, ExitStack() as console:
+        sam = ConsoleAgent(http, "sam", PASSWORD)
+        console.enter_context(on_duty(gateway, sam))
         started = http.post("/api/conversations").json()
         shopper = {"Authorization": f"Bearer {started['token']}"}
         messages = f"/api/conversations/{started['id']}/messages"
@@ -62,18 +67,18 @@ def api(gateway: ServedApp, fake_rasa: FakeRasa) -> Api:
         fake_rasa.down = False
         person = {"text": "Talk to a person", "payload": PERSON_PAYLOAD}
         assert http.post(messages, json=person, headers=shopper).json()["status"] == "queued"
-        agent = http.post("/api/agent/login", json={"username": "sam", "password": PASSWORD}).json()
-        agent_auth = {"Authorization": f"Bearer {agent['token']}"}
-        (queued,) = http.get("/api/agent/queue", headers=agent_auth).json()
-    # Logging out would end the agent's session for the rest of the run (test_console_live.py covers it).
-    schema = schemathesis.openapi.from_url(f"{gateway.url}/openapi.json").exclude(path="/api/agent/logout")
-    real_ids = {"conversation_id": started["id"], "escalation_id": queued["id"]}
-    cases = st.one_of(
-        schema.as_strategy(mode, path_parameters=ids)
-        for mode in (GenerationMode.POSITIVE, GenerationMode.NEGATIVE)
-        for ids in (real_ids, None)
-    )
-    return Api(gateway.url, cases, [started["token"], agent["token"], "nope", "x" * 5000, ""])
+        (queued,) = sam.get("/queue").json()
+        # Logging out would end the agent's session for the rest of the run (test_console_live.py covers it).
+        schema = schemathesis.openapi.from_url(f"{gateway.url}/openapi.json").exclude(
+            path="/api/agent/logout"
+        )
+        real_ids = {"conversation_id": started["id"], "escalation_id": queued["id"]}
+        cases = st.one_of(
+            schema.as_strategy(mode, path_parameters=ids)
+            for mode in (GenerationMode.POSITIVE, GenerationMode.NEGATIVE)
+            for ids in (real_ids, None)
+        )
+        yield Api(gateway.url, cases, [started["token"], sam.token, "nope", "x" * 5000, ""])
 
 
 @settings(max_examples=300, deadline=None, suppress_health_check=list(HealthCheck))
