@@ -135,13 +135,15 @@ def test_a_third_console_socket_on_one_agent_session_is_refused(
     gateway: ServedApp, client: httpx.Client
 ) -> None:
     token = agent_session(client)
-    with console(gateway, token) as first, console(gateway, token) as second:
-        for ws in (first, second):
-            assert json.loads(ws.recv(timeout=10))["type"] == "ready"
-        with console(gateway, token) as third:
-            assert close_code(third) == 4429
-        with console(gateway, agent_session(client)) as other:  # another log-in is not affected
-            assert json.loads(other.recv(timeout=10))["type"] == "ready"
+    # one at a time: a socket still waiting for its token holds the only unauthenticated place
+    with console(gateway, token) as first:
+        assert json.loads(first.recv(timeout=10))["type"] == "ready"
+        with console(gateway, token) as second:
+            assert json.loads(second.recv(timeout=10))["type"] == "ready"
+            with console(gateway, token) as third:
+                assert close_code(third) == 4429
+            with console(gateway, agent_session(client)) as other:  # another log-in is not affected
+                assert json.loads(other.recv(timeout=10))["type"] == "ready"
     with console(gateway, token) as again:  # closing frees the place
         assert json.loads(again.recv(timeout=10))["type"] == "ready"
 
