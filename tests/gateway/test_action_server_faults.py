@@ -21,6 +21,7 @@ from integrations.gateway.app import create_app
 from integrations.gateway.chat import ASSISTANT_SLOW, ASSISTANT_UNAVAILABLE, PERSON_PAYLOAD
 from integrations.gateway.config import GatewaySettings
 from tests.gateway.conftest import ServedApp, Shopper, serve, start
+from tests.gateway.test_handoff import Agent, on_duty
 from tests.stack import ActionServer, SlowProxy, Stack
 
 pytestmark = pytest.mark.rasa
@@ -28,6 +29,7 @@ pytestmark = pytest.mark.rasa
 ORDER = next(case for case in SHOWCASE if case.kind == "in_transit_on_time")
 ASK = f"where is my order {ORDER.number}?"
 UNREACHABLE_DATABASE = "postgresql+psycopg://postgres@127.0.0.1:9/shopdesk?connect_timeout=2"
+PASSWORD = "a long enough password"
 # The gateway's wait for one turn: long enough for a real turn on a busy machine, short for the test.
 TURN_WAIT = 20.0
 
@@ -112,12 +114,14 @@ def test_with_the_action_server_down_the_shopper_is_told_and_the_conversation_re
 
 
 def test_with_the_action_server_down_the_offered_person_is_reached(
-    http: httpx.Client, action_server: ActionServer
+    http: httpx.Client, action_server: ActionServer, gateway: ServedApp, stack: Stack
 ) -> None:
+    stack.agent("casey", PASSWORD, "Casey")
     shopper = start(http)
     action_server.stop()
     offer = person_offer(turn(shopper, ASK))
-    queued = turn(shopper, offer["title"], payload=offer["payload"])
+    with on_duty(gateway, Agent(http, "casey", PASSWORD)):  # someone is there to take the shopper
+        queued = turn(shopper, offer["title"], payload=offer["payload"])
     assert "expected wait" in said(queued)
     assert shopper.history().json()["status"] == "queued"
 
