@@ -13,7 +13,6 @@ from typing import Any
 
 import httpx
 import pytest
-from fastapi import APIRouter, Request
 
 from bot.clock import fixed_clock, system_clock
 from bot.db import make_engine, make_session_factory
@@ -26,7 +25,6 @@ from bot.orders.rules.shipping import DelayKind
 from bot.orders.services import ShopService
 from bot.settings import Settings
 from integrations.gateway.app import create_app
-from integrations.notices.job import NoticeJob
 from tests.gateway.conftest import (
     ACTIONS_URL,
     RASA_URL,
@@ -36,26 +34,11 @@ from tests.gateway.conftest import (
     serve,
     start,
 )
+from tests.notices_driver import notices_driver, verifying
 from tests.smtp_server import REFUSED, Inbox
 
 PASSWORD = "correct horse battery"
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
-
-driver = APIRouter(prefix="/test")
-
-
-@driver.post("/notices/run")
-async def run_notices(request: Request) -> dict[str, int]:
-    job: NoticeJob = request.app.state.notices
-    result = await job.run_once()
-    return {"recorded": result.recorded, "telegram": result.telegram_sent, "email": result.email_sent}
-
-
-def verifying(text: str) -> list[dict[str, Any]]:
-    if "SD-10002" in text:
-        payload = {"shopdesk": {"verified_order": "SD-10002", "verified_by": "customer"}}
-        return [{"text": "Order SD-10002 is on its way."}, {"custom": payload}]
-    return [{"text": f"You said: {text}"}]
 
 
 @pytest.fixture
@@ -88,7 +71,7 @@ def gateway_settings(sqlite_url: str, inbox: tuple[Inbox, int]) -> Settings:
 @pytest.fixture
 def gateway(gateway_settings: Settings, fake_rasa: FakeRasa) -> Iterator[ServedApp]:
     app = create_app(gateway_settings, transport=fake_rasa.transport)
-    app.include_router(driver)
+    app.include_router(notices_driver)
     yield from serve(app)
 
 

@@ -5,11 +5,9 @@ a shopper verified for a late order in a Telegram chat is told about the delay t
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any
 
 import httpx
 import pytest
-from fastapi import APIRouter, Request
 
 from bot.clock import system_clock
 from bot.db import make_engine, make_session_factory
@@ -19,28 +17,11 @@ from bot.desk.notices.model import NoticeChannel
 from bot.desk.notices.store import NoticeBook
 from bot.ops.demo_data import DEMO_NOW, load_demo
 from bot.settings import Settings
-from integrations.notices.job import NoticeJob
 from integrations.telegram.config import TelegramSettings
 from tests.gateway.conftest import ACTIONS_URL, RASA_URL, FakeRasa, ServedApp, serve
+from tests.notices_driver import notices_driver, verifying
 from tests.telegram.conftest import CHAT_ID, gateway_app
 from tests.telegram.fake_telegram import FakeTelegram
-
-notices_driver = APIRouter(prefix="/test")
-
-
-@notices_driver.post("/notices/run")
-async def run_notices(request: Request) -> dict[str, int]:
-    job: NoticeJob = request.app.state.notices
-    result = await job.run_once()
-    return {"recorded": result.recorded, "telegram": result.telegram_sent, "email": result.email_sent}
-
-
-def verifying(text: str) -> list[dict[str, Any]]:
-    """The assistant's answer to an order question: words, and the payload saying what it verified."""
-    if "SD-10002" in text:
-        payload = {"shopdesk": {"verified_order": "SD-10002", "verified_by": "customer"}}
-        return [{"text": "Order SD-10002 is on its way."}, {"custom": payload}]
-    return [{"text": f"You said: {text}"}]
 
 
 @pytest.fixture
