@@ -13,7 +13,11 @@ Registered by ``bot/ops/cli.py``. Settings (``SHOPDESK_SHOPIFY_*``) come from ``
 from __future__ import annotations
 
 import argparse
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
+
+from sqlalchemy.orm import Session, sessionmaker
 
 from bot.clock import parse_instant, system_clock
 from bot.db import make_engine, make_session_factory
@@ -22,7 +26,21 @@ from integrations.shopify import queries, store
 from integrations.shopify.connect import shopify_sync
 from integrations.shopify.schedule import record
 from integrations.shopify.store import ReconcileRun
-from integrations.shopify.sync import PAGE_SIZE, SyncReport
+from integrations.shopify.sync import PAGE_SIZE, ShopifySync, SyncReport
+
+
+@contextmanager
+def _connected() -> Iterator[tuple[Settings, sessionmaker[Session], ShopifySync]]:
+    """The settings, the order system's sessions and the store's sync, for one command; all closed after."""
+    settings = Settings()
+    engine = make_engine(settings.database_url)
+    try:
+        sessions = make_session_factory(engine)
+        sync = shopify_sync(settings, sessions)
+        with sync.client:
+            yield settings, sessions, sync
+    finally:
+        engine.dispose()
 
 
 def _report(report: SyncReport) -> int:
@@ -33,40 +51,22 @@ def _report(report: SyncReport) -> int:
 
 
 def cmd_backfill(args: argparse.Namespace) -> int:
-    settings = Settings()
-    engine = make_engine(settings.database_url)
-    try:
-        sync = shopify_sync(settings, make_session_factory(engine))
-        with sync.client:
-            since = parse_instant(args.since) if args.since else None
-            return _report(sync.backfill(since, page_size=args.page_size))
-    finally:
-        engine.dispose()
+    since = parse_instant(args.since) if args.since else None
+    with _connected() as (_, _, sync):
+        return _report(sync.backfill(since, page_size=args.page_size))
 
 
 def cmd_reconcile(args: argparse.Namespace) -> int:
-    settings = Settings()
-    engine = make_engine(settings.database_url)
-    try:
-        sessions = make_session_factory(engine)
-        sync = shopify_sync(settings, sessions)
-        with sync.client:
-            report = sync.reconcile()
+    with _connected() as (_, sessions, sync):
+        report = sync.reconcile()
         # the gateway's scheduled reconcile counts from this run too (integrations/shopify/schedule.py)
         record(sessions, ReconcileRun(system_clock(), "ok"))
-        return _report(report)
-    finally:
-        engine.dispose()
+    return _report(report)
 
 
 def cmd_status(args: argparse.Namespace) -> int:
-    settings = Settings()
-    engine = make_engine(settings.database_url)
-    try:
-        sessions = make_session_factory(engine)
-        sync = shopify_sync(settings, sessions)
-        with sync.client:
-            shop = sync.client.execute(queries.SHOP)["shop"]
+    with _connected() as (settings, sessions, sync):
+        shop = sync.client.execute(queries.SHOP)["shop"]
         print(f"connected to {shop['name']} ({shop['myshopifyDomain']}), currency {shop['currencyCode']}")
         if shop["currencyCode"] != settings.policy.currency:
             print(f"  warning: the policy's currency is {settings.policy.currency}")
@@ -82,8 +82,6 @@ def cmd_status(args: argparse.Namespace) -> int:
         ran = "never" if not isinstance(last, ReconcileRun) else f"{last.at.isoformat()} ({last.outcome})"
         print(f"last reconcile: {ran}; {schedule}")
         return 0
-    finally:
-        engine.dispose()
 
 
 def register(sub: Any) -> None:
