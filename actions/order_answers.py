@@ -1,6 +1,7 @@
 """Answers about the shopper's verified order: status, tracking, delays, returns, refunds, cancellation.
 
-Thin on purpose: read slots, call ``ShopService``, word the facts with ``bot.replies``, return events.
+Thin on purpose: read slots, call ``ShopService``, word the facts with ``bot.replies``, return events. No
+action of its own: the form's validation answers in the call that verifies the order.
 """
 
 from __future__ import annotations
@@ -8,13 +9,12 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Sequence
 
-from rasa_sdk import Action, Tracker
+from rasa_sdk import Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
-from rasa_sdk.types import DomainDict
 
 from actions.confirmation_subject import PendingCancellation, PendingReturn, to_slot
-from actions.context import ActionContext, current
+from actions.context import ActionContext
 from actions.support import (
     Button,
     button,
@@ -22,9 +22,7 @@ from actions.support import (
     handoff_button,
     record_fact,
     request_text,
-    verified_order,
 )
-from actions.verification import MAX_VERIFICATION_ATTEMPTS
 from bot import dialogue_names as names
 from bot.desk.handoff import Trigger
 from bot.language.formatting import format_day
@@ -242,46 +240,24 @@ ANSWERS: dict[str, Callable[[ActionContext, Order, Tracker], Answer]] = {
 }
 
 
-class ActionAnswerRequest(Action):
-    """Answer the pending request about the verified order, or offer a person when verification failed."""
-
-    def name(self) -> str:
-        return names.Actions.ANSWER_REQUEST
-
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> list[EventType]:
-        context = current()
-        order = verified_order(context, tracker)
-        cleanup: list[EventType] = [
-            SlotSet(names.Slots.PRODUCT, None),
-            SlotSet(names.Slots.ORDER_POINTER, None),
+def answer_verified_order(
+    context: ActionContext, order: Order, dispatcher: CollectingDispatcher, tracker: Tracker
+) -> list[EventType]:
+    """Answer the pending request about ``order``, verified by the contact in the slot, and tell the
+    gateway what was said. The form's validation calls it in the call that verifies the order
+    (``actions.verification``), so the answer costs no round trip of its own."""
+    request = tracker.get_slot(names.Slots.PENDING_REQUEST) or names.Intents.ORDER_STATUS
+    answer = ANSWERS.get(request, _status)
+    text, buttons, events = answer(context, order, tracker)
+    asks = any(e.get("name") == names.Slots.AWAITING_CONFIRMATION for e in events)
+    if tracker.get_slot(names.Slots.AWAITING_CONFIRMATION) and not asks:
+        # a new question replaces the one waiting for a yes: a later "yes" must not act on the old one
+        events = [
+            *events,
+            SlotSet(names.Slots.AWAITING_CONFIRMATION, False),
+            SlotSet(names.Slots.CONFIRMATION_SUBJECT, None),
         ]
-        if order is None:
-            if (tracker.get_slot(names.Slots.VERIFICATION_ATTEMPTS) or 0) >= MAX_VERIFICATION_ATTEMPTS:
-                dispatcher.utter_message(
-                    text=say(Msg.VERIFICATION_FAILED),
-                    buttons=[handoff_button(Trigger.VERIFICATION_FAILED)],
-                )
-                return [
-                    *cleanup,
-                    SlotSet(names.Slots.VERIFICATION_ATTEMPTS, 0.0),
-                    SlotSet(names.Slots.PENDING_REQUEST, None),
-                ]
-            dispatcher.utter_message(response=names.Responses.ASK_ORDER_NUMBER)
-            return cleanup
-        request = tracker.get_slot(names.Slots.PENDING_REQUEST) or names.Intents.ORDER_STATUS
-        answer = ANSWERS.get(request, _status)
-        text, buttons, events = answer(context, order, tracker)
-        asks = any(e.get("name") == names.Slots.AWAITING_CONFIRMATION for e in events)
-        if tracker.get_slot(names.Slots.AWAITING_CONFIRMATION) and not asks:
-            # a new question replaces the one waiting for a yes: a later "yes" must not act on the old one
-            events = [
-                *events,
-                SlotSet(names.Slots.AWAITING_CONFIRMATION, False),
-                SlotSet(names.Slots.CONFIRMATION_SUBJECT, None),
-            ]
-        dispatcher.utter_message(text=text, buttons=buttons or None)
-        contact = str(tracker.get_slot(names.Slots.CONTACT))
-        record_fact(dispatcher, request, text, verified_order=order.number, verified_by=proof_of(contact))
-        return [*cleanup, *events]
+    dispatcher.utter_message(text=text, buttons=buttons or None)
+    contact = str(tracker.get_slot(names.Slots.CONTACT))
+    record_fact(dispatcher, request, text, verified_order=order.number, verified_by=proof_of(contact))
+    return events

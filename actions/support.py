@@ -44,11 +44,15 @@ def latest_text(tracker: Tracker) -> str:
 
 def request_text(tracker: Tracker) -> str:
     """The words of the shopper's pending request: the message that started it (the user message before
-    the latest ``action_remember_request``), not the email or order number given since; the latest
-    message when no request was remembered."""
+    the latest ``pending_request`` the form's validation remembered), not the email or order number given
+    since; the latest message when no request was remembered."""
     remembered = False
     for event in reversed(tracker.events):
-        if event.get("event") == "action" and event.get("name") == names.Actions.REMEMBER_REQUEST:
+        if (
+            event.get("event") == "slot"
+            and event.get("name") == names.Slots.PENDING_REQUEST
+            and event.get("value") is not None
+        ):
             remembered = True
         elif remembered and event.get("event") == "user":
             return str(event.get("text") or "")

@@ -1,8 +1,12 @@
 """Verification: an order number plus the email or delivery postcode on it, before any order fact is told.
 
 The answer is the same for an unknown order and a wrong email, so nobody learns whether an order exists.
-After ``MAX_VERIFICATION_ATTEMPTS`` failures the form stops asking and ``action_answer_request`` offers a
-person.
+After ``MAX_VERIFICATION_ATTEMPTS`` failures the form stops asking and offers a person.
+
+The form's validation is the only custom action of an order question, so each of the shopper's messages
+costs Rasa one action server call and one prediction fewer: the call that starts the form remembers what
+was asked (``remember_request``), and the call that completes it gives the answer (``conclude_request``)
+before Rasa deactivates the form.
 
 "And what about order SD-10002?" after a verified order: the email that verified the first order proves
 the second only when it is the email on that order too (``ShopService.same_customer_order``); otherwise,
@@ -15,14 +19,16 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from rasa_sdk import Action, FormValidationAction, Tracker
+from rasa_sdk import FormValidationAction, Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.context import current
-from actions.support import latest_intent, latest_text, quote_passage, verified_order
+from actions.order_answers import answer_verified_order
+from actions.support import handoff_button, latest_intent, latest_text, quote_passage, verified_order
 from bot import dialogue_names as names
+from bot.desk.handoff import Trigger
 from bot.language.extraction import extract
 from bot.language.wording import Msg, say
 from bot.orders.model import VerificationFailed
@@ -40,39 +46,88 @@ def client_of(tracker: Tracker) -> str | None:
     return str(client) if client else None
 
 
-class ActionRememberRequest(Action):
-    """Keep what the shopper asked for, to answer it once the order is verified.
+def remember_request(dispatcher: CollectingDispatcher, tracker: Tracker) -> list[EventType]:
+    """What the shopper asked for, kept in ``pending_request`` to answer once the order is verified (an
+    order number alone asks for the order's status). The slot is set even when its value stays, since
+    ``request_text`` finds the request's words before that event.
 
     "How long until I get my refund?" is both a policy question and a question about an order: before
     asking for the order number, the shopper gets the shop's own words on refund timing.
     """
+    intent = latest_intent(tracker)
+    if intent == names.Intents.REFUND_STATUS and verified_order(current(), tracker) is None:
+        timing = current().cite(Clause.REFUNDS_TIMING)
+        if timing is not None:
+            quote_passage(
+                dispatcher,
+                timing.text,
+                timing.source,
+                follow_up=say(Msg.REFUND_NEEDS_THE_ORDER),
+            )
+    if intent in names.ORDER_REQUESTS:
+        return [SlotSet(names.Slots.PENDING_REQUEST, intent)]
+    pending = tracker.get_slot(names.Slots.PENDING_REQUEST) or names.Intents.ORDER_STATUS
+    return [SlotSet(names.Slots.PENDING_REQUEST, pending)]
 
-    def name(self) -> str:
-        return names.Actions.REMEMBER_REQUEST
 
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> list[EventType]:
-        intent = latest_intent(tracker)
-        if intent == names.Intents.REFUND_STATUS and verified_order(current(), tracker) is None:
-            timing = current().cite(Clause.REFUNDS_TIMING)
-            if timing is not None:
-                quote_passage(
-                    dispatcher,
-                    timing.text,
-                    timing.source,
-                    follow_up=say(Msg.REFUND_NEEDS_THE_ORDER),
-                )
-        if intent in names.ORDER_REQUESTS:
-            return [SlotSet(names.Slots.PENDING_REQUEST, intent)]
-        if not tracker.get_slot(names.Slots.PENDING_REQUEST):
-            return [SlotSet(names.Slots.PENDING_REQUEST, names.Intents.ORDER_STATUS)]
-        return []
+def conclude_request(dispatcher: CollectingDispatcher, tracker: Tracker) -> list[EventType]:
+    """The form's end: the answer about the verified order, or a person offered when verification failed
+    ``MAX_VERIFICATION_ATTEMPTS`` times. The item and "my last order" asked about are forgotten."""
+    context = current()
+    order = verified_order(context, tracker)
+    cleanup: list[EventType] = [
+        SlotSet(names.Slots.PRODUCT, None),
+        SlotSet(names.Slots.ORDER_POINTER, None),
+    ]
+    if order is not None:
+        return [*cleanup, *answer_verified_order(context, order, dispatcher, tracker)]
+    if (tracker.get_slot(names.Slots.VERIFICATION_ATTEMPTS) or 0) >= MAX_VERIFICATION_ATTEMPTS:
+        dispatcher.utter_message(
+            text=say(Msg.VERIFICATION_FAILED),
+            buttons=[handoff_button(Trigger.VERIFICATION_FAILED)],
+        )
+        return [
+            *cleanup,
+            SlotSet(names.Slots.VERIFICATION_ATTEMPTS, 0.0),
+            SlotSet(names.Slots.PENDING_REQUEST, None),
+        ]
+    dispatcher.utter_message(response=names.Responses.ASK_ORDER_NUMBER)
+    return cleanup
 
 
 class ValidateVerifyOrderForm(FormValidationAction):
     def name(self) -> str:
         return names.Actions.VALIDATE_VERIFY_ORDER_FORM
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        """Rasa's form validation, plus what the form's first and last runs do for the request.
+
+        The request is remembered when this message starts the form, and when the form is already asking
+        and the message is another order question or an order number it could not read (Rasa would
+        otherwise reject the form and nothing would answer). Any other message that fills no slot gets
+        no slot event back, so Rasa rejects the form and the rules for it (thanks, a policy question, a
+        person) run. When nothing is left to ask, the answer comes in this same call.
+        """
+        remembered: list[EventType] = []
+        if _starts_the_form(tracker):
+            remembered = remember_request(dispatcher, tracker)
+            tracker.add_slots(remembered)
+        events = await super().run(dispatcher, tracker, domain)
+        if not remembered and not _fills_a_slot(events) and latest_intent(tracker) in _REQUESTS:
+            remembered = remember_request(dispatcher, tracker)
+            tracker.add_slots(remembered)
+        required = await self.required_slots(self.domain_slots(domain), dispatcher, tracker, domain)
+        if any(tracker.get_slot(slot) is None for slot in required):
+            return [*remembered, *events]
+        done = [e for e in events if e.get("name") != names.Slots.REQUESTED_SLOT]
+        return [
+            *remembered,
+            *done,
+            *conclude_request(dispatcher, tracker),
+            SlotSet(names.Slots.REQUESTED_SLOT, None),
+        ]
 
     async def required_slots(
         self,
@@ -82,7 +137,7 @@ class ValidateVerifyOrderForm(FormValidationAction):
         domain: DomainDict,
     ) -> list[str]:
         if (tracker.get_slot(names.Slots.VERIFICATION_ATTEMPTS) or 0) >= MAX_VERIFICATION_ATTEMPTS:
-            return []  # stop asking; action_answer_request offers a person
+            return []  # stop asking; conclude_request offers a person
         return domain_slots
 
     async def extract_order_number(
@@ -197,6 +252,24 @@ def _verified(number: str, contact: str) -> dict[str, Any]:
         names.Slots.VERIFIED_ORDER: number,
         names.Slots.VERIFICATION_ATTEMPTS: 0.0,
     }
+
+
+_REQUESTS = names.ORDER_REQUESTS | {names.Intents.INFORM}
+
+
+def _starts_the_form(tracker: Tracker) -> bool:
+    """Whether Rasa activated the form for the latest message (this call validates what it brought)."""
+    for event in reversed(tracker.events):
+        if event.get("event") == "user":
+            return False
+        if event.get("event") == "active_loop" and event.get("name") == names.Forms.VERIFY_ORDER:
+            return True
+    return False
+
+
+def _fills_a_slot(events: list[EventType]) -> bool:
+    """Whether Rasa sees a slot filled or validated (it rejects the form when none is)."""
+    return any(e.get("event") == "slot" and e.get("name") != names.Slots.REQUESTED_SLOT for e in events)
 
 
 def _another_order_with_the_proof_given_before(tracker: Tracker) -> bool:

@@ -13,8 +13,6 @@ from typing import Final, final
 
 @final
 class Actions:
-    REMEMBER_REQUEST: Final = "action_remember_request"
-    ANSWER_REQUEST: Final = "action_answer_request"
     CONFIRM: Final = "action_confirm"
     DECLINE: Final = "action_decline"
     STOP_REQUEST: Final = "action_stop_request"

@@ -122,6 +122,51 @@ def run_action(
     return dispatcher.messages, events
 
 
+def conclude(tracker: Tracker) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """What the form's validation adds in the run that completes the form (the answer, or a person
+    offered); returns (messages, events)."""
+    from actions.verification import conclude_request
+
+    dispatcher = CollectingDispatcher()
+    events = conclude_request(dispatcher, tracker)
+    return dispatcher.messages, events
+
+
+def form_call(
+    slots: dict[str, Any],
+    text: str,
+    intent: str,
+    candidates: dict[str, Any] | None = None,
+    *,
+    starts: bool = False,
+    entities: list[dict[str, Any]] | None = None,
+    history: list[dict[str, Any]] | None = None,
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """Run ``validate_verify_order_form`` the way Rasa calls it after the shopper's message ``text``:
+    ``slots`` is the conversation's state, ``candidates`` the slots the message filled (the ones to
+    validate, at the end of the events), ``starts`` whether this message activated the form (Rasa's
+    ``ActiveLoop`` event after the message), ``history`` the events before the message."""
+    from actions.verification import ValidateVerifyOrderForm
+
+    parse = {"intent": {"name": intent}, "entities": entities or []}
+    events = [
+        *(history or []),
+        {"event": "user", "text": text, "parse_data": parse},
+        *([{"event": "active_loop", "name": "verify_order_form"}] if starts else []),
+        {"event": "action", "name": "verify_order_form"},
+        *[{"event": "slot", "name": k, "value": v} for k, v in (candidates or {}).items()],
+    ]
+    tracker = make_tracker(
+        {**slots, **(candidates or {})},
+        text=text,
+        intent=intent,
+        entities=entities,
+        events=events,
+        active_loop="verify_order_form",
+    )
+    return run_action(ValidateVerifyOrderForm(), tracker)
+
+
 def load_domain() -> dict[str, Any]:
     import yaml
 

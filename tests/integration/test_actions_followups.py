@@ -4,22 +4,18 @@ after a verified one, an item named by its short name that cannot go back, "what
 
 from __future__ import annotations
 
-import asyncio
 from typing import Any
 
 import pytest
-from rasa_sdk.executor import CollectingDispatcher
 
 from actions.confirmation_subject import PendingReturn, from_slot
 from actions.context import ActionContext
-from actions.order_answers import ActionAnswerRequest
 from actions.policy_answer import ActionAnswerPolicy
-from actions.verification import ValidateVerifyOrderForm
 from bot.language.wording import Msg, say
 from bot.ops.demo_data import SHOWCASE
 from bot.orders.model import VerificationFailed
 from bot.orders.rules.clauses import Clause
-from tests.integration.conftest import DOMAIN, make_tracker, run_action
+from tests.integration.conftest import conclude, form_call, make_tracker, run_action
 
 CASES = {case.kind: case for case in SHOWCASE}
 MIXED = CASES["mixed_returnable"]  # SD-10016: Oxford Shirt, final-sale Leather Belt, gift card, mug
@@ -33,28 +29,15 @@ def ask_about_another_order(
     verified: str, contact: str, number: str, text: str, entities: list[dict[str, Any]] | None = None
 ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     """The form's validation as Rasa runs it when, after ``verified`` was verified with ``contact``, the
-    shopper's message names order ``number``: only the order number is new."""
-    found = entities or [{"entity": "order_number", "value": number}]
-    parse = {"intent": {"name": "inform"}, "entities": found}
-    tracker = make_tracker(
-        {
-            "order_number": number,
-            "contact": contact,
-            "verified_order": verified,
-            "pending_request": "order_status",
-        },
-        text=text,
-        intent="inform",
-        entities=found,
-        events=[
-            {"event": "user", "text": text, "parse_data": parse},
-            {"event": "slot", "name": "order_number", "value": number},
-        ],
-        active_loop="verify_order_form",
+    shopper's message names order ``number`` and starts the form again: only the order number is new."""
+    return form_call(
+        {"contact": contact, "verified_order": verified, "pending_request": "order_status"},
+        text,
+        "inform",
+        {"order_number": number},
+        starts=True,
+        entities=entities or [{"entity": "order_number", "value": number}],
     )
-    dispatcher = CollectingDispatcher()
-    events = asyncio.run(ValidateVerifyOrderForm().run(dispatcher, tracker, DOMAIN))
-    return dispatcher.messages, events
 
 
 def verified(case_kind: str, request: str, **extra: Any) -> dict[str, Any]:
@@ -76,8 +59,11 @@ def test_another_order_of_the_same_customer_needs_no_new_proof(action_context: A
     messages, events = ask_about_another_order(
         first.number, first.email, second.number, f"and what about order {second.number}?"
     )
-    assert messages == []
-    assert slot_values(events)["verified_order"] == second.number
+    values = slot_values(events)
+    assert values["verified_order"] == second.number
+    assert values["pending_request"] == "order_status"  # the question before stays the question
+    assert values["requested_slot"] is None  # the form ends in this call, with the answer
+    assert second.number in messages[0]["text"]
 
 
 def test_another_customers_order_asks_for_its_own_proof_and_counts_no_failure(
@@ -140,7 +126,7 @@ def test_asking_about_another_order_does_not_lock_its_owner_out(action_context: 
 
 def answer(request: str, text: str, **slots: Any) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     tracker = make_tracker(verified("mixed_returnable", request, **slots), text=text, intent=request)
-    return run_action(ActionAnswerRequest(), tracker)
+    return conclude(tracker)
 
 
 def test_can_i_return_the_belt_names_the_belt_and_its_reason_and_offers_the_shirt(
@@ -177,19 +163,24 @@ def test_the_item_named_in_the_request_counts_after_the_order_number_and_email_w
     action_context: ActionContext,
 ) -> None:
     request = "can I return the belt?"
-    tracker = make_tracker(
-        verified("mixed_returnable", "return_eligibility"),
-        text=MIXED.email,
-        intent="inform",
-        events=[
-            {"event": "user", "text": request, "parse_data": {"intent": {"name": "return_eligibility"}}},
-            {"event": "action", "name": "action_remember_request"},
-            {"event": "action", "name": "verify_order_form"},
-            {"event": "user", "text": MIXED.number, "parse_data": {"intent": {"name": "inform"}}},
-            {"event": "user", "text": MIXED.email, "parse_data": {"intent": {"name": "inform"}}},
-        ],
+    parse = {"intent": {"name": "return_eligibility"}, "entities": []}
+    history = [
+        {"event": "user", "text": request, "parse_data": parse},
+        {"event": "action", "name": "verify_order_form"},
+        {"event": "active_loop", "name": "verify_order_form"},
+        {"event": "slot", "name": "pending_request", "value": "return_eligibility"},
+        {"event": "user", "text": MIXED.number, "parse_data": {"intent": {"name": "inform"}}},
+        {"event": "action", "name": "verify_order_form"},
+        {"event": "slot", "name": "order_number", "value": MIXED.number},
+    ]
+    messages, events = form_call(
+        {"order_number": MIXED.number, "pending_request": "return_eligibility", "requested_slot": "contact"},
+        MIXED.email,
+        "inform",
+        {"contact": MIXED.email},
+        history=history,
     )
-    messages, _ = run_action(ActionAnswerRequest(), tracker)
+    assert slot_values(events)["verified_order"] == MIXED.number
     assert "Leather Belt: cannot be returned" in messages[0]["text"]
 
 
@@ -210,9 +201,7 @@ def test_an_item_the_order_does_not_have_never_starts_a_return_for_another(
 ) -> None:
     case = CASES["delivered_5_days_ago"]
     slots = {**verified("delivered_5_days_ago", "start_return"), "product": "kettle"}
-    messages, events = run_action(
-        ActionAnswerRequest(), make_tracker(slots, text="return the kettle", intent="start_return")
-    )
+    messages, events = conclude(make_tracker(slots, text="return the kettle", intent="start_return"))
     assert messages[0]["text"].startswith(say(Msg.ITEM_NOT_ON_ORDER, order=case.number))
     assert "awaiting_confirmation" not in slot_values(events)
 
@@ -223,7 +212,7 @@ def test_nothing_else_returnable_is_said_when_the_named_item_was_the_only_candid
     case = CASES["final_sale"]  # SD-10015: final-sale linen trousers only
     slots = verified("final_sale", "return_eligibility")
     tracker = make_tracker(slots, text="can I return the trousers?", intent="return_eligibility")
-    messages, _ = run_action(ActionAnswerRequest(), tracker)
+    messages, _ = conclude(tracker)
     text = messages[0]["text"]
     assert "Linen Trousers: cannot be returned; this item was sold as final sale" in text
     assert text.endswith(say(Msg.NOTHING_ELSE_RETURNABLE, order=case.number))

@@ -19,9 +19,8 @@ from actions.confirmation_subject import PendingCancellation, to_slot
 from actions.context import ActionContext
 from actions.conversation import ActionFallback, ActionStopRequest
 from actions.handoff import ActionHandoff
-from actions.order_answers import ActionAnswerRequest
 from actions.policy_answer import ActionAnswerPolicy, ActionOutOfScope
-from actions.verification import ActionRememberRequest, ValidateVerifyOrderForm
+from actions.verification import ValidateVerifyOrderForm
 from bot.desk.deadline import REPLY_BY, reply_by
 from bot.desk.handoff import Trigger
 from bot.language.wording import Msg, say
@@ -31,7 +30,7 @@ from bot.orders.rules.clauses import Clause
 from bot.orders.rules.proof import Proof
 from bot.payload import AssistantPayload, HandoffRequest, fact
 from knowledge.rendering import for_chat
-from tests.integration.conftest import DOMAIN, ROOT, make_tracker, run_action
+from tests.integration.conftest import DOMAIN, ROOT, conclude, form_call, make_tracker, run_action
 
 CASES = {case.kind: case for case in SHOWCASE}
 
@@ -51,7 +50,7 @@ def answer(
     kind: str, request: str, text: str = "", **slots: Any
 ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     tracker = make_tracker(verified_slots(kind, request, **slots), text=text, intent=request)
-    return run_action(ActionAnswerRequest(), tracker)
+    return conclude(tracker)
 
 
 def payloads(messages: list[dict[str, Any]]) -> list[str]:
@@ -93,8 +92,8 @@ def slot_values(events: list[dict[str, Any]]) -> dict[str, Any]:
 def test_order_number_with_its_email_is_verified(action_context: ActionContext) -> None:
     case = CASES["in_transit_on_time"]
     messages, events = validate({"order_number": case.number, "contact": case.email.upper()})
-    assert messages == []
     assert slot_values(events)["verified_order"] == case.number
+    assert messages[0]["text"].startswith(f"Order {case.number}")  # the answer, in the same call
 
 
 def test_order_number_with_its_delivery_postcode_is_verified(action_context: ActionContext) -> None:
@@ -113,20 +112,25 @@ def test_wrong_email_and_unknown_order_get_exactly_the_same_answer(action_contex
     assert slot_values(wrong_events)["verification_attempts"] == 1.0
 
 
-def test_third_failed_verification_ends_the_form_and_the_answer_offers_a_person(
+def test_third_failed_verification_ends_the_form_and_offers_a_person_in_the_same_call(
     action_context: ActionContext,
 ) -> None:
-    _, events = validate(
-        {"order_number": "SD-99999", "contact": "nobody@example.com", "verification_attempts": 2.0}
+    messages, events = validate(
+        {
+            "order_number": "SD-99999",
+            "contact": "nobody@example.com",
+            "verification_attempts": 2.0,
+            "pending_request": "order_status",
+        }
     )
     values = slot_values(events)
-    assert values["verification_attempts"] == 3.0
-    assert values.get("requested_slot") is None  # the form asks nothing more
-
-    tracker = make_tracker({"verification_attempts": 3.0, "pending_request": "order_status"})
-    messages, _ = run_action(ActionAnswerRequest(), tracker)
+    assert values["requested_slot"] is None  # the form asks nothing more
+    assert messages[0]["text"] == say(Msg.STILL_NO_MATCH)
     assert offered_handoff(messages) == "verification_failed"
-    assert "SD-99999" not in messages[0]["text"]
+    assert "SD-99999" not in str(messages)
+    # a new question starts with a clean slate
+    assert values["verification_attempts"] == 0.0
+    assert values["pending_request"] is None
 
 
 def test_an_answer_is_refused_when_the_order_number_changed_after_verification(
@@ -134,7 +138,7 @@ def test_an_answer_is_refused_when_the_order_number_changed_after_verification(
 ) -> None:
     slots = verified_slots("late", "order_status")
     slots["order_number"] = CASES["lost"].number  # asked about someone else's order
-    messages, _ = run_action(ActionAnswerRequest(), make_tracker(slots))
+    messages, _ = conclude(make_tracker(slots))
     assert messages == [{**messages[0], "response": "utter_ask_order_number"}]
     assert CASES["lost"].number not in str(messages)
 
@@ -344,9 +348,8 @@ def test_refund_status_comes_from_the_order_system(action_context: ActionContext
 
 def test_a_customer_with_several_orders_gets_buttons_for_the_others(action_context: ActionContext) -> None:
     first = next(c for c in SHOWCASE if c.kind == "several_orders")
-    messages, _ = run_action(
-        ActionAnswerRequest(),
-        make_tracker({"order_number": first.number, "contact": first.email, "verified_order": first.number}),
+    messages, _ = conclude(
+        make_tracker({"order_number": first.number, "contact": first.email, "verified_order": first.number})
     )
     others = {c.number for c in SHOWCASE if c.email == first.email and c.number != first.number}
     offered = {p.split('"order_number":"')[1].rstrip('"}') for p in payloads(messages)}
@@ -358,7 +361,7 @@ def test_after_a_postcode_no_other_order_is_listed_or_named(action_context: Acti
     """A postcode proves the order it came with, not who the customer is (``bot.orders.rules.proof``)."""
     first = next(c for c in SHOWCASE if c.kind == "several_orders")
     by_postcode = {"order_number": first.number, "contact": first.postcode, "verified_order": first.number}
-    messages, _ = run_action(ActionAnswerRequest(), make_tracker(by_postcode))
+    messages, _ = conclude(make_tracker(by_postcode))
     assert first.number in messages[0]["text"]
     assert payloads(messages) == []
     others = [c.number for c in SHOWCASE if c.email == first.email and c.number != first.number]
@@ -492,22 +495,79 @@ def test_out_of_scope_messages_get_the_documents_first(
 def test_a_refund_question_before_verification_first_gets_the_shops_refund_timing(
     action_context: ActionContext,
 ) -> None:
-    tracker = make_tracker(text="how long until I get my refund?", intent="refund_status")
-    messages, events = run_action(ActionRememberRequest(), tracker)
+    messages, events = form_call({}, "how long until I get my refund?", "refund_status", starts=True)
     timing = action_context.cite(Clause.REFUNDS_TIMING)
     assert timing is not None
     assert messages[0]["text"].startswith(timing.text)
     assert f"(Source: {timing.source})" in messages[0]["text"]
-    assert slot_values(events) == {"pending_request": "refund_status"}
+    assert slot_values(events) == {"pending_request": "refund_status"}  # Rasa asks for the order number
 
 
 def test_a_refund_question_after_verification_goes_straight_to_the_order(
     action_context: ActionContext,
 ) -> None:
-    tracker = make_tracker(verified_slots("refund_pending", "order_status"), intent="refund_status")
-    messages, events = run_action(ActionRememberRequest(), tracker)
+    known = verified_slots("refund_pending", "order_status")
+    prefilled = {"order_number": known.pop("order_number"), "contact": known.pop("contact")}
+    messages, events = form_call(known, "and my refund?", "refund_status", prefilled, starts=True)
+    assert slot_values(events)["pending_request"] == "refund_status"
+    assert slot_values(events)["requested_slot"] is None
+    refund_answer, _ = answer("refund_pending", "refund_status")
+    assert messages == refund_answer  # no passage quoted first
+
+
+# --- the form's first and last runs ---------------------------------------------------------------------
+
+
+def test_an_order_question_that_starts_the_form_is_remembered(action_context: ActionContext) -> None:
+    messages, events = form_call({}, "where is my order?", "order_status", starts=True)
     assert messages == []
-    assert slot_values(events) == {"pending_request": "refund_status"}
+    assert events == [SlotSet("pending_request", "order_status")]
+
+
+def test_an_order_number_alone_asks_for_the_orders_status(action_context: ActionContext) -> None:
+    number = CASES["late"].number
+    _, events = form_call({}, number, "inform", {"order_number": number}, starts=True)
+    assert slot_values(events) == {"pending_request": "order_status", "order_number": number}
+
+
+def test_the_email_that_verifies_the_order_brings_the_answer_in_the_same_call(
+    action_context: ActionContext,
+) -> None:
+    case = CASES["in_transit_on_time"]
+    order = action_context.shop.verify(case.number, case.email)
+    asked = {
+        "order_number": case.number,
+        "pending_request": "tracking_info",
+        "requested_slot": "contact",
+        "product": "shoes",
+    }
+    messages, events = form_call(asked, case.email, "inform", {"contact": case.email})
+    values = slot_values(events)
+    assert values["verified_order"] == case.number
+    assert values["requested_slot"] is None  # Rasa ends the form
+    assert values["product"] is None
+    assert order.shipments[0].tracking_number in messages[0]["text"]
+    said = AssistantPayload.from_custom(messages[1]["custom"])
+    assert said is not None and said.facts[0].kind == "tracking_info"
+
+
+def test_a_new_order_question_while_the_form_asks_replaces_the_request(
+    action_context: ActionContext,
+) -> None:
+    asking = {"pending_request": "order_status", "requested_slot": "order_number"}
+    messages, events = form_call(asking, "actually I want to cancel it", "cancel_order")
+    assert messages == []
+    assert events == [SlotSet("pending_request", "cancel_order")]  # the form goes on and asks again
+
+
+@pytest.mark.parametrize("intent", ["thank", "goodbye", "deny", "human_handoff", "policy_question", "greet"])
+def test_a_message_that_fills_no_slot_is_left_to_the_rules(
+    action_context: ActionContext, intent: str
+) -> None:
+    """No slot event back: Rasa rejects the form's run and the rule for the message runs instead."""
+    asking = {"pending_request": "cancel_order", "requested_slot": "order_number"}
+    messages, events = form_call(asking, "something", intent)
+    assert (messages, events) == ([], [])
 
 
 def test_handoff_carries_the_trigger_of_the_button_that_offered_it() -> None:

@@ -1,7 +1,7 @@
 """Guessing orders through the action code: 1,800 attempts reveal no order fact and no order's existence.
 
-The verification form (the code Rasa calls) and the answering action run against the seeded demo shop,
-lock-out included: 600 pairs of guesses (a real order number and an unknown one, each with the same
+The verification form's validation (the code Rasa calls), its answer included, runs against the seeded
+demo shop, lock-out included: 600 pairs of guesses (a real order number and an unknown one, each with the same
 wrong contact: made up, or another customer's real email or postcode) and 300 pairs of forged slots (a
 "verified" order the contact does not prove, a verified order with another order number, no contact at
 all). Every reply is checked against every order fact of the shop (``tests.guessing``), and the answer to
@@ -17,10 +17,10 @@ from typing import Any
 import pytest
 
 from actions.context import ActionContext
-from actions.order_answers import ANSWERS, ActionAnswerRequest
+from actions.order_answers import ANSWERS
 from bot.orders.services import ShopService
 from tests.guessing import OrderFacts, unknown_numbers, wrong_contact
-from tests.integration.conftest import make_tracker, run_action
+from tests.integration.conftest import conclude, make_tracker
 from tests.integration.test_actions_orders import slot_values, validate
 
 VERIFICATION_PAIRS = 600
@@ -80,10 +80,8 @@ def test_forged_verification_slots_reveal_nothing(action_context: ActionContext,
         request = {"pending_request": requests[i % len(requests)]}
         forged = forged_slots(facts, real, i, random.Random(i))
         as_unknown = {k: (unknown[i] if v == real else v) for k, v in forged.items()}
-        on_real, real_events = run_action(ActionAnswerRequest(), make_tracker({**forged, **request}))
-        on_unknown, unknown_events = run_action(
-            ActionAnswerRequest(), make_tracker({**as_unknown, **request})
-        )
+        on_real, real_events = conclude(make_tracker({**forged, **request}))
+        on_unknown, unknown_events = conclude(make_tracker({**as_unknown, **request}))
         assert (on_real, real_events) == (on_unknown, unknown_events), (i, forged)
         assert facts.revealed(said(on_real)) == [], (i, forged)
         assert not any(m.get("custom") for m in on_real)  # no fact recorded for the escalation either
@@ -100,6 +98,6 @@ def test_the_facts_checked_are_the_ones_a_verified_answer_gives(
         "verified_order": order.number,
         "pending_request": "order_status",
     }
-    messages, _ = run_action(ActionAnswerRequest(), make_tracker(slots))
+    messages, _ = conclude(make_tracker(slots))
     assert facts.revealed(said(messages))
     assert len(facts.facts) > 1_000
