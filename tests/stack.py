@@ -77,10 +77,22 @@ def unavailable(reason: str) -> NoReturn:
     pytest.skip(reason)
 
 
+# Rasa's thread pools, as scripts/run.sh sets them: Rasa runs one message at a time through its graph, so
+# TensorFlow (DIET, TED) and OpenMP (scikit-learn, NumPy) get one thread each instead of one per core that
+# spin against the action server and the gateway for the machine's other core (docs/performance.md).
+RASA_THREADS = {
+    "TF_INTRA_OP_PARALLELISM_THREADS": "1",
+    "TF_INTER_OP_PARALLELISM_THREADS": "1",
+    "OMP_NUM_THREADS": "1",
+}
+
+
 def rasa_command(rasa_bin: str, model: str, port: int, token: str) -> list[str]:
     """``rasa run`` as scripts/run.sh starts it: the REST channel and the HTTP API (token required) on
-    loopback, with the project's endpoints (SHOPDESK_* variables) and credentials."""
+    loopback, with the project's endpoints (SHOPDESK_* variables), credentials and thread settings."""
     return [
+        "env",
+        *(f"{name}={value}" for name, value in RASA_THREADS.items()),
         rasa_bin,
         "run",
         "--enable-api",
@@ -150,6 +162,7 @@ class _Relay(socketserver.BaseRequestHandler):
 
     def handle(self) -> None:
         proxy = self.server.proxy
+        proxy.connected()
         proxy.open.wait(proxy.longest_hold)  # held while the proxy plays a slow server
         try:
             upstream = socket.create_connection(("127.0.0.1", proxy.upstream_port), timeout=5)
@@ -166,6 +179,8 @@ class _Relay(socketserver.BaseRequestHandler):
                         chunk = source.recv(65536)
                         if not chunk:
                             return
+                        if source is self.request:  # a request on a kept-alive connection is held too
+                            proxy.open.wait(proxy.longest_hold)
                         key.data.sendall(chunk)
             except OSError:
                 return  # either side went away
@@ -178,19 +193,26 @@ class _RelayServer(socketserver.ThreadingTCPServer):
 
 class SlowProxy:
     """A TCP relay on loopback in front of a server (the action server): while ``hold()`` is in force each
-    new connection waits, up to ``longest_hold`` seconds, before it is passed on, so the server behind seems
-    slow; ``release()`` lets the waiting ones through. A server behind that is down drops the connection."""
+    new connection, and each request on a connection already open, waits up to ``longest_hold`` seconds
+    before it is passed on, so the server behind seems slow; ``release()`` lets the waiting ones through. A
+    server behind that is down drops the connection. ``connections`` counts the connections accepted."""
 
     def __init__(self, upstream_port: int, longest_hold: float = 600.0) -> None:
         self.upstream_port = upstream_port
         self.longest_hold = longest_hold
         self.open = threading.Event()
         self.open.set()
+        self.connections = 0
+        self._count_lock = threading.Lock()
         self._server = _RelayServer(("127.0.0.1", 0), _Relay)
         self._server.proxy = self
         self.port = int(self._server.server_address[1])
         self._thread = threading.Thread(target=self._server.serve_forever, name="slow-proxy", daemon=True)
         self._thread.start()
+
+    def connected(self) -> None:
+        with self._count_lock:
+            self.connections += 1
 
     def hold(self) -> None:
         self.open.clear()

@@ -216,13 +216,18 @@ class ChatService:
         kept on that message instead, for the analytics."""
         readings = [NluReading.from_custom(a.custom) for a in answers]
         answers = [a for a, read in zip(answers, readings, strict=True) if read is None]
+        # kept on the shopper's message in the transaction that stores the replies
+        noted: dict[str, Any] = {}
         for read in readings:
             if read is not None:
-                await run_in_threadpool(self.store.annotate, conversation.id, asked.id, read.to_data())
+                noted.update(read.to_data())
+        annotations = {asked.id: noted} if noted else None
         failed = sorted({name for a in answers if (name := failed_action(a.custom))})
         if failed:
-            return await self._actions_failed(conversation.id, answers, failed, restart=not late), False
-        messages = await self._store(conversation.id, [_bot_message(a) for a in answers])
+            return await self._actions_failed(
+                conversation.id, answers, failed, restart=not late, annotations=annotations
+            ), False
+        messages = await self._store(conversation.id, [_bot_message(a) for a in answers], annotations)
         posted = await self._run_custom_hooks(conversation, answers)  # e.g. the queue notice
         for read in readings:
             if read is not None:
@@ -230,7 +235,13 @@ class ChatService:
         return [m for m in messages if not m.internal] + posted, True
 
     async def _actions_failed(
-        self, conversation_id: str, answers: list[RasaReply], failed: list[str], *, restart: bool
+        self,
+        conversation_id: str,
+        answers: list[RasaReply],
+        failed: list[str],
+        *,
+        restart: bool,
+        annotations: dict[int, dict[str, Any]] | None = None,
     ) -> list[Message]:
         """The action server did not run an action of the turn: what Rasa said without it is kept for the
         record only (it may rest on the missing action: a question asked again, a fallback), Rasa's
@@ -239,7 +250,7 @@ class ChatService:
         self.metrics.errors.labels(kind="action_server").inc()
         log.warning("the action server failed %s in conversation %s", ", ".join(failed), conversation_id)
         kept = [replace(_bot_message(a), internal=True) for a in answers]
-        await self._store(conversation_id, kept)
+        await self._store(conversation_id, kept, annotations)
         if restart:
             try:
                 await self.rasa.append_event(conversation_id, RESTART)
@@ -309,9 +320,17 @@ class ChatService:
         log.info("conversation %s is now %s", conversation_id, conversation.status.value)
         return conversation
 
-    async def _store(self, conversation_id: str, messages: Sequence[NewMessage]) -> list[Message]:
-        """Store, count and publish: the one way a message enters a conversation besides the shopper's."""
-        stored = await run_in_threadpool(self.store.add_messages, conversation_id, list(messages))
+    async def _store(
+        self,
+        conversation_id: str,
+        messages: Sequence[NewMessage],
+        annotations: dict[int, dict[str, Any]] | None = None,
+    ) -> list[Message]:
+        """Store, count and publish: the one way a message enters a conversation besides the shopper's.
+        ``annotations`` go on stored messages in the same transaction (``ConversationStore.add_messages``)."""
+        stored = await run_in_threadpool(
+            self.store.add_messages, conversation_id, list(messages), annotations=annotations
+        )
         created = [s.message for s in stored if s.created]
         self._published(created)
         return created

@@ -10,6 +10,13 @@ channel serves no route. It sets, on every SQLite connection SQLAlchemy opens in
 - ``synchronous=NORMAL``: durable across a crash of Rasa; a power loss may drop the last commits,
   never corrupt the file — the trade ``bot/db.py`` makes for the order system.
 
+It also keeps the tracker store's connections open. Rasa's SQLAlchemy (1.4) gives a SQLite file engine a
+``NullPool``: every load and every save of a conversation opened a new connection (and set the journal on
+it), and closing it, the last connection to the file, made SQLite checkpoint the WAL into the database
+(with an fsync) and delete it — most of a save's cost. ``tracker_engine_kwargs`` gives that engine a
+``QueuePool``, as SQLAlchemy 2 does for SQLite files; the connections may then be handed between threads
+(``check_same_thread=False``), one thread at a time, which is how a pool uses them.
+
 A PostgreSQL tracker store is untouched. Runs in Rasa's environment: imports nothing of ``bot/``.
 """
 
@@ -19,12 +26,15 @@ import sqlite3
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+import rasa.core.tracker_store
 from rasa.core.channels.channel import InputChannel
 from sanic import Blueprint
 from sqlalchemy import event
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import URL, Engine, make_url
+from sqlalchemy.pool import QueuePool
 
 _installed = False
+_rasa_engine_kwargs = rasa.core.tracker_store.create_engine_kwargs
 
 
 def _tune(dbapi_connection: Any, _record: Any) -> None:
@@ -35,11 +45,27 @@ def _tune(dbapi_connection: Any, _record: Any) -> None:
         cursor.close()
 
 
+def _is_sqlite_file(url: str | URL) -> bool:
+    parsed = make_url(url)
+    return parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:")
+
+
+def tracker_engine_kwargs(url: str | URL) -> dict[str, Any]:
+    """Rasa's ``create_engine`` arguments for its SQL tracker store, with a pool that keeps SQLite file
+    connections open."""
+    kwargs: dict[str, Any] = _rasa_engine_kwargs(url)
+    if _is_sqlite_file(url):
+        connect_args = {**kwargs.get("connect_args", {}), "check_same_thread": False}
+        kwargs.update(poolclass=QueuePool, connect_args=connect_args)
+    return kwargs
+
+
 def install() -> None:
-    """Tune every SQLite connection of this process, once."""
+    """Tune every SQLite connection of this process, and pool the tracker store's, once."""
     global _installed
     if not _installed:
         event.listen(Engine, "connect", _tune)
+        rasa.core.tracker_store.create_engine_kwargs = tracker_engine_kwargs
         _installed = True
 
 

@@ -18,6 +18,7 @@ from bot.db import make_engine, make_session_factory
 from bot.desk.conversations.model import Author, Status
 from bot.desk.conversations.store import ConversationStore
 from bot.desk.escalations.store import EscalationBook
+from bot.payload import NLU_KEY, NluReading
 from integrations.gateway.chat import ASSISTANT_UNAVAILABLE
 from tests.gateway.conftest import FakeRasa, ServedApp, Shopper, start
 
@@ -173,6 +174,33 @@ def test_a_turn_reads_the_conversation_once_besides_the_writes_that_lock_it(
     # those: nothing reads it again.
     assert conversation_reads(engine, lambda: shopper.send("hello")) == 1 + 2
     assert conversation_reads(engine, lambda: shopper.send("and again")) == 1 + 2
+
+
+def test_a_turn_writes_twice_the_shoppers_message_then_the_replies_with_what_the_nlu_read(
+    gateway: ServedApp, shopper: Shopper, fake_rasa: FakeRasa
+) -> None:
+    """Opening the conversation with its token only reads: it takes no write lock. What the NLU read in the
+    shopper's message is kept on it in the transaction that stores the replies."""
+    reading = {"intent": "order_status", "confidence": 0.9}
+    replies = [{"custom": {NLU_KEY: reading}}, {"text": "Which order?"}, {"text": "Thanks"}]
+    fake_rasa.answer = lambda text: replies
+    engine = gateway.app.state.session_factory.kw["bind"]
+    statements: list[str] = []
+
+    def record(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        statements.append(statement)
+
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        turn = shopper.send("where is my order?", "c-1").json()
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+
+    assert [r["text"] for r in turn["replies"]] == ["Which order?", "Thanks"]
+    assert sum(1 for s in statements if s.startswith("BEGIN IMMEDIATE")) == 2
+    store: ConversationStore = gateway.app.state.chat.store
+    [asked] = [m for m in store.history(shopper.id) if m.author is Author.SHOPPER]
+    assert NluReading.from_data(asked.data) == NluReading.model_validate(reading)
 
 
 def test_history_after_a_cursor_has_only_the_newer_messages(shopper: Shopper) -> None:

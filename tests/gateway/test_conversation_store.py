@@ -169,3 +169,27 @@ def test_annotating_a_message_merges_machine_data_and_changes_nothing_shown(stor
     )
     with pytest.raises(ConversationNotFound):  # a message of another conversation is not this one's
         store.annotate(other.id, message.id, {"nlu": {}})
+
+
+def test_replies_are_stored_with_the_annotation_of_the_message_they_answer_in_one_transaction(
+    store: ConversationStore,
+) -> None:
+    conversation = store.create(Channel.WEB).conversation
+    other = store.create(Channel.WEB).conversation
+    asked = store.add_message(conversation.id, Author.SHOPPER, "where is my order?", client_message_id="c-1")
+    reading = {"nlu": {"intent": "order_status", "confidence": 0.9}}
+    replies = store.add_messages(
+        conversation.id,
+        [NewMessage(Author.BOT, "Which order?"), NewMessage(Author.BOT, "And the email?")],
+        annotations={asked.message.id: reading},
+    )
+    assert [r.message.text for r in replies] == ["Which order?", "And the email?"]
+    assert replies[0].message.id < replies[1].message.id
+    assert [(m.text, m.data) for m in store.history(conversation.id)] == [
+        ("where is my order?", reading),
+        ("Which order?", None),
+        ("And the email?", None),
+    ]
+    with pytest.raises(ConversationNotFound):  # another conversation's message: nothing is stored
+        store.add_messages(other.id, [NewMessage(Author.BOT, "stray")], annotations={asked.message.id: {}})
+    assert store.history(other.id) == []

@@ -25,7 +25,7 @@ import hashlib
 import hmac
 import secrets
 import uuid
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import timedelta
 from typing import Any
 
@@ -127,16 +127,29 @@ class ConversationStore:
         """The conversation when ``token`` opens it, else ``InvalidToken`` (compared in constant time).
 
         An open conversation idle for ``idle_expiry`` is closed here, its token forgotten, and
-        ``ConversationExpired`` raised; from then on the token is simply invalid."""
-        with self._sessions.begin() as session:
-            row = self._row(session, conversation_id)
-            if not token or not row.token_hash or not hmac.compare_digest(row.token_hash, hash_token(token)):
-                raise InvalidToken(conversation_id)
+        ``ConversationExpired`` raised; from then on the token is simply invalid.
+
+        It reads without the write lock (every turn opens its conversation this way); only an expiry
+        writes, in a transaction of its own that checks the token and the idle time again."""
+        with self._sessions() as session:
+            row = self._opened(session, conversation_id, token)
             if not self._idle_too_long(row):
+                return _conversation(row)
+        with self._sessions.begin() as session:
+            row = self._opened(session, conversation_id, token, for_update=True)
+            if not self._idle_too_long(row):  # a message came meanwhile
                 return _conversation(row)
             row.status = Status.CLOSED.value  # committed before the refusal is raised
             row.token_hash = None
         raise ConversationExpired(conversation_id)
+
+    def _opened(
+        self, session: Session, conversation_id: str, token: str | None, *, for_update: bool = False
+    ) -> ConversationRow:
+        row = self._row(session, conversation_id, for_update=for_update)
+        if not token or not row.token_hash or not hmac.compare_digest(row.token_hash, hash_token(token)):
+            raise InvalidToken(conversation_id)
+        return row
 
     def _idle_too_long(self, row: ConversationRow) -> bool:
         if self._idle_expiry is None or row.status == Status.CLOSED.value:
@@ -206,23 +219,44 @@ class ConversationStore:
         new = NewMessage(author, text, buttons, data, internal, client_message_id)
         return self.add_messages(conversation_id, [new])[0]
 
-    def add_messages(self, conversation_id: str, messages: Sequence[NewMessage]) -> list[AddedMessage]:
+    def add_messages(
+        self,
+        conversation_id: str,
+        messages: Sequence[NewMessage],
+        *,
+        annotations: Mapping[int, dict[str, Any]] | None = None,
+    ) -> list[AddedMessage]:
+        """Store several messages in one transaction, their ids in the order given. ``annotations`` (message
+        id -> data) are merged into stored messages of the conversation in the same transaction, as
+        ``annotate`` does: what the NLU read in the shopper's message, kept along with the replies to it."""
         try:
-            return self._add(conversation_id, messages)
+            # A client_message_id is unique in its conversation: a new one (the usual case) is inserted
+            # without looking for it first, and a stored one fails the insert.
+            return self._add(conversation_id, messages, annotations or {}, find_retries=False)
         except IntegrityError:
-            # Two sends with the same client_message_id raced; the loser re-reads the winner's row.
-            return self._add(conversation_id, messages)
+            # A retried send, or two sends with the same client_message_id that raced: the stored row is
+            # read and returned instead.
+            return self._add(conversation_id, messages, annotations or {}, find_retries=True)
 
-    def _add(self, conversation_id: str, messages: Sequence[NewMessage]) -> list[AddedMessage]:
+    def _add(
+        self,
+        conversation_id: str,
+        messages: Sequence[NewMessage],
+        annotations: Mapping[int, dict[str, Any]],
+        *,
+        find_retries: bool,
+    ) -> list[AddedMessage]:
         now = self._clock()
-        added: list[AddedMessage] = []
+        found: list[tuple[MessageRow, bool]] = []  # (row, created)
         with self._sessions.begin() as session:
             conversation = self._row(session, conversation_id, for_update=True)
             status = Status(conversation.status)
             if status is Status.CLOSED:
                 raise ConversationClosed(conversation_id)
+            for message_id, data in annotations.items():
+                self._annotate(session, conversation, message_id, data)
             for new in messages:
-                if new.client_message_id is not None:
+                if find_retries and new.client_message_id is not None:
                     existing = session.scalars(
                         select(MessageRow).where(
                             MessageRow.conversation_id == conversation.id,
@@ -230,7 +264,7 @@ class ConversationStore:
                         )
                     ).first()
                     if existing is not None:
-                        added.append(AddedMessage(_message(existing, conversation_id), False, status))
+                        found.append((existing, False))
                         continue
                 row = MessageRow(
                     conversation_id=conversation.id,
@@ -243,25 +277,30 @@ class ConversationStore:
                     created_at=now,
                 )
                 session.add(row)
-                session.flush()
-                added.append(AddedMessage(_message(row, conversation_id), True, status))
-            if any(a.created for a in added):
+                found.append((row, True))
+            if any(created for _row, created in found):
                 conversation.last_activity_at = now
-        return added
+            session.flush()  # the new rows in one INSERT where the database returns their ids
+            return [AddedMessage(_message(row, conversation_id), created, status) for row, created in found]
 
     def annotate(self, conversation_id: str, message_id: int, data: dict[str, Any]) -> None:
         """Merge ``data`` into a stored message's machine data (e.g. what the NLU read in a shopper's
         message, learnt after it was stored); the text and everything shown stay as they were."""
         with self._sessions.begin() as session:
-            conversation = self._row(session, conversation_id)
-            row = session.scalars(
-                select(MessageRow).where(
-                    MessageRow.conversation_id == conversation.id, MessageRow.id == message_id
-                )
-            ).first()
-            if row is None:
-                raise ConversationNotFound(f"{conversation_id}: no message {message_id}")
-            row.data = {**(row.data or {}), **data}
+            self._annotate(session, self._row(session, conversation_id), message_id, data)
+
+    @staticmethod
+    def _annotate(
+        session: Session, conversation: ConversationRow, message_id: int, data: dict[str, Any]
+    ) -> None:
+        row = session.scalars(
+            select(MessageRow).where(
+                MessageRow.conversation_id == conversation.id, MessageRow.id == message_id
+            )
+        ).first()
+        if row is None:
+            raise ConversationNotFound(f"{conversation.public_id}: no message {message_id}")
+        row.data = {**(row.data or {}), **data}
 
     def history(
         self,
