@@ -24,8 +24,14 @@ first-frame auth, then five turns on a showcase order, each sent with a ``client
 ``--think``). Figures per concurrency level: p50/p95/p99 per turn type, turns per second, errors (HTTP
 status other than 2xx, transport errors, "assistant unavailable" turns, a turn with no reply) and lost
 messages (a shopper message absent from the conversation's stored history at the end, or a reply the
-API returned that never arrived on the WebSocket), each process's resident memory (peak during the level,
-from /proc), and the lines naming ``database is locked`` in each process's log.
+API returned that never arrived on the WebSocket), each service's memory (peak RSS and PSS during the
+level, its processes and their descendants, ``bench/load/procs.py``) and CPU per turn (/proc), and the
+lines naming ``database is locked`` in each process's log.
+
+``--rasa-workers 1,2`` runs the whole measurement on a stack with Rasa's Sanic workers set to each value
+in turn (``SANIC_WORKERS``, as ``scripts/run.sh`` sets it from ``SHOPDESK_RASA_WORKERS``) and ends with a
+table comparing them. With several workers Rasa's per-step metrics are not read: each worker keeps its
+own and any of them may answer a scrape.
 
 In the same run, before the load, it measures a bare Rasa REST turn that calls no custom action ("hello"
 on a fresh sender, straight to Rasa's REST channel, one at a time) and prints each figure also as a ratio
