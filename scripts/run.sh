@@ -36,6 +36,21 @@ export SHOPDESK_ACTION_ENDPOINT="http://127.0.0.1:$ACTIONS_PORT/webhook"
 export SHOPDESK_RASA_URL="http://127.0.0.1:$RASA_PORT"
 export SHOPDESK_ACTION_SERVER_URL="http://127.0.0.1:$ACTIONS_PORT"
 export SHOPDESK_RASA_TRACKER_DB=${SHOPDESK_RASA_TRACKER_DB:-"$SHOPDESK_ROOT/var/rasa-tracker.db"}
+# Rasa's workers: Sanic processes sharing its port, each with its own copy of the model (docs/performance.md,
+# "Two Rasa workers"). One conversation's turns still run one at a time: endpoints.yml keeps the
+# conversation locks in a SQLite file all of them see. Default: 2 on a machine with 2+ cores and room for a
+# second model, else 1.
+default_rasa_workers() {
+  local available_kib
+  available_kib=$(awk '/^MemAvailable:/ {print $2}' /proc/meminfo 2>/dev/null || echo 0)
+  if [ "$(nproc)" -ge 2 ] && [ "${available_kib:-0}" -ge $((RASA_TWO_WORKERS_MIN_GIB * 1024 * 1024)) ]; then
+    echo 2
+  else
+    echo 1
+  fi
+}
+RASA_TWO_WORKERS_MIN_GIB=5
+export SANIC_WORKERS=${SHOPDESK_RASA_WORKERS:-$(default_rasa_workers)}
 # Rasa's HTTP API and the action server's webhook answer only with these (random per run unless set).
 export SHOPDESK_RASA_TOKEN=${SHOPDESK_RASA_TOKEN:-$("$APP/bin/python" -c 'import secrets; print(secrets.token_hex(24))')}
 export SHOPDESK_ACTION_SERVER_TOKEN=${SHOPDESK_ACTION_SERVER_TOKEN:-$("$APP/bin/python" -c 'import secrets; print(secrets.token_hex(24))')}
@@ -59,7 +74,7 @@ stop_all() {
 trap 'stop_all; log "stopped"; exit 0' INT TERM
 trap stop_all EXIT
 
-step "starting the action server and Rasa; Rasa takes a minute to load (logs: var/logs/actions.log, var/logs/rasa.log)"
+step "starting the action server and Rasa ($SANIC_WORKERS worker(s)); Rasa takes a minute to load (logs: var/logs/actions.log, var/logs/rasa.log)"
 "$APP/bin/python" -m actions.server --host 127.0.0.1 --port "$ACTIONS_PORT" > var/logs/actions.log 2>&1 &
 pids+=($!)
 # One thread each for TensorFlow and OpenMP in Rasa, as tests/stack.py's RASA_THREADS (docs/performance.md).

@@ -10,6 +10,7 @@ them the tests skip, unless ``SHOPDESK_REQUIRE_SERVICES=1`` makes that a failure
 
 from __future__ import annotations
 
+import contextlib
 import os
 import secrets
 import selectors
@@ -163,7 +164,8 @@ class _Relay(socketserver.BaseRequestHandler):
     def handle(self) -> None:
         proxy = self.server.proxy
         proxy.connected()
-        proxy.open.wait(proxy.longest_hold)  # held while the proxy plays a slow server
+        with proxy.counting_held():
+            proxy.open.wait(proxy.longest_hold)  # held while the proxy plays a slow server
         try:
             upstream = socket.create_connection(("127.0.0.1", proxy.upstream_port), timeout=5)
         except OSError:
@@ -180,7 +182,8 @@ class _Relay(socketserver.BaseRequestHandler):
                         if not chunk:
                             return
                         if source is self.request:  # a request on a kept-alive connection is held too
-                            proxy.open.wait(proxy.longest_hold)
+                            with proxy.counting_held():
+                                proxy.open.wait(proxy.longest_hold)
                         key.data.sendall(chunk)
             except OSError:
                 return  # either side went away
@@ -195,7 +198,8 @@ class SlowProxy:
     """A TCP relay on loopback in front of a server (the action server): while ``hold()`` is in force each
     new connection, and each request on a connection already open, waits up to ``longest_hold`` seconds
     before it is passed on, so the server behind seems slow; ``release()`` lets the waiting ones through. A
-    server behind that is down drops the connection. ``connections`` counts the connections accepted."""
+    server behind that is down drops the connection. ``connections`` counts the connections accepted;
+    ``held`` is the number of requests waiting now: requests that reached the server's door."""
 
     def __init__(self, upstream_port: int, longest_hold: float = 600.0) -> None:
         self.upstream_port = upstream_port
@@ -203,6 +207,7 @@ class SlowProxy:
         self.open = threading.Event()
         self.open.set()
         self.connections = 0
+        self.held = 0
         self._count_lock = threading.Lock()
         self._server = _RelayServer(("127.0.0.1", 0), _Relay)
         self._server.proxy = self
@@ -213,6 +218,23 @@ class SlowProxy:
     def connected(self) -> None:
         with self._count_lock:
             self.connections += 1
+
+    @contextlib.contextmanager
+    def counting_held(self) -> Iterator[None]:
+        with self._count_lock:
+            self.held += 1
+        try:
+            yield
+        finally:
+            with self._count_lock:
+                self.held -= 1
+
+    def wait_for_held(self, count: int, timeout: float) -> None:
+        """Until ``count`` requests are held (an AssertionError after ``timeout`` seconds)."""
+        deadline = time.monotonic() + timeout
+        while self.held < count:
+            assert time.monotonic() < deadline, f"{self.held} request(s) held, expected {count}"
+            time.sleep(0.05)
 
     def hold(self) -> None:
         self.open.clear()
@@ -238,6 +260,8 @@ class Stack:
     action_server: ActionServer  # a test that stops it starts it again
     proxy: SlowProxy  # between Rasa and the action server: a test that holds it releases it
     client: httpx.Client = field(default_factory=lambda: httpx.Client(timeout=30))
+    # every Rasa process on the stack's tracker store (``rasa_processes``); the first is ``rasa_url``
+    rasa_urls: tuple[str, ...] = ()
 
     def say(self, sender: str, text: str) -> list[dict[str, Any]]:
         response = self.client.post(
@@ -288,10 +312,11 @@ def new_sender() -> str:
     return f"test-{uuid.uuid4().hex[:10]}"
 
 
-def run_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
+def run_stack(tmp_path_factory: pytest.TempPathFactory, rasa_processes: int = 1) -> Iterator[Stack]:
     """Seed a demo shop, then run Rasa and the action server on it. Rasa reaches the action server through a
     ``SlowProxy`` (``stack.proxy``), so a test can make it slow, and may stop and start the action server
-    (``stack.action_server``)."""
+    (``stack.action_server``). ``rasa_processes`` > 1 runs that many ``rasa run`` on ports of their own
+    (``stack.rasa_urls``), sharing the tracker store and the conversation locks, as Sanic workers do."""
     rasa_bin, model = rasa_or_skip()
     work = tmp_path_factory.mktemp("stack")
     logs = work / "logs"
@@ -319,7 +344,19 @@ def run_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     actions = ActionServer(env, actions_port, logs / "actions.log")
     try:
         with rasa_log.open("wb") as rasa_out:
-            yield from _run_stack(rasa_bin, model, env, logs, actions, rasa_port, rasa_out, proxy)
+            yield from _run_stack(
+                rasa_bin,
+                model,
+                env,
+                logs,
+                actions,
+                rasa_port,
+                rasa_out,
+                proxy,
+                # several models loading at once on two busy cores can take minutes
+                rasa_start_timeout=240 if rasa_processes == 1 else 600,
+                rasa_processes=rasa_processes,
+            )
     finally:
         proxy.close()
 
@@ -334,27 +371,37 @@ def _run_stack(
     rasa_out: Any,
     proxy: SlowProxy,
     rasa_start_timeout: float = 240,
+    rasa_processes: int = 1,
 ) -> Iterator[Stack]:
-    rasa_log = logs / "rasa.log"
     actions.start()
-    rasa = subprocess.Popen(
-        rasa_command(rasa_bin, model, rasa_port, env["SHOPDESK_RASA_TOKEN"]),
-        env=env,
-        cwd=ROOT,
-        stdout=rasa_out,
-        stderr=subprocess.STDOUT,
-    )
+    ports = [rasa_port, *(free_port() for _ in range(rasa_processes - 1))]
+    rasas: list[tuple[subprocess.Popen[bytes], int, Path]] = []
     try:
+        for number, port in enumerate(ports):
+            log = logs / ("rasa.log" if number == 0 else f"rasa-{number}.log")
+            with contextlib.ExitStack() as files:
+                out = rasa_out if number == 0 else files.enter_context(log.open("wb"))
+                process = subprocess.Popen(
+                    rasa_command(rasa_bin, model, port, env["SHOPDESK_RASA_TOKEN"]),
+                    env=env,
+                    cwd=ROOT,
+                    stdout=out,
+                    stderr=subprocess.STDOUT,
+                )
+            rasas.append((process, port, log))
         actions.wait_until_up()
-        # /status with the token: only this Rasa answers it (a bare "/" could be any server on a reused port)
-        wait_until_up(
-            f"http://127.0.0.1:{rasa_port}/status?token={env['SHOPDESK_RASA_TOKEN']}",
-            rasa,
-            rasa_log,
-            rasa_start_timeout,
-        )
+        for process, port, log in rasas:
+            # /status with the token: only this Rasa answers it (a bare "/" could be any server on a
+            # reused port)
+            wait_until_up(
+                f"http://127.0.0.1:{port}/status?token={env['SHOPDESK_RASA_TOKEN']}",
+                process,
+                log,
+                rasa_start_timeout,
+            )
         stack = Stack(
             rasa_url=f"http://127.0.0.1:{rasa_port}",
+            rasa_urls=tuple(f"http://127.0.0.1:{port}" for port in ports),
             actions_url=actions.url,
             database_url=env["SHOPDESK_DATABASE_URL"],
             env=env,
@@ -365,5 +412,6 @@ def _run_stack(
         with stack.client:
             yield stack
     finally:
-        stop(rasa)
+        for process, _port, _log in rasas:
+            stop(process)
         actions.stop()

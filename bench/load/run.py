@@ -24,8 +24,14 @@ first-frame auth, then five turns on a showcase order, each sent with a ``client
 ``--think``). Figures per concurrency level: p50/p95/p99 per turn type, turns per second, errors (HTTP
 status other than 2xx, transport errors, "assistant unavailable" turns, a turn with no reply) and lost
 messages (a shopper message absent from the conversation's stored history at the end, or a reply the
-API returned that never arrived on the WebSocket), each process's resident memory (peak during the level,
-from /proc), and the lines naming ``database is locked`` in each process's log.
+API returned that never arrived on the WebSocket), each service's memory (peak RSS and PSS during the
+level, its processes and their descendants, ``bench/load/procs.py``) and CPU per turn (/proc), and the
+lines naming ``database is locked`` in each process's log.
+
+``--rasa-workers 1,2`` runs the whole measurement on a stack with Rasa's Sanic workers set to each value
+in turn (``SANIC_WORKERS``, as ``scripts/run.sh`` sets it from ``SHOPDESK_RASA_WORKERS``) and ends with a
+table comparing them. With several workers Rasa's per-step metrics are not read: each worker keeps its
+own and any of them may answer a scrape.
 
 In the same run, before the load, it measures a bare Rasa REST turn that calls no custom action ("hello"
 on a fresh sender, straight to Rasa's REST channel, one at a time) and prints each figure also as a ratio
@@ -47,6 +53,7 @@ import contextlib
 import json
 import os
 import secrets
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -64,6 +71,7 @@ import websockets
 REPO = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO))
 
+from bench.load import procs  # noqa: E402
 from bench.load.steps import cpu_seconds, delta, print_steps, scrape  # noqa: E402
 from bot.ops.demo_data import DEMO_NOW, SHOWCASE  # noqa: E402
 from tests.stack import free_port, rasa_command, stop, wait_until_up  # noqa: E402
@@ -135,27 +143,26 @@ class Tally:
         self.errors[kind] += 1
 
 
-def rss_kib(pid: int) -> int:
-    """Resident memory of a process and its children (KiB), from /proc; 0 when it is gone."""
-    total = 0
-    pids = [pid]
-    with contextlib.suppress(OSError):
-        for task in Path(f"/proc/{pid}/task").iterdir():
-            pids += [int(c) for c in (task / "children").read_text().split()]
-    for p in pids:
-        with contextlib.suppress(OSError):
-            for line in Path(f"/proc/{p}/status").read_text().splitlines():
-                if line.startswith("VmRSS:"):
-                    total += int(line.split()[1])
-    return total
+STACK = "whole stack"  # the peak of the services' sum, sampled at once
 
 
-async def sample_rss(pids: dict[str, int], peaks: dict[str, int], stop_event: asyncio.Event) -> None:
+async def sample_memory(
+    pids: dict[str, int], peaks: dict[str, procs.Memory], stop_event: asyncio.Event
+) -> None:
+    """Each service's peak RSS and PSS (its processes and their descendants), and the whole stack's."""
     while not stop_event.is_set():
+        total = procs.Memory()
         for name, pid in pids.items():
-            peaks[name] = max(peaks.get(name, 0), rss_kib(pid))
+            now = procs.memory(pid)
+            peaks[name] = peaks.get(name, procs.Memory()).peak(now)
+            total += now
+        peaks[STACK] = peaks.get(STACK, procs.Memory()).peak(total)
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(stop_event.wait(), 0.5)
+
+
+def cpu_now(pids: dict[str, int]) -> dict[str, float]:
+    return {name: procs.cpu_seconds(pid) for name, pid in pids.items()}
 
 
 # -- the simulated shopper ----------------------------------------------------------------------------------
@@ -268,11 +275,11 @@ async def count_lost(http: httpx.AsyncClient, tally: Tally) -> None:
 
 async def run_level(
     gateway: str, chats: int, seconds: float, think: float, pids: dict[str, int]
-) -> tuple[Tally, dict[str, int]]:
+) -> tuple[Tally, dict[str, procs.Memory]]:
     tally = Tally()
-    peaks: dict[str, int] = {}
+    peaks: dict[str, procs.Memory] = {}
     stop_event = asyncio.Event()
-    sampler = asyncio.create_task(sample_rss(pids, peaks, stop_event))
+    sampler = asyncio.create_task(sample_memory(pids, peaks, stop_event))
     limits = httpx.Limits(max_connections=chats + 5, max_keepalive_connections=chats + 5)
     ws_base = "ws" + gateway.removeprefix("http")
     async with httpx.AsyncClient(base_url=gateway, timeout=TURN_TIMEOUT, limits=limits) as http:
@@ -345,7 +352,12 @@ def print_baseline(bare: Tally) -> dict[str, float]:
 
 
 def print_level(
-    chats: int, tally: Tally, peaks: dict[str, int], logs: dict[str, Path], base: dict[str, float]
+    chats: int,
+    tally: Tally,
+    peaks: dict[str, procs.Memory],
+    logs: dict[str, Path],
+    base: dict[str, float],
+    cpu: dict[str, float],
 ) -> None:
     ok = sum(len(v) for k, v in tally.latencies.items() if k != "open")
     tps = ok / tally.elapsed if tally.elapsed else 0.0
@@ -369,7 +381,15 @@ def print_level(
     for kind, count in sorted(tally.errors.items()):
         print(f"  error  {kind}: {count}")
     if peaks:
-        print("  peak RSS: " + ", ".join(f"{name} {kib / 1024:.0f} MiB" for name, kib in peaks.items()))
+        print(
+            "  peak memory, RSS / PSS (PSS shares the pages forked workers have in common): "
+            + ", ".join(f"{n} {m.rss_kib / 1024:.0f} / {m.pss_kib / 1024:.0f} MiB" for n, m in peaks.items())
+        )
+    if cpu and ok:
+        print(
+            "  CPU per answered turn, all of each service's processes (/proc): "
+            + ", ".join(f"{name} {seconds / ok * 1000:.1f} ms" for name, seconds in cpu.items())
+        )
     for name, log in logs.items():
         locked = sum(1 for line in log.read_text(errors="replace").splitlines() if LOCKED in line)
         print(f"  '{LOCKED}' lines so far in the {name} log: {locked}")
@@ -405,7 +425,7 @@ class RunningStack:
 
 
 @contextlib.contextmanager
-def started_stack(database_url: str | None, work: Path) -> Iterator[RunningStack]:
+def started_stack(database_url: str | None, work: Path, rasa_workers: int = 1) -> Iterator[RunningStack]:
     rasa_bin, model = rasa_engine()
     t0 = time.perf_counter()
     logs_dir = work / "logs"
@@ -430,6 +450,8 @@ def started_stack(database_url: str | None, work: Path) -> Iterator[RunningStack
         # Rasa's HTTP API and the action server's webhook want their tokens (as scripts/run.sh sets them)
         "SHOPDESK_RASA_TOKEN": secrets.token_hex(16),
         "SHOPDESK_ACTION_SERVER_TOKEN": secrets.token_hex(16),
+        # Rasa's Sanic workers (as scripts/run.sh sets them from SHOPDESK_RASA_WORKERS)
+        "SANIC_WORKERS": str(rasa_workers),
     }
     cli = [sys.executable, "-m", "bot.ops.cli"]
     for command in (["db", "upgrade"], ["demo", "seed", "--if-empty"], ["knowledge", "build"]):
@@ -471,7 +493,9 @@ def started_stack(database_url: str | None, work: Path) -> Iterator[RunningStack
             rasa=f"http://127.0.0.1:{rasa_port}",
             pids={name: p.pid for name, p in processes.items()},
             logs=logs,
-            metrics=metrics_urls(f"http://127.0.0.1:{rasa_port}", f"http://127.0.0.1:{actions_port}")
+            metrics=metrics_urls(
+                f"http://127.0.0.1:{rasa_port}", f"http://127.0.0.1:{actions_port}", rasa_workers
+            )
             | {"gateway": f"http://127.0.0.1:{gateway_port}/metrics"},
             setup=setup,
             start=time.perf_counter() - t1,
@@ -481,9 +505,11 @@ def started_stack(database_url: str | None, work: Path) -> Iterator[RunningStack
             stop(process)
 
 
-def metrics_urls(rasa: str, actions: str | None) -> dict[str, str]:
-    """Where Rasa (its StepTimings channel) and the action server serve their Prometheus metrics."""
-    urls = {"rasa": f"{rasa}/webhooks/metrics/"}
+def metrics_urls(rasa: str, actions: str | None, rasa_workers: int = 1) -> dict[str, str]:
+    """Where Rasa (its StepTimings channel) and the action server serve their Prometheus metrics. Each
+    Sanic worker of Rasa keeps its own metrics and any of them may answer a scrape, so with several
+    workers Rasa's steps are not read (its CPU per turn still is, from /proc)."""
+    urls = {"rasa": f"{rasa}/webhooks/metrics/"} if rasa_workers == 1 else {}
     if actions:
         urls["actions"] = f"{actions}/metrics"
     return urls
@@ -499,7 +525,56 @@ def loopback(url: str) -> str:
     return url.rstrip("/")
 
 
-async def measure(stack: RunningStack, args: argparse.Namespace) -> None:
+@dataclass
+class LevelResult:
+    """One concurrency level's headline figures, for the comparison of worker counts."""
+
+    workers: int
+    chats: int
+    turns_per_second: float
+    p50: float
+    p95: float
+    errors: int  # errors, lost shopper messages and replies never delivered live
+    peaks: dict[str, procs.Memory]
+    cpu_ms: dict[str, float]  # CPU per answered turn, per service
+
+
+def level_result(
+    workers: int, chats: int, tally: Tally, peaks: dict[str, procs.Memory], cpu: dict[str, float]
+) -> LevelResult:
+    answered = [v for k, values in tally.latencies.items() if k != "open" for v in values]
+    return LevelResult(
+        workers=workers,
+        chats=chats,
+        turns_per_second=len(answered) / tally.elapsed if tally.elapsed else 0.0,
+        p50=percentile(answered, 50),
+        p95=percentile(answered, 95),
+        errors=sum(tally.errors.values()) + tally.lost_shopper + tally.lost_replies,
+        peaks=peaks,
+        cpu_ms={name: seconds / len(answered) * 1000 for name, seconds in cpu.items()} if answered else {},
+    )
+
+
+def print_comparison(results: list[LevelResult]) -> None:
+    def mib(m: procs.Memory | None) -> str:
+        return f"{m.rss_kib / 1024:.0f} / {m.pss_kib / 1024:.0f}" if m else "-"
+
+    print("\n== Rasa workers compared (this run; memory peaks RSS / PSS in MiB; CPU ms per answered turn)")
+    print(
+        f"{'workers':>7}{'chats':>6}{'turns/s':>9}{'p50':>9}{'p95':>9}{'errors':>7}"
+        f"{'stack memory':>15}{'rasa memory':>14}   CPU rasa/actions/gateway"
+    )
+    for r in results:
+        cpu = "/".join(f"{r.cpu_ms.get(name, float('nan')):.0f}" for name in ("rasa", "actions", "gateway"))
+        print(
+            f"{r.workers:>7}{r.chats:>6}{r.turns_per_second:>9.1f}{ms(r.p50):>9}{ms(r.p95):>9}{r.errors:>7}"
+            f"{mib(r.peaks.get(STACK)):>15}{mib(r.peaks.get('rasa')):>14}   {cpu}"
+        )
+
+
+async def measure(stack: RunningStack, args: argparse.Namespace, workers: int = 1) -> list[LevelResult]:
+    """The bare Rasa turn, then each level; the levels' headline figures for the comparison."""
+    results: list[LevelResult] = []
     if stack.start:
         print(
             f"warm start: {stack.setup + stack.start:.1f} s from the first command to every health check "
@@ -517,9 +592,13 @@ async def measure(stack: RunningStack, args: argparse.Namespace) -> None:
         bare_cpu = cpu_seconds(bare_cost.get("rasa", {}))
         for chats in args.chats:
             before = await scrape(http, stack.metrics)
+            cpu_before = cpu_now(stack.pids)
             tally, peaks = await run_level(stack.gateway, chats, args.seconds, args.think, stack.pids)
+            cpu_after = cpu_now(stack.pids)
             cost = delta(before, await scrape(http, stack.metrics))
-            print_level(chats, tally, peaks, stack.logs, base)
+            cpu = {name: cpu_after[name] - cpu_before[name] for name in cpu_after}
+            print_level(chats, tally, peaks, stack.logs, base, cpu)
+            results.append(level_result(workers, chats, tally, peaks, cpu))
             answered = sum(len(v) for k, v in tally.latencies.items() if k != "open")
             print_steps(cost, answered, f"{chats} chat(s)")
             level_cpu = cpu_seconds(cost.get("rasa", {}))
@@ -528,6 +607,7 @@ async def measure(stack: RunningStack, args: argparse.Namespace) -> None:
                     f"    Rasa CPU per shopper turn / per bare turn: "
                     f"{(level_cpu / answered) / (bare_cpu / bare_turns):.2f}x"
                 )
+    return results
 
 
 def main() -> None:
@@ -545,11 +625,18 @@ def main() -> None:
     parser.add_argument("--pid", action="append", default=[], help="NAME=PID to report RSS of (attached)")
     parser.add_argument("--log", action="append", default=[], help="NAME=FILE to count locked lines in")
     parser.add_argument("--keep", action="store_true", help="keep the started stack's folder (logs, db)")
+    parser.add_argument(
+        "--rasa-workers",
+        default="1",
+        help="Rasa's Sanic workers (SANIC_WORKERS), comma-separated: a started stack per value, one after "
+        "the other, then a table comparing them (e.g. 1,2,1,2 to interleave)",
+    )
     args = parser.parse_args()
     args.chats = [int(c) for c in args.chats.split(",")]
+    args.rasa_workers = [int(w) for w in args.rasa_workers.split(",")]
     print(
         f"bench/load: chats {args.chats}, {args.seconds:.0f} s each, think {args.think} s, "
-        f"{os.cpu_count()} CPUs"
+        f"{os.cpu_count()} CPUs, load average {' '.join(f'{x:.1f}' for x in os.getloadavg())}"
     )
     if args.gateway:
         if not args.rasa:
@@ -559,19 +646,23 @@ def main() -> None:
             rasa=loopback(args.rasa),
             pids={k: int(v) for k, v in (p.split("=", 1) for p in args.pid)},
             logs={k: Path(v) for k, v in (p.split("=", 1) for p in args.log)},
-            metrics=metrics_urls(loopback(args.rasa), args.actions and loopback(args.actions))
+            metrics=metrics_urls(
+                loopback(args.rasa), args.actions and loopback(args.actions), args.rasa_workers[0]
+            )
             | {"gateway": f"{loopback(args.gateway)}/metrics"},
         )
-        asyncio.run(measure(attached, args))
+        print_comparison(asyncio.run(measure(attached, args, args.rasa_workers[0])))
         return
-    work = Path(tempfile.mkdtemp(prefix="shopdesk-load-"))
-    with started_stack(args.database_url, work) as stack:
-        print(f"stack in {work} ({args.database_url or 'SQLite'})")
-        asyncio.run(measure(stack, args))
-    if not args.keep:
-        import shutil
-
-        shutil.rmtree(work, ignore_errors=True)
+    results: list[LevelResult] = []
+    for workers in args.rasa_workers:
+        work = Path(tempfile.mkdtemp(prefix="shopdesk-load-"))
+        with started_stack(args.database_url, work, workers) as stack:
+            print(f"\n#### Rasa with {workers} worker(s); stack in {work} ({args.database_url or 'SQLite'})")
+            results += asyncio.run(measure(stack, args, workers))
+        print(f"load average {' '.join(f'{x:.1f}' for x in os.getloadavg())}")
+        if not args.keep:
+            shutil.rmtree(work, ignore_errors=True)
+    print_comparison(results)
 
 
 if __name__ == "__main__":

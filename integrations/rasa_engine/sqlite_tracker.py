@@ -8,7 +8,12 @@ channel serves no route. It sets, on every SQLite connection SQLAlchemy opens in
 
 - ``journal_mode=WAL``: one append and fsync per commit; readers never block the writer;
 - ``synchronous=NORMAL``: durable across a crash of Rasa; a power loss may drop the last commits,
-  never corrupt the file — the trade ``bot/db.py`` makes for the order system.
+  never corrupt the file — the trade ``bot/db.py`` makes for the order system;
+- ``busy_timeout`` 30 s, as ``bot/db.py``: with several Rasa workers on one file (``SANIC_WORKERS``), a
+  save waits for another worker's commit instead of failing with ``database is locked`` after pysqlite's
+  5 s. Rasa's save reads outside a transaction (pysqlite begins one at the first write), so a save never
+  has to upgrade a read to a write, which SQLite would refuse at once; the conversation's ticket lock
+  (``sqlite_lock_store.py``) keeps two saves of one conversation apart.
 
 It also keeps the tracker store's connections open. Rasa's SQLAlchemy (1.4) gives a SQLite file engine a
 ``NullPool``: every load and every save of a conversation opened a new connection (and set the journal on
@@ -33,6 +38,7 @@ from sqlalchemy import event
 from sqlalchemy.engine import URL, Engine, make_url
 from sqlalchemy.pool import QueuePool
 
+BUSY_TIMEOUT_MS = 30_000
 _installed = False
 _rasa_engine_kwargs = rasa.core.tracker_store.create_engine_kwargs
 
@@ -40,6 +46,7 @@ _rasa_engine_kwargs = rasa.core.tracker_store.create_engine_kwargs
 def _tune(dbapi_connection: Any, _record: Any) -> None:
     if isinstance(dbapi_connection, sqlite3.Connection):
         cursor = dbapi_connection.cursor()
+        cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.close()
