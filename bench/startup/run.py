@@ -11,7 +11,7 @@ disturbed. Everything is deleted afterwards unless ``--keep``.
     python bench/startup/run.py                    # uv builds the environments (the default)
     python bench/startup/run.py --installer pip    # pip, as before uv (SHOPDESK_INSTALLER=pip)
 
-Run it with any Python that has httpx and websockets (the app environment's); the clone's own
+Run it with the dev environment's Python (bench/load and tests/stack.py come with it); the clone's own
 environments are built from scratch. Minutes of CPU on both cores: not on a machine others are timing on.
 """
 
