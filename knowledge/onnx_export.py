@@ -1,35 +1,77 @@
 """Export the sentence-embedding model to ONNX once, into a cache outside the work tree.
 
 The exported graph is the whole sentence-transformers pipeline after tokenising: the transformer, mean
-pooling over the attention mask and L2 normalisation, so ONNX Runtime's output is the final vector. The
-file is keyed by the model's weights and the exporter, so a new model or a new torch exports again:
-``<cache>/<key>/model.onnx``, where the caller names the cache folder (``Settings.onnx_cache``:
-``$SHOPDESK_CACHE/onnx``, ``~/.cache/shopdesk/onnx`` by default, as in scripts/lib.sh). Nothing is
-downloaded; export takes ~2 s on the 2-core machine.
+pooling over the attention mask and L2 normalisation, so ONNX Runtime's output is the final vector. An
+export is a folder keyed by the model's weights and the exporter, so a new model or a new torch exports
+again: ``<cache>/<key>/`` with ``model.onnx``, the model's ``tokenizer.json`` and ``embedder.json``
+(dimension, token limit, and the largest difference from PyTorch's vectors on probe sentences, measured
+once when exporting). The caller names the cache folder (``Settings.onnx_cache``: ``$SHOPDESK_CACHE/onnx``,
+``~/.cache/shopdesk/onnx`` by default, as in scripts/lib.sh). Running an export needs neither torch nor
+sentence-transformers (``knowledge.embedding.OnnxEmbedder``); making one does. Nothing is downloaded;
+exporting takes ~2 s on the 2-core machine, plus loading PyTorch.
 """
 
 from __future__ import annotations
 
 import hashlib
+import json
 import logging
 import os
+import shutil
 import tempfile
 import warnings
+from collections.abc import Callable
+from dataclasses import dataclass
+from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any
+
+from knowledge.embedding import PROBES, OnnxEmbedder, load_torch_embedder
 
 log = logging.getLogger(__name__)
 
 EXPORT_VERSION = "1"  # bump when the exported graph changes
 OPSET = 17
 INPUTS = ("input_ids", "attention_mask", "token_type_ids")
+MODEL_FILE, TOKENIZER_FILE, SETTINGS_FILE = "model.onnx", "tokenizer.json", "embedder.json"
+
+
+@dataclass(frozen=True)
+class Export:
+    """One exported model in the cache; ``embedder.json`` is written last, so its presence marks a
+    complete export."""
+
+    folder: Path
+    dimension: int
+    max_tokens: int
+    gap: float  # max |ONNX - PyTorch| over the probe sentences' vectors, measured when exporting
+
+    @property
+    def model_file(self) -> Path:
+        return self.folder / MODEL_FILE
+
+    def embedder(self, threads: int | None = None) -> OnnxEmbedder:
+        return OnnxEmbedder(
+            self.model_file, self.folder / TOKENIZER_FILE, self.dimension, self.max_tokens, threads
+        )
+
+    def discard(self) -> None:
+        """Forget this export (a damaged file), so the next ``ensure_export`` makes it again."""
+        (self.folder / SETTINGS_FILE).unlink(missing_ok=True)
+        self.model_file.unlink(missing_ok=True)
+
+
+def _torch_version() -> str:
+    """The installed torch's version, read from its metadata: importing torch takes seconds and ~0.4 GB."""
+    try:
+        return version("torch")
+    except PackageNotFoundError:
+        return "none"
 
 
 def model_key(model_path: Path) -> str:
     """A hash of the model's files and of the exporter that turns them into ONNX."""
-    import torch
-
-    digest = hashlib.sha256(f"{EXPORT_VERSION}:{OPSET}:{torch.__version__}".encode())
+    digest = hashlib.sha256(f"{EXPORT_VERSION}:{OPSET}:{_torch_version()}".encode())
     for file in sorted(p for p in model_path.rglob("*") if p.is_file()):
         digest.update(file.relative_to(model_path).as_posix().encode())
         with open(file, "rb") as fh:
@@ -38,22 +80,51 @@ def model_key(model_path: Path) -> str:
     return digest.hexdigest()[:16]
 
 
-def exported_model(model: Any, model_path: Path, cache: Path) -> Path:
-    """The ONNX file for ``model`` (a loaded SentenceTransformer from ``model_path``) in ``cache``, exported
-    if missing."""
-    target = cache / model_key(model_path) / "model.onnx"
-    if target.is_file():
-        return target
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=target.parent, suffix=".onnx.partial")
+def cached_export(model_path: Path, cache: Path) -> Export | None:
+    """The complete export of the model in ``model_path`` in ``cache``, or None."""
+    folder = cache / model_key(model_path)
+    try:
+        settings = json.loads((folder / SETTINGS_FILE).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    if not all((folder / name).is_file() for name in (MODEL_FILE, TOKENIZER_FILE)):
+        return None
+    return Export(folder, int(settings["dimension"]), int(settings["max_tokens"]), float(settings["gap"]))
+
+
+def ensure_export(model_path: Path, cache: Path) -> Export:
+    """The cached export of the model, made now (with torch) if there is none."""
+    return cached_export(model_path, cache) or export(model_path, cache)
+
+
+def export(model_path: Path, cache: Path) -> Export:
+    """Export the model in ``model_path`` into ``cache`` and measure how closely ONNX Runtime's vectors
+    match PyTorch's. Files are written to temporary names and renamed into place (a concurrent export
+    writes the same files), ``embedder.json`` last."""
+    torch_embedder = load_torch_embedder(model_path, threads=None)
+    model = torch_embedder.model
+    folder = cache / model_key(model_path)
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / SETTINGS_FILE).unlink(missing_ok=True)
+    _write_atomically(folder / MODEL_FILE, lambda tmp: _export(model, tmp))
+    _write_atomically(folder / TOKENIZER_FILE, lambda tmp: shutil.copyfile(model_path / TOKENIZER_FILE, tmp))
+    dimension, max_tokens = torch_embedder.dimension, int(model.max_seq_length)
+    onnx_embedder = OnnxEmbedder(folder / MODEL_FILE, folder / TOKENIZER_FILE, dimension, max_tokens)
+    gap = float(abs(onnx_embedder.encode(PROBES) - torch_embedder.encode(PROBES)).max())
+    settings = json.dumps({"dimension": dimension, "max_tokens": max_tokens, "gap": gap})
+    _write_atomically(folder / SETTINGS_FILE, lambda tmp: tmp.write_text(settings, encoding="utf-8"))
+    log.info("exported the embedding model to %s (max difference from PyTorch %.2g)", folder, gap)
+    return Export(folder, dimension, max_tokens, gap)
+
+
+def _write_atomically(target: Path, write: Callable[[Path], object]) -> None:
+    fd, tmp = tempfile.mkstemp(dir=target.parent, suffix=".partial")
     os.close(fd)
     try:
-        _export(model, Path(tmp))
-        os.replace(tmp, target)  # atomic: a concurrent export just writes the same file again
+        write(Path(tmp))
+        os.replace(tmp, target)
     finally:
         Path(tmp).unlink(missing_ok=True)
-    log.info("exported the embedding model to %s", target)
-    return target
 
 
 def _export(model: Any, out: Path) -> None:
@@ -102,9 +173,6 @@ def export_encoder(out: Path, cache: Path, model_path: Path | None = None) -> Pa
     The NLU's copy has its weights quantised to int8 (ONNX Runtime's dynamic quantisation): a message is
     encoded in about half the time, which keeps the NLU within its latency budget, and its vectors stay
     within cosine ~0.96 of the float model's on a sentence (the retrieval keeps the float model)."""
-    import json
-    import shutil
-
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     from knowledge.embedding import default_model_path
 
@@ -113,16 +181,13 @@ def export_encoder(out: Path, cache: Path, model_path: Path | None = None) -> Pa
     settings_file = out / "encoder.json"
     if settings_file.is_file() and json.loads(settings_file.read_text(encoding="utf-8")).get("key") == key:
         return out
-    from sentence_transformers import SentenceTransformer
-
-    model = SentenceTransformer(str(path), device="cpu", local_files_only=True)
-    onnx_file = exported_model(model, path, cache)
+    found = ensure_export(path, cache)
     out.mkdir(parents=True, exist_ok=True)
     from onnxruntime.quantization import QuantType, quantize_dynamic
 
-    quantize_dynamic(onnx_file, out / "model.onnx", weight_type=QuantType.QInt8)
-    shutil.copyfile(path / "tokenizer.json", out / "tokenizer.json")
-    settings = {"key": key, "dimension": model.get_embedding_dimension(), "max_tokens": model.max_seq_length}
+    quantize_dynamic(found.model_file, out / "model.onnx", weight_type=QuantType.QInt8)
+    shutil.copyfile(found.folder / TOKENIZER_FILE, out / "tokenizer.json")
+    settings = {"key": key, "dimension": found.dimension, "max_tokens": found.max_tokens}
     settings_file.write_text(json.dumps(settings), encoding="utf-8")
     log.info("exported the NLU sentence encoder to %s", out)
     return out

@@ -13,16 +13,8 @@ cd "$SHOPDESK_ROOT/requirements"
 uv_env=$(ensure_env lock-tools "" lock-tools.lock.txt)
 uv=("$uv_env/bin/uv" pip compile --quiet --generate-hashes
     --custom-compile-command "scripts/lock.sh" "$@")
-# Resolve against what pip sees on this machine: PyPI plus the local indexes and wheel folders of pip's
-# configuration (the CPU torch wheel lies in one), every index weighed as pip does.
-pip_setting() { "$PYTHON" -m pip config get "global.$1" 2>/dev/null || true; }
-export UV_INDEX_STRATEGY=unsafe-best-match UV_NO_CONFIG=1
-UV_EXTRA_INDEX_URL=${PIP_EXTRA_INDEX_URL:-$(pip_setting extra-index-url)}
-UV_FIND_LINKS=${PIP_FIND_LINKS:-$(pip_setting find-links)}
-UV_FIND_LINKS=${UV_FIND_LINKS// /,}
-export UV_EXTRA_INDEX_URL UV_FIND_LINKS
-[ -n "$UV_EXTRA_INDEX_URL" ] || unset UV_EXTRA_INDEX_URL
-[ -n "$UV_FIND_LINKS" ] || unset UV_FIND_LINKS
+# Resolve against what pip sees on this machine (export_uv_index_settings in lib.sh).
+export_uv_index_settings
 
 log "resolving app.lock.txt"
 (cd .. && "${uv[@]}" --python-version 3.11 pyproject.toml -c requirements/torch-cpu.txt -o requirements/app.lock.txt)

@@ -8,7 +8,7 @@ mkdir -p var/logs
 SETUP_LOG="$SHOPDESK_ROOT/var/logs/setup.log"
 : > "$SETUP_LOG"
 STEP=0
-step() { STEP=$((STEP + 1)); log "[$STEP/7] $*"; }
+step() { STEP=$((STEP + 1)); log "[$STEP/5] $*"; }
 # setup CMD...: a setup command whose own output and third-party warnings go to var/logs/setup.log; its
 # last line (the summary our commands print) is shown.
 setup() {
@@ -19,10 +19,8 @@ setup() {
   log "    $(tail -n 1 "$SETUP_LOG")"
 }
 
-step "the application environment"
-APP=$(app_env)
-step "the Rasa engine environment"
-RASA=$(rasa_env)
+step "the application and Rasa engine environments (built side by side)"
+app_and_rasa_envs app_env
 
 export PYTHONPATH="$SHOPDESK_ROOT" HF_HUB_OFFLINE=1 TRANSFORMERS_OFFLINE=1 TOKENIZERS_PARALLELISM=false
 export SHOPDESK_DATABASE_URL=${SHOPDESK_DATABASE_URL:-"sqlite:///$SHOPDESK_ROOT/var/shopdesk.db"}
@@ -74,7 +72,7 @@ stop_all() {
 trap 'stop_all; log "stopped"; exit 0' INT TERM
 trap stop_all EXIT
 
-step "starting the action server and Rasa ($SANIC_WORKERS worker(s)); Rasa takes a minute to load (logs: var/logs/actions.log, var/logs/rasa.log)"
+step "starting the action server, Rasa ($SANIC_WORKERS worker(s)) and the gateway; Rasa takes the longest (logs: var/logs/)"
 "$APP/bin/python" -m actions.server --host 127.0.0.1 --port "$ACTIONS_PORT" > var/logs/actions.log 2>&1 &
 pids+=($!)
 # One thread each for TensorFlow and OpenMP in Rasa, as tests/stack.py's RASA_THREADS (docs/performance.md).
@@ -82,13 +80,15 @@ TF_INTRA_OP_PARALLELISM_THREADS=1 TF_INTER_OP_PARALLELISM_THREADS=1 OMP_NUM_THRE
   "$RASA/bin/rasa" run --enable-api --auth-token "$SHOPDESK_RASA_TOKEN" -i 127.0.0.1 -p "$RASA_PORT" -m "$MODEL" \
   --endpoints endpoints.yml --credentials credentials.yml --logging-config-file rasa-logging.yml > var/logs/rasa.log 2>&1 &
 pids+=($!)
-wait_http "http://127.0.0.1:$ACTIONS_PORT/health" 120 "the action server"
-wait_http "http://127.0.0.1:$RASA_PORT/status?token=$SHOPDESK_RASA_TOKEN" 180 "Rasa"
+# The gateway needs neither to start (it calls Rasa per message), so it loads alongside them.
 if [ -d integrations/gateway ]; then
-  step "starting the gateway (log: var/logs/gateway.log)"
   "$APP/bin/python" -m uvicorn integrations.gateway.app:create_app --factory \
     --host 127.0.0.1 --port "$GATEWAY_PORT" --ws-max-size 16384 > var/logs/gateway.log 2>&1 &
   pids+=($!)
+fi
+wait_http "http://127.0.0.1:$ACTIONS_PORT/health" 120 "the action server"
+wait_http "http://127.0.0.1:$RASA_PORT/status?token=$SHOPDESK_RASA_TOKEN" 180 "Rasa"
+if [ -d integrations/gateway ]; then
   wait_http "http://127.0.0.1:$GATEWAY_PORT/health/live" 60 "the gateway"
   log "ready: chat with the demo shop at http://127.0.0.1:$GATEWAY_PORT/"
   log "       the agent console is at http://127.0.0.1:$GATEWAY_PORT/console (bin/shopdesk agents create NAME)"

@@ -5,8 +5,7 @@
 source "$(cd "$(dirname "$0")" && pwd)/lib.sh"
 cd "$SHOPDESK_ROOT"
 
-APP=$(dev_env)  # the runtime plus the test tools
-RASA=$(rasa_env)
+app_and_rasa_envs dev_env  # APP: the runtime plus the test tools; RASA: the engine (built side by side)
 export PYTHONPATH="$SHOPDESK_ROOT" HF_HUB_OFFLINE=1 TRANSFORMERS_OFFLINE=1 TOKENIZERS_PARALLELISM=false
 export SQLALCHEMY_SILENCE_UBER_WARNING=1  # Rasa 3.6's own SQLAlchemy 1.4 notice
 unset SHOPDESK_NOW SHOPDESK_DATABASE_URL

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import json
 import logging
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -17,7 +20,9 @@ TEXTS = [
     "how long until I get my refund?",
     "Returns policy — Return windows: Electronics have 14 days.",
     "a much longer text " * 30,  # padded against the short ones in one batch
+    "beyond the model's token limit " * 60,  # truncated to 256 tokens by both backends
 ]
+ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture(scope="module")
@@ -52,6 +57,35 @@ def test_the_export_is_reused_and_a_damaged_one_replaced(cache: Path) -> None:
     exported.write_bytes(b"not a model")
     assert load_embedder(EmbeddingSettings(cache), threads=2).backend == "onnx"
     assert exported.stat().st_size > 1_000_000
+
+
+def test_a_cached_export_runs_without_torch_or_sentence_transformers(cache: Path) -> None:
+    load_embedder(EmbeddingSettings(cache), threads=2)  # exports, with torch, in this process
+    script = (
+        "import sys\n"
+        "from pathlib import Path\n"
+        "from knowledge.embedding import EmbeddingSettings, load_embedder\n"
+        f"embedder = load_embedder(EmbeddingSettings(Path({str(cache)!r})), threads=1)\n"
+        "print(embedder.backend, embedder.encode_one('where is my parcel?').shape,"
+        " sorted({'torch', 'sentence_transformers', 'transformers'} & set(sys.modules)))\n"
+    )
+    run = subprocess.run(
+        [sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, check=True, timeout=120
+    )
+    assert run.stdout.split("\n")[0] == "onnx (1, 384) []"
+
+
+def test_an_export_that_disagreed_with_pytorch_when_made_is_not_used(
+    cache: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    load_embedder(EmbeddingSettings(cache), threads=2)
+    (settings_file,) = cache.glob("*/embedder.json")
+    recorded = json.loads(settings_file.read_text(encoding="utf-8"))
+    assert 0 <= recorded["gap"] < 1e-4
+    settings_file.write_text(json.dumps(recorded | {"gap": 0.01}), encoding="utf-8")
+    with caplog.at_level(logging.WARNING, logger="knowledge.embedding"):
+        assert load_embedder(EmbeddingSettings(cache), threads=2).backend == "torch"
+    assert "differ from PyTorch's" in caplog.text
 
 
 def test_the_backend_and_the_cache_are_chosen_by_the_environment_through_settings(
