@@ -101,7 +101,11 @@ def export_encoder(out: Path, cache: Path, model_path: Path | None = None) -> Pa
 
     The NLU's copy has its weights quantised to int8 (ONNX Runtime's dynamic quantisation): a message is
     encoded in about half the time, which keeps the NLU within its latency budget, and its vectors stay
-    within cosine ~0.96 of the float model's on a sentence (the retrieval keeps the float model)."""
+    within cosine ~0.96 of the float model's on a sentence (the retrieval keeps the float model). Before
+    quantising, ONNX Runtime's BERT optimiser fuses each layer's add + layer norm and bias + GELU into one
+    operator (``_fused_for_quantisation``): ONNX Runtime fuses these itself in a float graph but cannot
+    after quantisation, and the fused int8 graph encodes a short message in about half the time again,
+    with the same vectors."""
     import json
     import shutil
 
@@ -109,7 +113,7 @@ def export_encoder(out: Path, cache: Path, model_path: Path | None = None) -> Pa
     from knowledge.embedding import default_model_path
 
     path = model_path or default_model_path()
-    key = f"{model_key(path)}-int8"
+    key = f"{model_key(path)}-int8-fused"
     settings_file = out / "encoder.json"
     if settings_file.is_file() and json.loads(settings_file.read_text(encoding="utf-8")).get("key") == key:
         return out
@@ -118,14 +122,43 @@ def export_encoder(out: Path, cache: Path, model_path: Path | None = None) -> Pa
     model = SentenceTransformer(str(path), device="cpu", local_files_only=True)
     onnx_file = exported_model(model, path, cache)
     out.mkdir(parents=True, exist_ok=True)
-    from onnxruntime.quantization import QuantType, quantize_dynamic
-
-    quantize_dynamic(onnx_file, out / "model.onnx", weight_type=QuantType.QInt8)
+    with tempfile.TemporaryDirectory() as work:
+        fused = _fused_for_quantisation(onnx_file, Path(work) / "fused.onnx", model)
+        _quantised(fused, out / "model.onnx")
     shutil.copyfile(path / "tokenizer.json", out / "tokenizer.json")
     settings = {"key": key, "dimension": model.get_embedding_dimension(), "max_tokens": model.max_seq_length}
     settings_file.write_text(json.dumps(settings), encoding="utf-8")
     log.info("exported the NLU sentence encoder to %s", out)
     return out
+
+
+def _fused_for_quantisation(onnx_file: Path, out: Path, model: Any) -> Path:
+    """The float graph with ONNX Runtime's BERT fusions (skip + layer norm, bias + GELU), offline."""
+    from onnxruntime.transformers.optimizer import optimize_model
+
+    config = model[0].auto_model.config
+    optimised = optimize_model(
+        str(onnx_file),
+        model_type="bert",
+        num_heads=config.num_attention_heads,
+        hidden_size=config.hidden_size,
+        opt_level=1,
+    )
+    optimised.save_model_to_file(str(out))
+    return out
+
+
+def _quantised(onnx_file: Path, out: Path) -> None:
+    """int8 weights (dynamic quantisation); the fused operators' outputs are float."""
+    import onnx
+    from onnxruntime.quantization import QuantType, quantize_dynamic
+
+    quantize_dynamic(
+        onnx_file,
+        out,
+        weight_type=QuantType.QInt8,
+        extra_options={"DefaultTensorType": onnx.TensorProto.FLOAT},
+    )
 
 
 def main(argv: list[str]) -> int:
