@@ -172,25 +172,59 @@ def export_encoder(out: Path, cache: Path, model_path: Path | None = None) -> Pa
 
     The NLU's copy has its weights quantised to int8 (ONNX Runtime's dynamic quantisation): a message is
     encoded in about half the time, which keeps the NLU within its latency budget, and its vectors stay
-    within cosine ~0.96 of the float model's on a sentence (the retrieval keeps the float model)."""
+    within cosine ~0.96 of the float model's on a sentence (the retrieval keeps the float model). Before
+    quantising, ONNX Runtime's BERT optimiser fuses each layer's add + layer norm and bias + GELU into one
+    operator (``_fused_for_quantisation``): ONNX Runtime fuses these itself in a float graph but cannot
+    after quantisation, and the fused int8 graph encodes a short message in about half the time again,
+    with the same vectors."""
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     from knowledge.embedding import default_model_path
 
     path = model_path or default_model_path()
-    key = f"{model_key(path)}-int8"
+    key = f"{model_key(path)}-int8-fused"
     settings_file = out / "encoder.json"
     if settings_file.is_file() and json.loads(settings_file.read_text(encoding="utf-8")).get("key") == key:
         return out
     found = ensure_export(path, cache)
     out.mkdir(parents=True, exist_ok=True)
-    from onnxruntime.quantization import QuantType, quantize_dynamic
-
-    quantize_dynamic(found.model_file, out / "model.onnx", weight_type=QuantType.QInt8)
+    with tempfile.TemporaryDirectory() as work:
+        fused = _fused_for_quantisation(found.model_file, Path(work) / "fused.onnx", path)
+        _quantised(fused, out / "model.onnx")
     shutil.copyfile(found.folder / TOKENIZER_FILE, out / "tokenizer.json")
     settings = {"key": key, "dimension": found.dimension, "max_tokens": found.max_tokens}
     settings_file.write_text(json.dumps(settings), encoding="utf-8")
     log.info("exported the NLU sentence encoder to %s", out)
     return out
+
+
+def _fused_for_quantisation(onnx_file: Path, out: Path, model_path: Path) -> Path:
+    """The float graph with ONNX Runtime's BERT fusions (skip + layer norm, bias + GELU), offline; the
+    heads and width come from the model's ``config.json``."""
+    from onnxruntime.transformers.optimizer import optimize_model
+
+    config = json.loads((model_path / "config.json").read_text(encoding="utf-8"))
+    optimised = optimize_model(
+        str(onnx_file),
+        model_type="bert",
+        num_heads=int(config["num_attention_heads"]),
+        hidden_size=int(config["hidden_size"]),
+        opt_level=1,
+    )
+    optimised.save_model_to_file(str(out))
+    return out
+
+
+def _quantised(onnx_file: Path, out: Path) -> None:
+    """int8 weights (dynamic quantisation); the fused operators' outputs are float."""
+    import onnx
+    from onnxruntime.quantization import QuantType, quantize_dynamic
+
+    quantize_dynamic(
+        onnx_file,
+        out,
+        weight_type=QuantType.QInt8,
+        extra_options={"DefaultTensorType": onnx.TensorProto.FLOAT},
+    )
 
 
 def main(argv: list[str]) -> int:

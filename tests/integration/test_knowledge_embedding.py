@@ -137,6 +137,20 @@ def test_the_nlu_encoder_files_give_nearly_the_retrievals_vectors_without_torch(
     assert (folder / "model.onnx").stat().st_mtime_ns == stamp  # the same model is not copied again
 
 
+def test_the_nlu_encoder_reads_texts_with_the_same_example_key_alike(tmp_path: Path) -> None:
+    """NearestExampleOutOfScope skips encoding a message whose key is an in-scope example's."""
+    from integrations.rasa_engine.nlu.neighbours import example_key
+    from integrations.rasa_engine.nlu.sentence_encoder import SentenceEncoder
+    from knowledge.onnx_export import export_encoder
+
+    encoder = SentenceEncoder(export_encoder(tmp_path / "nlu-encoder", tmp_path / "onnx"))
+    texts = ["Where is  my ORDER", "where is my order", "where is my order?"]
+    assert example_key(texts[0]) == example_key(texts[1]) != example_key(texts[2])
+    vectors = encoder.encode(texts)
+    assert float(vectors[0] @ vectors[1]) > 0.9999
+    assert float(vectors[1] @ vectors[2]) < 0.9999
+
+
 def test_the_nlu_encoder_names_the_export_command_when_its_files_are_missing(tmp_path: Path) -> None:
     from integrations.rasa_engine.nlu.sentence_encoder import SentenceEncoder
 

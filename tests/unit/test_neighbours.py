@@ -53,3 +53,18 @@ def test_short_words_and_numbers_are_not_misspelt() -> None:
 
     assert typo_variants("ok", 2) == []
     assert typo_variants("SD-10023", 2) == []
+
+
+def test_an_in_scope_example_is_known_by_its_lower_cased_words() -> None:
+    from integrations.rasa_engine.nlu.neighbours import example_key, known_in_scope
+
+    known = known_in_scope(["Where is my order", "thanks"], ["do you sell jeans"])
+    assert example_key("where  is my ORDER") in known
+    assert example_key("where is my order?") not in known  # punctuation is a token of its own
+    assert example_key("do you sell jeans") not in known
+
+
+def test_a_text_that_is_also_an_out_of_scope_example_is_not_known() -> None:
+    from integrations.rasa_engine.nlu.neighbours import known_in_scope
+
+    assert known_in_scope(["no idea", "Thanks"], ["No  idea"]) == frozenset({"thanks"})

@@ -18,6 +18,7 @@ Runs in the Rasa engine's environment, with the repository root on PYTHONPATH (s
 from __future__ import annotations
 
 import hashlib
+import json
 import shutil
 from pathlib import Path
 from typing import Any
@@ -41,7 +42,13 @@ from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from integrations.rasa_engine.nlu.entity_overlap import drop_duplicates
-from integrations.rasa_engine.nlu.neighbours import Neighbours, looks_out_of_scope, typo_variants
+from integrations.rasa_engine.nlu.neighbours import (
+    Neighbours,
+    example_key,
+    known_in_scope,
+    looks_out_of_scope,
+    typo_variants,
+)
 from integrations.rasa_engine.nlu.sentence_encoder import FILES, SentenceEncoder
 from integrations.rasa_engine.nlu.text_normalisation import normalise
 
@@ -84,6 +91,7 @@ class ShopperTextNormaliser(GraphComponent):  # type: ignore[misc]
 REPO = Path(__file__).resolve().parents[3]
 OUT_OF_SCOPE = "out_of_scope"
 FALLBACK = "nlu_fallback"
+KNOWN_FILE = "in_scope_texts.json"  # the keys of the in-scope examples (neighbours.known_in_scope)
 
 
 def _encoder_folder(config: dict[str, Any]) -> Path:
@@ -106,7 +114,10 @@ class NearestExampleOutOfScope(GraphComponent):  # type: ignore[misc]
     Training embeds every intent example with the MiniLM model and stores the vectors, with the exported
     model files, in the trained Rasa model. A message carrying an order number, an email or a postcode is
     about an order and keeps its intent, and a message the FallbackClassifier could not place stays
-    ``nlu_fallback`` (the assistant says it did not understand, and offers a person after two).
+    ``nlu_fallback`` (the assistant says it did not understand, and offers a person after two). A message
+    that is an in-scope example word for word (``neighbours.known_in_scope``: "where is my order", "thanks")
+    keeps its intent without being encoded, as the check would keep it. An out-of-scope message passes on
+    no ``product`` entity: the item of a catalogue question is not one the shopper bought.
     """
 
     @staticmethod
@@ -118,6 +129,7 @@ class NearestExampleOutOfScope(GraphComponent):  # type: ignore[misc]
             "threads": 1,  # ONNX Runtime's threads per message (Rasa serves several conversations at once)
             "typo_variants": 2,  # misspellings kept beside each in-scope example (neighbours.typo_variants)
             "keep_with_entities": ["order_number", "email", "postcode"],
+            "drop_when_out_of_scope": ["product"],  # entities an out-of-scope message does not pass on
         }
 
     @classmethod
@@ -133,12 +145,14 @@ class NearestExampleOutOfScope(GraphComponent):  # type: ignore[misc]
         resource: Resource,
         encoder: SentenceEncoder | None = None,
         neighbours: Neighbours | None = None,
+        known: frozenset[str] = frozenset(),
     ) -> None:
         self._config = config
         self._model_storage = model_storage
         self._resource = resource
         self._encoder = encoder
         self._neighbours = neighbours
+        self._known = known
 
     @classmethod
     def create(
@@ -167,6 +181,11 @@ class NearestExampleOutOfScope(GraphComponent):  # type: ignore[misc]
             for name in FILES:
                 shutil.copyfile(source / name, folder / name)
             np.savez(folder / "examples.npz", in_scope=vectors[~is_out], out_of_scope=vectors[is_out])
+            known = known_in_scope(
+                [t for t, out in zip(texts, outside, strict=True) if not out],
+                [t for t, out in zip(texts, outside, strict=True) if out],
+            )
+            (folder / KNOWN_FILE).write_text(json.dumps(sorted(known)), encoding="utf-8")
         return self._resource
 
     @classmethod
@@ -182,29 +201,47 @@ class NearestExampleOutOfScope(GraphComponent):  # type: ignore[misc]
             encoder = SentenceEncoder(Path(folder), threads=int(config["threads"]))
             with np.load(Path(folder) / "examples.npz") as stored:
                 neighbours = Neighbours(stored["in_scope"], stored["out_of_scope"])
-        return cls(config, model_storage, resource, encoder, neighbours)
+            known_file = Path(folder) / KNOWN_FILE  # a model trained before it was kept encodes every message
+            known = (
+                frozenset(json.loads(known_file.read_text(encoding="utf-8")))
+                if known_file.is_file()
+                else frozenset()
+            )
+        return cls(config, model_storage, resource, encoder, neighbours, known)
 
     def process(self, messages: list[Message]) -> list[Message]:
         if self._encoder is None or self._neighbours is None:
             raise RuntimeError("NearestExampleOutOfScope used before it was trained or loaded")
-        keep = set(self._config["keep_with_entities"])
         for message in messages:
-            text, intent = message.get(TEXT), message.get(INTENT)
-            # "I didn't understand" (the FallbackClassifier's nlu_fallback) stays what it is
-            if not text or not intent or intent.get(INTENT_NAME_KEY) in (OUT_OF_SCOPE, FALLBACK):
-                continue
-            if any(e.get("entity") in keep for e in message.get(ENTITIES) or []):
-                continue
-            best_in, best_out = self._neighbours.nearest(self._encoder.encode([text]))
-            threshold, margin = float(self._config["threshold"]), float(self._config["margin"])
-            if looks_out_of_scope(float(best_in[0]), float(best_out[0]), threshold, margin):
+            if self._needs_check(message) and self._near_no_in_scope_example(message.get(TEXT)):
                 ranking = [
                     r for r in message.get(INTENT_RANKING_KEY) or [] if r.get(INTENT_NAME_KEY) != OUT_OF_SCOPE
                 ]
                 chosen = {INTENT_NAME_KEY: OUT_OF_SCOPE, PREDICTED_CONFIDENCE_KEY: 1.0}
                 message.set(INTENT, chosen, add_to_output=True)
                 message.set(INTENT_RANKING_KEY, [chosen, *ranking], add_to_output=True)
+            if (message.get(INTENT) or {}).get(INTENT_NAME_KEY) == OUT_OF_SCOPE and message.get(ENTITIES):
+                # "do you sell blue jeans?" names no item of the shopper's: the product slot keeps its item
+                dropped = set(self._config["drop_when_out_of_scope"])
+                kept = [e for e in message.get(ENTITIES) if e.get("entity") not in dropped]
+                message.set(ENTITIES, kept, add_to_output=True)
         return messages
+
+    def _needs_check(self, message: Message) -> bool:
+        text, intent = message.get(TEXT), message.get(INTENT)
+        # "I didn't understand" (the FallbackClassifier's nlu_fallback) stays what it is
+        if not text or not intent or intent.get(INTENT_NAME_KEY) in (OUT_OF_SCOPE, FALLBACK):
+            return False
+        keep = set(self._config["keep_with_entities"])
+        if any(e.get("entity") in keep for e in message.get(ENTITIES) or []):
+            return False
+        return example_key(text) not in self._known  # an example is nearest to itself: in scope
+
+    def _near_no_in_scope_example(self, text: str) -> bool:
+        assert self._encoder is not None and self._neighbours is not None
+        best_in, best_out = self._neighbours.nearest(self._encoder.encode([text]))
+        threshold, margin = float(self._config["threshold"]), float(self._config["margin"])
+        return looks_out_of_scope(float(best_in[0]), float(best_out[0]), threshold, margin)
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.ENTITY_EXTRACTOR, is_trainable=False)

@@ -38,6 +38,18 @@ class Neighbours:
         return best(self.in_scope), best(self.out_of_scope)
 
 
+def example_key(text: str) -> str:
+    """The text as the sentence model reads it, for exact matches: its uncased tokenizer lower-cases and
+    splits at white space, so texts with the same key get the same vector."""
+    return " ".join(text.lower().split())
+
+
+def known_in_scope(in_scope: list[str], out_of_scope: list[str]) -> frozenset[str]:
+    """The keys of in-scope texts no out-of-scope example shares. A message with one of these keys is
+    nearest to itself (cosine 1), so the check would keep its intent: it needs no encoding."""
+    return frozenset(map(example_key, in_scope)) - frozenset(map(example_key, out_of_scope))
+
+
 def looks_out_of_scope(best_in: float, best_out: float, threshold: float, margin: float) -> bool:
     """No in-scope example is near, or an out-of-scope one is clearly nearer."""
     return best_in < threshold or best_out - best_in > margin
