@@ -75,9 +75,7 @@ trap stop_all EXIT
 step "starting the action server, Rasa ($SANIC_WORKERS worker(s)) and the gateway; Rasa takes the longest (logs: var/logs/)"
 "$APP/bin/python" -m actions.server --host 127.0.0.1 --port "$ACTIONS_PORT" > var/logs/actions.log 2>&1 &
 pids+=($!)
-# One thread each for TensorFlow and OpenMP in Rasa, as tests/stack.py's RASA_THREADS (docs/performance.md).
-TF_INTRA_OP_PARALLELISM_THREADS=1 TF_INTER_OP_PARALLELISM_THREADS=1 OMP_NUM_THREADS=1 \
-  "$RASA/bin/rasa" run --enable-api --auth-token "$SHOPDESK_RASA_TOKEN" -i 127.0.0.1 -p "$RASA_PORT" -m "$MODEL" \
+"$RASA/bin/rasa" run --enable-api --auth-token "$SHOPDESK_RASA_TOKEN" -i 127.0.0.1 -p "$RASA_PORT" -m "$MODEL" \
   --endpoints endpoints.yml --credentials credentials.yml --logging-config-file rasa-logging.yml > var/logs/rasa.log 2>&1 &
 pids+=($!)
 # The gateway needs neither to start (it calls Rasa per message), so it loads alongside them.

@@ -78,22 +78,10 @@ def unavailable(reason: str) -> NoReturn:
     pytest.skip(reason)
 
 
-# Rasa's thread pools, as scripts/run.sh sets them: Rasa runs one message at a time through its graph, so
-# TensorFlow (DIET, TED) and OpenMP (scikit-learn, NumPy) get one thread each instead of one per core that
-# spin against the action server and the gateway for the machine's other core (docs/performance.md).
-RASA_THREADS = {
-    "TF_INTRA_OP_PARALLELISM_THREADS": "1",
-    "TF_INTER_OP_PARALLELISM_THREADS": "1",
-    "OMP_NUM_THREADS": "1",
-}
-
-
 def rasa_command(rasa_bin: str, model: str, port: int, token: str) -> list[str]:
     """``rasa run`` as scripts/run.sh starts it: the REST channel and the HTTP API (token required) on
-    loopback, with the project's endpoints (SHOPDESK_* variables), credentials and thread settings."""
+    loopback, with the project's endpoints (SHOPDESK_* variables) and credentials."""
     return [
-        "env",
-        *(f"{name}={value}" for name, value in RASA_THREADS.items()),
         rasa_bin,
         "run",
         "--enable-api",
