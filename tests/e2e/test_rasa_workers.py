@@ -20,7 +20,8 @@ import pytest
 
 from tests.stack import Stack, new_sender, run_stack
 
-pytestmark = pytest.mark.rasa
+# two models loading at once on two busy cores can take longer than the suite's 600 s a test
+pytestmark = [pytest.mark.rasa, pytest.mark.timeout(1500)]
 
 POLICY_QUESTION = "how long do refunds take?"  # answered by action_answer_policy, a custom action
 TURN_TIMEOUT = 120.0
