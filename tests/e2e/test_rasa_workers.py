@@ -21,7 +21,7 @@ import pytest
 from tests.stack import Stack, new_sender, run_stack
 
 # two models loading at once on two busy cores can take longer than the suite's 600 s a test
-pytestmark = [pytest.mark.rasa, pytest.mark.timeout(1500)]
+pytestmark = [pytest.mark.rasa, pytest.mark.timeout(1200)]
 
 POLICY_QUESTION = "how long do refunds take?"  # answered by action_answer_policy, a custom action
 TURN_TIMEOUT = 120.0
