@@ -38,6 +38,7 @@ export SHOPDESK_RASA_TRACKER_DB=${SHOPDESK_RASA_TRACKER_DB:-"$SHOPDESK_ROOT/var/
 # "Two Rasa workers"). One conversation's turns still run one at a time: endpoints.yml keeps the
 # conversation locks in a SQLite file all of them see. Default: 2 on a machine with 2+ cores and room for a
 # second model, else 1.
+RASA_TWO_WORKERS_MIN_GIB=5  # MemAvailable before start: a second worker adds ~1 GB PSS (the stack ~3 GB)
 default_rasa_workers() {
   local available_kib
   available_kib=$(awk '/^MemAvailable:/ {print $2}' /proc/meminfo 2>/dev/null || echo 0)
@@ -47,7 +48,6 @@ default_rasa_workers() {
     echo 1
   fi
 }
-RASA_TWO_WORKERS_MIN_GIB=5
 export SANIC_WORKERS=${SHOPDESK_RASA_WORKERS:-$(default_rasa_workers)}
 # Rasa's HTTP API and the action server's webhook answer only with these (random per run unless set).
 export SHOPDESK_RASA_TOKEN=${SHOPDESK_RASA_TOKEN:-$("$APP/bin/python" -c 'import secrets; print(secrets.token_hex(24))')}

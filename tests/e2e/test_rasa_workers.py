@@ -20,7 +20,8 @@ import pytest
 
 from tests.stack import Stack, new_sender, run_stack
 
-pytestmark = pytest.mark.rasa
+# two models loading at once on two busy cores can take longer than the suite's 600 s a test
+pytestmark = [pytest.mark.rasa, pytest.mark.timeout(1200)]
 
 POLICY_QUESTION = "how long do refunds take?"  # answered by action_answer_policy, a custom action
 TURN_TIMEOUT = 120.0
@@ -58,24 +59,25 @@ def test_one_conversation_runs_one_turn_at_a_time_across_processes_and_others_ru
     first, second = two_rasa.rasa_urls
     shopper, other_shopper = new_sender(), new_sender()
     proxy = two_rasa.proxy
-    pool = ThreadPoolExecutor(max_workers=3)
-    proxy.hold()
     pending: list[Future[list[dict[str, Any]]]] = []
-    try:
-        pending.append(pool.submit(say, first, shopper, POLICY_QUESTION))
-        proxy.wait_for_held(1, TURN_TIMEOUT)  # the first turn is in its custom action, in the first process
-        pending.append(pool.submit(say, second, shopper, POLICY_QUESTION))  # same conversation, other process
-        pending.append(pool.submit(say, second, other_shopper, POLICY_QUESTION))
-        # Another conversation runs in the second process while the first process is mid-turn...
-        proxy.wait_for_held(2, TURN_TIMEOUT)
-        # ...while the shopper's second turn waits for the first to finish: it never reaches its action.
-        time.sleep(QUIET)
-        assert proxy.held == 2
-        assert not pending[1].done()
-    finally:
-        proxy.release()
-    replies = [future.result(timeout=TURN_TIMEOUT) for future in pending]
-    pool.shutdown()
+    with ThreadPoolExecutor(max_workers=3) as pool:
+        proxy.hold()
+        try:
+            pending.append(pool.submit(say, first, shopper, POLICY_QUESTION))
+            # the first turn is in its custom action, in the first process
+            proxy.wait_for_held(1, TURN_TIMEOUT)
+            # the same conversation's next turn, to the other process
+            pending.append(pool.submit(say, second, shopper, POLICY_QUESTION))
+            pending.append(pool.submit(say, second, other_shopper, POLICY_QUESTION))
+            # Another conversation runs in the second process while the first process is mid-turn...
+            proxy.wait_for_held(2, TURN_TIMEOUT)
+            # ...while the shopper's second turn waits for the first to finish: it never reaches its action.
+            time.sleep(QUIET)
+            assert proxy.held == 2
+            assert not pending[1].done()
+        finally:
+            proxy.release()
+        replies = [future.result(timeout=TURN_TIMEOUT) for future in pending]
     assert all(replies), replies
 
     # Both turns of the shopper are in the tracker, whole and one after the other, seen from either process.
