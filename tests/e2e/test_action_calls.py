@@ -32,7 +32,7 @@ def counted(_cls, schema, *args, **kwargs):
 
 cls.check_schema = classmethod(counted)
 action_calls.install()
-action = RemoteAction("action_answer_request", None)
+action = RemoteAction("action_answer_policy", None)
 answer = {
     "events": [{"event": "slot", "name": "order_number", "value": "SD-10001"}],
     "responses": [{"text": "hi"}],
