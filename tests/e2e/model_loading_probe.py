@@ -1,6 +1,6 @@
 """Run in the Rasa engine's environment by tests/e2e/test_model_loading.py: load the trained model with
 Rasa's own ``RasaModel.load``, then with ``integrations.rasa_engine.model_loading``, and print (JSON) what
-each reads in a few messages and what TED predicts after each.
+each reads in a few messages and what each of the model's policies predicts after each.
 
 ``python tests/e2e/model_loading_probe.py MODEL`` from the repository root, with it on PYTHONPATH.
 """
@@ -35,9 +35,10 @@ async def read(model: str) -> dict[str, Any]:
     agent = await load_agent(model_path=model)
     processor = agent.processor
     nodes = processor.graph_runner._instantiated_nodes
-    ted = next(name for name in nodes if name.startswith("run_TEDPolicy"))
+    policies = sorted(name for name in nodes if name.startswith("run_") and "Policy" in name)
     model_loading.warm_up(processor)  # both loads have predicted once (TED masks its kernel on first use)
-    parses, predictions = [], []
+    parses: list[dict[str, Any]] = []
+    predictions: dict[str, list[list[float]]] = {name: [] for name in policies}
     for text in TEXTS:
         parsed = await agent.parse_message(text)
         parses.append(
@@ -51,11 +52,12 @@ async def read(model: str) -> dict[str, Any]:
         tracker = DialogueStateTracker.from_events(
             "probe", [*events, UserUttered(text, parse_data=parsed)], slots=agent.domain.slots
         )
-        prediction = processor.graph_runner.run(inputs={PLACEHOLDER_TRACKER: tracker}, targets=[ted])[ted]
-        predictions.append(prediction.probabilities)
+        predicted = processor.graph_runner.run(inputs={PLACEHOLDER_TRACKER: tracker}, targets=policies)
+        for name in policies:
+            predictions[name].append(predicted[name].probabilities)
     return {
         "parses": parses,
-        "ted": predictions,
+        "policies": predictions,
         "models": sorted(name for name, node in nodes.items() if getattr(node._component, "model", None)),
     }
 

@@ -134,8 +134,11 @@ class NearestExampleOutOfScope(GraphComponent):  # type: ignore[misc]
 
     @classmethod
     def fingerprint_addon(cls, config: dict[str, Any]) -> str | None:
-        """The exported model's key, so a new model retrains instead of reusing Rasa's cache."""
-        settings = _encoder_folder(config) / "encoder.json"
+        """The exported model's key, so a new model retrains instead of reusing Rasa's cache.
+
+        Rasa may ask with a config that lacks the defaults (``rasa train`` failed with ``KeyError: 'encoder'``
+        when it reused cached components), so they are filled in here."""
+        settings = _encoder_folder({**cls.get_default_config(), **config}) / "encoder.json"
         return hashlib.sha256(settings.read_bytes()).hexdigest() if settings.is_file() else None
 
     def __init__(
