@@ -97,7 +97,7 @@ class TorchEmbedder(Embedder):
 
 
 class OnnxEmbedder(Embedder):
-    """The exported model run by ONNX Runtime on the model's own tokenizer; no torch."""
+    """The exported model run by ONNX Runtime on the model's own tokenizer (``knowledge.onnx_runner``)."""
 
     backend: Backend = "onnx"
 
@@ -110,41 +110,14 @@ class OnnxEmbedder(Embedder):
         threads: int | None = None,
         name: str = MODEL_NAME,
     ) -> None:
-        import onnxruntime as ort
-        from tokenizers import Tokenizer
+        from knowledge.onnx_runner import OnnxSentenceModel
 
         self.name = name
         self.dimension = dimension
-        tokenizer = Tokenizer.from_file(str(tokenizer_file))
-        tokenizer.enable_truncation(max_length=max_tokens)  # as sentence-transformers' max_seq_length
-        tokenizer.enable_padding(pad_id=tokenizer.token_to_id("[PAD]") or 0, pad_token="[PAD]")
-        self._tokenizer = tokenizer
-        options = ort.SessionOptions()
-        options.intra_op_num_threads = threads or 0  # 0: ONNX Runtime's default, one per core
-        options.inter_op_num_threads = 1
-        options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
-        self._session = ort.InferenceSession(str(model_file), options, providers=["CPUExecutionProvider"])
-        self._inputs = [i.name for i in self._session.get_inputs()]
+        self._model = OnnxSentenceModel(model_file, tokenizer_file, dimension, max_tokens, threads or 0)
 
     def encode(self, texts: Sequence[str], batch_size: int = 32) -> Vectors:
-        # Batches of similar length pad less (sentence-transformers does the same).
-        order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
-        out = np.zeros((len(texts), self.dimension), np.float32)
-        for start in range(0, len(order), batch_size):
-            rows = order[start : start + batch_size]
-            out[rows] = self._encode_batch([texts[i] for i in rows])
-        return out
-
-    def _encode_batch(self, texts: list[str]) -> Vectors:
-        encodings = self._tokenizer.encode_batch(texts)
-        columns = {
-            "input_ids": [e.ids for e in encodings],
-            "attention_mask": [e.attention_mask for e in encodings],
-            "token_type_ids": [e.type_ids for e in encodings],
-        }
-        feeds = {name: np.asarray(columns[name], dtype=np.int64) for name in self._inputs}
-        vectors: Vectors = self._session.run(None, feeds)[0]
-        return vectors
+        return self._model.encode(texts, batch_size)
 
 
 def default_model_path() -> Path:

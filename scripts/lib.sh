@@ -132,7 +132,8 @@ generate_training_data() {
 
 # The NLU pipeline's sentence encoder (integrations/rasa_engine/nlu/sentence_encoder.py): the retrieval's MiniLM
 # model exported to ONNX by the app's environment (the Rasa engine's has no torch) into var/nlu-encoder,
-# where config.yml's SentenceEmbeddingFeaturizer reads it while training. Copied again only for a new model.
+# where config.yml's SentenceEncodingAhead and NearestExampleOutOfScope read it while training. Copied again
+# only for a new model.
 export_nlu_encoder() {
   local app; app=$(app_env)
   (cd "$SHOPDESK_ROOT" && HF_HUB_OFFLINE=1 PYTHONPATH="$SHOPDESK_ROOT" "$app/bin/python" -m knowledge.onnx_export \
@@ -141,10 +142,10 @@ export_nlu_encoder() {
 }
 
 # The fingerprint of everything `rasa train` reads (the training data, and the code of our own pipeline
-# components), and the engine's versions (not the lock file's hashes or comments); a model is retrained
+# components and the ONNX runner they import), and the engine's versions (not the lock file's hashes or comments); a model is retrained
 # only when it changes.
 model_fingerprint() {
-  (cd "$SHOPDESK_ROOT" && { find config.yml domain.yml data -type f -name '*.yml'; find integrations/rasa_engine/nlu -name '*.py'; } \
+  (cd "$SHOPDESK_ROOT" && { find config.yml domain.yml data -type f -name '*.yml'; find integrations/rasa_engine/nlu -name '*.py'; echo knowledge/onnx_runner.py; } \
      | LC_ALL=C sort | xargs sha256sum
    grep -E '^[A-Za-z0-9].*==' requirements/rasa.lock.txt | cut -d' ' -f1) \
     | sha256sum | cut -c1-16

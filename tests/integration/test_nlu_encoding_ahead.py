@@ -1,0 +1,97 @@
+"""The NLU's two MiniLM components together, in the Rasa engine's environment (``SHOPDESK_TEST_RASA_BIN``):
+``SentenceEncodingAhead`` starts a message's encoding early and ``NearestExampleOutOfScope`` decides from
+that vector after the classifiers, with the real exported encoder, trained and loaded through Rasa's model
+storage as ``rasa train`` and ``rasa run`` do.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from tests.integration.test_nlu_component_fingerprint import rasa_python
+
+ROOT = Path(__file__).resolve().parents[2]
+
+SCRIPT = """
+import json, sys
+from pathlib import Path
+from rasa.engine.graph import ExecutionContext, GraphSchema
+from rasa.engine.storage.local_model_storage import LocalModelStorage
+from rasa.engine.storage.resource import Resource
+from rasa.shared.nlu.training_data.message import Message
+from rasa.shared.nlu.training_data.training_data import TrainingData
+from integrations.rasa_engine.nlu.components import (
+    KNOWN_EXAMPLE, SENTENCE_VECTOR, NearestExampleOutOfScope, SentenceEncodingAhead,
+)
+from integrations.rasa_engine.nlu.sentence_encoder import SentenceEncoder
+
+encoder_folder, storage_folder = Path(sys.argv[1]), Path(sys.argv[2])
+storage = LocalModelStorage(storage_folder)
+context = ExecutionContext(GraphSchema({}), "test")
+examples = [
+    ("where is my order", "order_status"), ("my parcel has not arrived", "order_status"),
+    ("I want to return the shoes", "start_return"), ("what's the weather tomorrow", "out_of_scope"),
+]
+data = TrainingData([Message(data={"text": t, "intent": i}) for t, i in examples])
+ahead_config = {**SentenceEncodingAhead.get_default_config(), "encoder": str(encoder_folder)}
+check_config = {**NearestExampleOutOfScope.get_default_config(), "encoder": str(encoder_folder)}
+ahead_resource, check_resource = Resource("ahead"), Resource("check")
+SentenceEncodingAhead.create(ahead_config, storage, ahead_resource, context).train(data)
+NearestExampleOutOfScope.create(check_config, storage, check_resource, context).train(data)
+ahead = SentenceEncodingAhead.load(ahead_config, storage, ahead_resource, context)
+check = NearestExampleOutOfScope.load(check_config, storage, check_resource, context)
+
+texts = ["Where is  my ORDER", "wheres my parcel, it has not arrived", "tell me a joke about cats",
+         "send me the order SD-10001"]
+messages = [Message(data={"text": t}) for t in texts]
+ahead.process(messages)
+started = [m.get(SENTENCE_VECTOR) is not None for m in messages]
+known = [bool(m.get(KNOWN_EXAMPLE)) for m in messages]
+vector = messages[1].get(SENTENCE_VECTOR).result()
+direct = SentenceEncoder(encoder_folder).encode([texts[1]])
+# what DIET would have said: an order question for all; the last one carries an order number
+for m in messages:
+    m.set("intent", {"name": "order_status", "confidence": 0.9})
+messages[3].set("entities", [{"entity": "order_number", "value": "SD-10001", "start": 15, "end": 23}])
+check.process(messages)
+unstarted = Message(data={"text": "do you sell jeans", "intent": {"name": "order_status", "confidence": 0.9}})
+try:
+    check.process([unstarted])
+    error = ""
+except RuntimeError as exc:
+    error = str(exc)
+print(json.dumps({
+    "started": started, "known": known, "same_vector": float((vector @ direct.T)[0, 0]),
+    "intents": [m.get("intent")["name"] for m in messages], "error": error,
+}))
+"""
+
+
+@pytest.mark.rasa
+def test_the_vector_started_early_decides_out_of_scope_after_the_classifiers(tmp_path: Path) -> None:
+    from knowledge.onnx_export import export_encoder
+
+    encoder = export_encoder(tmp_path / "nlu-encoder", tmp_path / "onnx")
+    (tmp_path / "storage").mkdir()
+    done = subprocess.run(
+        [str(rasa_python()), "-c", SCRIPT, str(encoder), str(tmp_path / "storage")],
+        env=os.environ | {"PYTHONPATH": str(ROOT)},
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    result = json.loads(done.stdout.strip().splitlines()[-1])
+    # an in-scope example word for word is marked, not encoded; every other message is started
+    assert result["known"] == [True, False, False, False]
+    assert result["started"] == [False, True, True, True]
+    assert result["same_vector"] > 0.9999  # the background thread computes the encoder's own vector
+    assert result["intents"] == ["order_status", "order_status", "out_of_scope", "order_status"]
+    assert "SentenceEncodingAhead" in result["error"]  # a pipeline without it says what is missing
