@@ -11,12 +11,13 @@ on the call (docs/performance.md, "Cheaper action calls"):
   connection, for every request. ``request`` here sends the same request (method, URL, headers, token
   parameter, basic auth, TLS context, compression, timeout) through one session per event loop that keeps
   its connections alive (``KEEPALIVE_SECONDS``, well under the action server's 120 s, so the client drops
-  an idle connection before the server would). ``close_sessions`` runs when Rasa's server stops.
+  an idle connection before the server would). ``close_sessions`` closes it when Rasa's server stops.
 
-``credentials.yml`` names ``ActionCalls`` as a channel, the extension point through which Rasa loads our code
-into its server (as ``timing.py``); it serves no route. The replaced names are Rasa 3.6 internals, pinned in
-requirements/rasa.lock.txt; tests/e2e/test_action_calls.py fails if an upgrade renames them. This module runs
-in Rasa's environment: it imports nothing of ``bot/``.
+``credentials.yml`` names ``ActionCalls``, an ``EngineExtension`` (``engine_extension.py``): Rasa installs
+the two replacements in its server when it reads its channels, and gives it ``close_sessions`` to run after
+the server stops. The replaced names are Rasa 3.6 internals, pinned in requirements/rasa.lock.txt;
+tests/e2e/test_action_calls.py fails if an upgrade renames them. This module runs in Rasa's environment: it
+imports nothing of ``bot/``.
 """
 
 from __future__ import annotations
@@ -25,7 +26,6 @@ import asyncio
 import logging
 import os
 import ssl
-from collections.abc import Awaitable, Callable
 from typing import Any
 
 import aiohttp
@@ -34,12 +34,12 @@ from jsonschema.exceptions import best_match
 from jsonschema.protocols import Validator
 from jsonschema.validators import validator_for
 from rasa.core.actions.action import RemoteAction
-from rasa.core.channels.channel import InputChannel
 from rasa.core.constants import DEFAULT_REQUEST_TIMEOUT
 from rasa.shared.constants import DOCS_BASE_URL
 from rasa.shared.exceptions import FileNotFoundException
 from rasa.utils.endpoints import ClientResponseError, EndpointConfig, concat_url
-from sanic import Blueprint
+
+from integrations.rasa_engine.engine_extension import EngineExtension
 
 log = logging.getLogger(__name__)
 
@@ -163,23 +163,5 @@ def install() -> None:
         log.info("Shopdesk action calls: one validator, one keep-alive session per event loop")
 
 
-class ActionCalls(InputChannel):  # type: ignore[misc]
+class ActionCalls(EngineExtension, name="action_calls", install=install, after_server_stop=close_sessions):
     """Not a chat channel: makes Rasa's calls to the action server cheaper (see the module's docstring)."""
-
-    @classmethod
-    def name(cls) -> str:
-        return "action_calls"
-
-    @classmethod
-    def from_credentials(cls, credentials: dict[str, Any] | None) -> ActionCalls:
-        install()
-        return cls()
-
-    def blueprint(self, on_new_message: Callable[..., Awaitable[Any]]) -> Blueprint:
-        calls = Blueprint("shopdesk_action_calls", __name__)
-
-        @calls.listener("after_server_stop")  # type: ignore[untyped-decorator]
-        async def close(_app: Any, _loop: Any) -> None:
-            await close_sessions()
-
-        return calls

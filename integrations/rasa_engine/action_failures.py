@@ -4,9 +4,9 @@ Rasa 3.6 runs a custom action by calling the action server (``RemoteAction.run``
 ``validate_*`` actions, custom slot mappings). When that call fails (nothing listening, an error status,
 Rasa's own 5-minute timeout) Rasa logs the exception, drops the action's events and goes on predicting, so
 the turn is answered without the action's messages and the REST channel's reply does not say why; the
-tracker only shows the action as run. ``credentials.yml`` names ``ActionFailures`` as a channel (the
-extension point through which Rasa loads our code, as ``timing.py``); it serves no route. When Rasa creates
-it, it wraps ``RemoteAction.run`` so that a failed call adds ``failed_action.note(name)`` to the turn's
+tracker only shows the action as run. ``credentials.yml`` names ``ActionFailures``, an
+``EngineExtension`` (``engine_extension.py``): when Rasa reads its channels, it installs a wrapper of
+``RemoteAction.run`` in its server so that a failed call adds ``failed_action.note(name)`` to the turn's
 replies (the REST channel's ``CollectingOutputChannel`` collects it) and then fails as before. A form's
 validation rejecting a slot (``ActionExecutionRejection``) is the action server answering, not a failure.
 
@@ -23,9 +23,9 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from rasa.core.actions.action import ActionExecutionRejection, RemoteAction
-from rasa.core.channels.channel import CollectingOutputChannel, InputChannel
-from sanic import Blueprint
+from rasa.core.channels.channel import CollectingOutputChannel
 
+from integrations.rasa_engine.engine_extension import EngineExtension
 from integrations.rasa_engine.failed_action import note
 
 log = logging.getLogger(__name__)
@@ -57,17 +57,5 @@ def install() -> None:
         _installed = True
 
 
-class ActionFailures(InputChannel):  # type: ignore[misc]
+class ActionFailures(EngineExtension, name="action_failures", install=install):
     """Not a chat channel: makes a failed action-server call part of the turn's answer."""
-
-    @classmethod
-    def name(cls) -> str:
-        return "action_failures"
-
-    @classmethod
-    def from_credentials(cls, credentials: dict[str, Any] | None) -> ActionFailures:
-        install()
-        return cls()
-
-    def blueprint(self, on_new_message: Callable[..., Awaitable[Any]]) -> Blueprint:
-        return Blueprint("shopdesk_action_failures", __name__)

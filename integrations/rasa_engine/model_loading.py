@@ -22,19 +22,17 @@ optimises DIET's prediction graph on its first real call): ``warm_up`` parses on
 the next action for it once the model is loaded, before the server answers, so the first shopper
 does not wait for it. It touches no tracker store and records no metrics.
 
-``credentials.yml`` names ``ModelLoading`` as a channel, the extension point through which Rasa loads
-our code into its server before it loads the model; the channel serves no route. Runs in Rasa's
+``credentials.yml`` names ``ModelLoading``, an ``EngineExtension`` (``engine_extension.py``): Rasa
+installs the above in its server when it reads its channels, before it loads the model. Runs in Rasa's
 environment: imports nothing of ``bot/``. The names are Rasa 3.6 internals, pinned in
 ``requirements/rasa.lock.txt``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
 from typing import Any
 
-from rasa.core.channels.channel import InputChannel
-from sanic import Blueprint
+from integrations.rasa_engine.engine_extension import EngineExtension
 
 _rasa_load: Any = None
 _rasa_load_model: Any = None
@@ -118,17 +116,5 @@ def uninstall() -> None:
         _rasa_load = _rasa_load_model = None
 
 
-class ModelLoading(InputChannel):  # type: ignore[misc]
+class ModelLoading(EngineExtension, name="model_loading", install=install):
     """Not a chat channel: installs the above when Rasa reads its channels, before the model loads."""
-
-    @classmethod
-    def name(cls) -> str:
-        return "model_loading"
-
-    @classmethod
-    def from_credentials(cls, credentials: dict[str, Any] | None) -> ModelLoading:
-        install()
-        return cls()
-
-    def blueprint(self, on_new_message: Callable[..., Awaitable[Any]]) -> Blueprint:
-        return Blueprint("shopdesk_model_loading", __name__)

@@ -1,8 +1,8 @@
 """Rasa tells the gateway what it read in each shopper message: the intent and its confidence.
 
 Rasa's REST channel answers with the assistant's replies only; what the NLU made of the message stays in
-the tracker. ``credentials.yml`` names ``NluReport`` as a channel, the extension point through which Rasa
-loads our code into its server process (the channel serves no route). When Rasa creates it, it wraps
+the tracker. ``credentials.yml`` names ``NluReport``, an ``EngineExtension`` (``engine_extension.py``):
+when Rasa reads its channels, it installs in its server process a wrapper of
 ``MessageProcessor.log_message`` (Rasa 3.6, pinned in requirements/rasa.lock.txt): once the message is
 parsed and logged, a custom reply ``{"shopdesk_nlu": {"intent": ..., "confidence": ...}}`` goes to the
 turn's collecting output channel, ahead of the assistant's answers. The gateway keeps it on the shopper's
@@ -16,12 +16,12 @@ of ``bot/``, so ``tests/unit/test_payload.py`` compares the two.
 from __future__ import annotations
 
 import functools
-from collections.abc import Awaitable, Callable
 from typing import Any
 
-from rasa.core.channels.channel import CollectingOutputChannel, InputChannel
+from rasa.core.channels.channel import CollectingOutputChannel
 from rasa.core.processor import MessageProcessor
-from sanic import Blueprint
+
+from integrations.rasa_engine.engine_extension import EngineExtension
 
 NLU_KEY = "shopdesk_nlu"
 
@@ -61,17 +61,5 @@ def install() -> None:
     _installed = True
 
 
-class NluReport(InputChannel):  # type: ignore[misc]
+class NluReport(EngineExtension, name="nlu_report", install=install):
     """Not a chat channel: adds the NLU's reading to each REST turn's replies when Rasa loads it."""
-
-    @classmethod
-    def name(cls) -> str:
-        return "nlu_report"
-
-    @classmethod
-    def from_credentials(cls, credentials: dict[str, Any] | None) -> NluReport:
-        install()
-        return cls()
-
-    def blueprint(self, on_new_message: Callable[..., Awaitable[Any]]) -> Blueprint:
-        return Blueprint("shopdesk_nlu_report", __name__)

@@ -2,9 +2,9 @@
 
 Rasa opens its SQLite tracker store with SQLite's defaults: a rollback journal and ``synchronous=FULL``,
 so saving a conversation after every message costs several fsyncs, about as long as the NLU pipeline
-(docs/performance.md). ``credentials.yml`` names ``SQLiteJournal`` as a channel, the extension point
-through which Rasa loads our code into its server process, before it opens the tracker store; the
-channel serves no route. It sets, on every SQLite connection SQLAlchemy opens in the Rasa process:
+(docs/performance.md). ``credentials.yml`` names ``SQLiteJournal``, an ``EngineExtension``
+(``engine_extension.py``): Rasa installs it in its server process when it reads its channels, before it
+opens the tracker store. It sets, on every SQLite connection SQLAlchemy opens in the Rasa process:
 
 - ``journal_mode=WAL``: one append and fsync per commit; readers never block the writer;
 - ``synchronous=NORMAL``: durable across a crash of Rasa; a power loss may drop the last commits,
@@ -28,15 +28,14 @@ A PostgreSQL tracker store is untouched. Runs in Rasa's environment: imports not
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Awaitable, Callable
 from typing import Any
 
 import rasa.core.tracker_store
-from rasa.core.channels.channel import InputChannel
-from sanic import Blueprint
 from sqlalchemy import event
 from sqlalchemy.engine import URL, Engine, make_url
 from sqlalchemy.pool import QueuePool
+
+from integrations.rasa_engine.engine_extension import EngineExtension
 
 BUSY_TIMEOUT_MS = 30_000
 _installed = False
@@ -76,17 +75,5 @@ def install() -> None:
         _installed = True
 
 
-class SQLiteJournal(InputChannel):  # type: ignore[misc]
+class SQLiteJournal(EngineExtension, name="sqlite_journal", install=install):
     """Not a chat channel: tunes the SQLite tracker store's connections when Rasa loads it."""
-
-    @classmethod
-    def name(cls) -> str:
-        return "sqlite_journal"
-
-    @classmethod
-    def from_credentials(cls, credentials: dict[str, Any] | None) -> SQLiteJournal:
-        install()
-        return cls()
-
-    def blueprint(self, on_new_message: Callable[..., Awaitable[Any]]) -> Blueprint:
-        return Blueprint("shopdesk_sqlite_journal", __name__)

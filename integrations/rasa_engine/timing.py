@@ -1,8 +1,9 @@
 """Per-step timings inside the Rasa server, as Prometheus histograms at ``GET /webhooks/metrics/``.
 
-Rasa 3.6 (open source) measures nothing itself. ``credentials.yml`` names ``StepTimings`` as a channel, the
-one extension point through which Rasa loads our code into its server process and mounts our routes. When
-Rasa creates the channel it wraps five methods of its message processor and remote action with a timer:
+Rasa 3.6 (open source) measures nothing itself. ``credentials.yml`` names ``StepTimings``, an
+``EngineExtension`` (``engine_extension.py``; a channel is the one way Rasa loads our code into its server
+process and mounts our routes). When Rasa creates the channel it wraps five methods of its message
+processor and remote action with a timer, and the channel serves their histograms:
 
     shopdesk_rasa_turn_seconds            one message, from the parsed text to the last reply (lock held)
     shopdesk_rasa_nlu_seconds             the NLU pipeline on one message (MessageProcessor.parse_message)
@@ -26,10 +27,11 @@ from typing import Any
 
 from prometheus_client import CONTENT_TYPE_LATEST, Histogram, generate_latest
 from rasa.core.actions.action import RemoteAction
-from rasa.core.channels.channel import InputChannel
 from rasa.core.processor import MessageProcessor
 from sanic import Blueprint, response
 from sanic.request import Request
+
+from integrations.rasa_engine.engine_extension import EngineExtension
 
 log = logging.getLogger(__name__)
 
@@ -102,20 +104,11 @@ def install() -> None:
     log.info("Shopdesk step timings installed; served at /webhooks/metrics/")
 
 
-class StepTimings(InputChannel):  # type: ignore[misc]
+class StepTimings(EngineExtension, name="metrics", install=install):
     """Not a chat channel: installs the timers and serves them (``GET /webhooks/metrics/``)."""
 
-    @classmethod
-    def name(cls) -> str:
-        return "metrics"
-
-    @classmethod
-    def from_credentials(cls, credentials: dict[str, Any] | None) -> StepTimings:
-        install()
-        return cls()
-
     def blueprint(self, on_new_message: Callable[..., Awaitable[Any]]) -> Blueprint:
-        metrics = Blueprint("shopdesk_metrics", __name__)
+        metrics = super().blueprint(on_new_message)
 
         @metrics.route("/", methods=["GET"])  # type: ignore[untyped-decorator]
         async def exposition(_request: Request) -> response.HTTPResponse:
