@@ -1,5 +1,6 @@
-"""What gateway replicas share through Redis (``SHOPDESK_REDIS_URL``): a conversation's turn lock, and the
-leadership that lets one replica alone run a job (the unclaimed-escalation watcher, Telegram polling).
+"""What gateway replicas share through Redis (``SHOPDESK_REDIS_URL``): a conversation's turn lock, the
+order of the Telegram sends to one chat, and the leadership that lets one replica alone run a job (the
+unclaimed-escalation watcher, Telegram polling).
 
 Without Redis there is one gateway process: the turn lock is the chat service's in-process lock alone, and
 every job runs here. Keys start with ``SHOPDESK_REDIS_PREFIX``.
@@ -21,7 +22,8 @@ from redis.exceptions import LockError, RedisError
 
 log = logging.getLogger(__name__)
 
-TurnLock = Callable[[str], AbstractAsyncContextManager[None]]
+KeyedLock = Callable[[str], AbstractAsyncContextManager[None]]
+TurnLock = KeyedLock
 Job = Callable[[], Coroutine[Any, Any, None]]
 
 
@@ -57,6 +59,32 @@ def redis_turn_lock(shared: SharedRedis, hold_for: float) -> TurnLock:
         finally:
             if acquired:
                 with contextlib.suppress(LockError):  # expired meanwhile: the turn overran hold_for
+                    await lock.release()
+
+    return hold
+
+
+def redis_order_lock(shared: SharedRedis, name: str, hold_for: float) -> KeyedLock:
+    """Keeps work on one key (the sends to one Telegram chat) from interleaving across replicas, on a best
+    effort: it orders, it never stops the work. A holder that dies frees it after ``hold_for`` seconds; a
+    wait longer than two of those, or a Redis that cannot be reached, goes on unserialised (logged)."""
+
+    @asynccontextmanager
+    async def hold(key: str) -> AsyncIterator[None]:
+        lock = shared.client.lock(shared.key(name, key), timeout=hold_for, blocking_timeout=2 * hold_for)
+        try:
+            acquired = await lock.acquire()
+        except (RedisError, OSError) as exc:
+            log.warning("%s lock unavailable (%s); going on", name, type(exc).__name__)
+            acquired = False
+        else:
+            if not acquired:
+                log.warning("%s lock not acquired in time; going on", name)
+        try:
+            yield
+        finally:
+            if acquired:
+                with contextlib.suppress(LockError, RedisError, OSError):
                     await lock.release()
 
     return hold

@@ -13,14 +13,28 @@ Who delivers what, so that nothing arrives twice and nothing is missed:
 - **the hub follower** delivers every other visible, non-shopper message of a Telegram conversation: an
   agent's answers, system notices of the handoff, anything ``ChatService.post``/``say`` stores.
 
-Both paths go through one lock per chat, and each message id is *claimed* once (a bounded set of recent
-ids) before it is sent. A turn holds its chat's lock from before ``shopper_says`` until its replies are sent
-and claimed; the hub publishes those replies while the turn runs, so the follower's delivery of them waits
-for the lock, then finds them claimed and skips them. A message stored during the turn that is not one of
-its replies (say a notice a hook posted without returning it) is not claimed, so the follower
-sends it, after the turn's replies. Hub deliveries for a chat queue on that lock in publication order
-(``asyncio.Lock`` wakes waiters first in, first out). If the hub drops the follower as too slow, it
-resubscribes and reads what it missed from the database; the claims stop that from repeating anything.
+Each message is *claimed* before it is sent, in the database (``bot.desk.conversations.deliveries``): the
+first claim of a message id wins, in this process or in any other gateway replica, so a message reaches
+the chat once however many replicas hear it on a shared (Redis) hub. A bounded set of the ids known to be
+claimed spares the database a second question about the same message.
+
+In one process both paths go through one lock per chat. A turn holds its chat's lock from before
+``shopper_says`` until its replies are claimed and sent; the hub publishes those replies while the turn
+runs, so the follower's delivery of them waits for the lock, then finds them claimed and skips them. A
+message stored during the turn that is not one of its replies (say a notice a hook posted without returning
+it) is not claimed by the turn, so the follower sends it, after the turn's replies. Hub deliveries for a
+chat queue on that lock in publication order (``asyncio.Lock`` wakes waiters first in, first out).
+
+Across replicas (``SHOPDESK_REDIS_URL``) that lock is not shared, and another replica's follower may hear
+a turn's replies and claim the first of them before the turn is over. The turn then claims its replies in
+order and stops at the first one claimed elsewhere, leaving the rest to the followers, which have heard
+them all (they were published before the turn ended). Claiming and sending to a chat also happen under
+a Redis lock per chat (``send_lock``), and every follower takes a chat's messages in publication order,
+so a message claimed anywhere has been sent before the next one is claimed: the chat gets them in order
+whichever replicas send them. That lock only orders: when Redis cannot be reached the sends go on.
+
+If the hub drops the follower as too slow (or the Redis connection breaks), it resubscribes and reads what
+it missed from the database; the claims stop that from repeating anything, whichever replica sent it.
 """
 
 from __future__ import annotations
@@ -47,6 +61,7 @@ from telegram.ext import (
     filters,
 )
 
+from bot.desk.conversations.deliveries import DeliveryClaims
 from bot.desk.conversations.model import (
     Author,
     Button,
@@ -62,6 +77,7 @@ from bot.language.wording import Msg, say
 from integrations.gateway.chat import ChatService
 from integrations.gateway.hub import Hub
 from integrations.gateway.metrics import Metrics
+from integrations.gateway.replicas import KeyedLock, no_shared_lock
 from integrations.notices.chats import already_delivered
 from integrations.telegram.config import TelegramSettings
 from integrations.telegram.sending import Sender
@@ -78,7 +94,7 @@ UNSUPPORTED = say(Msg.TELEGRAM_UNSUPPORTED)
 STALE_BUTTON = say(Msg.TELEGRAM_STALE_BUTTON)
 SOMETHING_WENT_WRONG = say(Msg.SOMETHING_WENT_WRONG)
 TYPING_EVERY = 4.5  # seconds; Telegram shows "typing…" for about five seconds per chat action
-CLAIMED_IDS = 4096  # message ids remembered as delivered
+CLAIMED_IDS = 4096  # message ids remembered as claimed (here or by another replica)
 CHAT_IDS = 10_000  # conversation id -> chat id entries cached for the hub follower
 CATCH_UP_CONVERSATIONS = 1000
 PRIVATE_MESSAGE = filters.ChatType.PRIVATE & filters.UpdateType.MESSAGE
@@ -130,11 +146,21 @@ GUARDED_LOGGERS = {  # logger name -> also drop its debug lines
 
 
 class TelegramBridge:
-    def __init__(self, chat: ChatService, hub: Hub, metrics: Metrics, settings: TelegramSettings) -> None:
+    def __init__(
+        self,
+        chat: ChatService,
+        hub: Hub,
+        metrics: Metrics,
+        settings: TelegramSettings,
+        deliveries: DeliveryClaims,
+        send_lock: KeyedLock = no_shared_lock,
+    ) -> None:
         self.settings = settings.checked()
         self.chat = chat
         self.hub = hub
         self.metrics = metrics
+        self.deliveries = deliveries  # shared by every replica: who sends each message
+        self._send_lock = send_lock  # one chat's claims and sends across replicas, in order
         self.sender = Sender(
             metrics, attempts=settings.send_attempts, max_retry_after=settings.max_retry_after
         )
@@ -205,6 +231,8 @@ class TelegramBridge:
                 ),
             )
         await self.application.start()
+        # What the follower may have to catch up on starts here: older messages were some other run's.
+        self._last_seen_id = await run_in_threadpool(self.chat.store.last_message_id)
         self._follower = asyncio.create_task(self._follow_hub(), name="telegram-hub-follower")
         log.info("Telegram bridge started (%s)", self.settings.effective_mode)
 
@@ -360,11 +388,13 @@ class TelegramBridge:
                         payload=payload,
                         metadata={"client": f"telegram:{chat_id}"},
                     )
-            fresh = self._claim(turn.replies)
+            # A redelivered update gets the replies its first delivery stored; only those nobody has
+            # sent (its replica died mid-turn) are sent now.
             if turn.duplicate:
-                log.info("a redelivered Telegram update for conversation %s was ignored", conversation.id)
-                return
-            await self._deliver(chat_id, fresh)
+                log.info("conversation %s: a redelivered Telegram update, not stored again", conversation.id)
+            async with self._send_lock(str(chat_id)):
+                fresh = await self._claim_replies([r for r in turn.replies if not already_delivered(r)])
+                await self._deliver(chat_id, fresh)
 
     @contextlib.asynccontextmanager
     async def _typing(self, chat_id: int) -> AsyncIterator[None]:
@@ -388,17 +418,42 @@ class TelegramBridge:
 
     # -- delivery --------------------------------------------------------------------------------------
 
-    def _claim(self, messages: Iterable[Message]) -> list[Message]:
-        """Mark messages as delivered by the caller; returns those no one had claimed yet."""
-        fresh: list[Message] = []
-        for message in messages:
-            if message.id in self._claimed:
-                continue
-            self._claimed[message.id] = None
-            fresh.append(message)
+    def _known_claimed(self, message_ids: Iterable[int]) -> None:
+        for message_id in message_ids:
+            self._claimed[message_id] = None
+            self._claimed.move_to_end(message_id)
         while len(self._claimed) > CLAIMED_IDS:
             self._claimed.popitem(last=False)
-        return fresh
+
+    async def _claim_replies(self, replies: Sequence[Message]) -> list[Message]:
+        """A turn's replies this turn is to send: in order, up to the first that someone (another
+        replica's follower) has claimed; the rest are the followers'. If the claim itself fails (the
+        database), the turn sends them all rather than leave the shopper's answer unsent (counted as
+        ``telegram_claim``): the followers' claims meet the same database and do not send them too."""
+        unclaimed: list[Message] = []
+        for message in replies:
+            if message.id in self._claimed:
+                break
+            unclaimed.append(message)
+        if not unclaimed:
+            return []
+        ids = [m.id for m in unclaimed]
+        try:
+            claimed = await run_in_threadpool(self.deliveries.claim_in_order, ids)
+        except Exception:
+            self.metrics.errors.labels(kind="telegram_claim").inc()
+            log.exception("claiming a turn's replies in conversation %s failed", unclaimed[0].conversation_id)
+            return unclaimed
+        self._known_claimed(ids[: len(claimed) + 1])  # the claimed ones and the one claimed elsewhere
+        return unclaimed[: len(claimed)]
+
+    async def _claim(self, message: Message) -> bool:
+        """Whether this replica is the first to claim ``message`` (a message heard on the hub)."""
+        if message.id in self._claimed:
+            return False
+        claimed = await run_in_threadpool(self.deliveries.claim, message.id)
+        self._known_claimed([message.id])
+        return claimed
 
     async def _deliver(self, chat_id: int, messages: Sequence[Message]) -> None:
         for message in messages:
@@ -470,10 +525,22 @@ class TelegramBridge:
         task.add_done_callback(self._deliveries.discard)
 
     async def _deliver_from_hub(self, chat_id: int, message: Message) -> None:
+        async with self._lock(chat_id):  # waits for a turn in progress, which may claim this message
+            if message.id in self._claimed:
+                return
+            async with self._send_lock(str(chat_id)):
+                try:
+                    mine = await self._claim(message)
+                except Exception:  # the database: the other replicas cannot claim it either
+                    self.metrics.errors.labels(kind="telegram_claim").inc()
+                    log.exception("claiming message %s for Telegram failed", message.id)
+                    return
+                if mine:
+                    await self._send_claimed(chat_id, message)
+
+    async def _send_claimed(self, chat_id: int, message: Message) -> None:
         try:
-            async with self._lock(chat_id):  # waits for a turn in progress, which may claim this message
-                fresh = self._claim([message])
-                await self._deliver(chat_id, fresh)
+            await self._deliver(chat_id, [message])
         except Exception:
             self.metrics.errors.labels(kind="telegram_send").inc()
             log.exception("delivering message %s to Telegram failed", message.id)

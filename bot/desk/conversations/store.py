@@ -29,7 +29,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -356,6 +356,12 @@ class ConversationStore:
             if m.author in (Author.BOT, Author.SYSTEM):
                 replies.append(m)
         return replies
+
+    def last_message_id(self) -> int:
+        """The highest message id of any conversation (0 when there is none): a live reader's starting
+        cursor, since ids only grow."""
+        with self._sessions() as session:
+            return session.scalar(select(func.max(MessageRow.id))) or 0
 
     # -- helpers ---------------------------------------------------------------------------------------
 

@@ -59,3 +59,16 @@ class MessageRow(Base):
     created_at: Mapped[datetime]
 
     conversation: Mapped[ConversationRow] = relationship(back_populates="messages", lazy=LAZY)
+
+
+class MessageDeliveryRow(Base):
+    """A message claimed for delivery to its conversation's outside channel (a Telegram chat). Every gateway
+    replica hears every message on the hub; the primary key lets one of them alone claim, and so send, each
+    one. Deleted with its message."""
+
+    __tablename__ = "message_deliveries"
+
+    message_id: Mapped[int] = mapped_column(
+        ForeignKey("messages.id", ondelete="CASCADE"), primary_key=True, autoincrement=False
+    )
+    claimed_at: Mapped[datetime]

@@ -4,7 +4,9 @@ The router's lifespan runs inside the gateway's (FastAPI merges them), so ``app.
 ``app.state.hub`` exist when the bridge starts. Settings come from ``app.state.telegram_settings`` when set
 (``python -m integrations.telegram``, tests), else from the environment; without a token Telegram is off
 and the webhook answers 404. With several gateway replicas (``app.state.shared_redis``), polling runs in
-one replica at a time: Telegram serves ``getUpdates`` to one poller only.
+one replica at a time: Telegram serves ``getUpdates`` to one poller only. With a webhook every replica runs
+a bridge (Telegram posts each update to whichever the balancer picks), and each message reaches the chat
+once because every bridge claims it in the shared database before sending it (``DeliveryClaims``).
 """
 
 from __future__ import annotations
@@ -19,11 +21,17 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, FastAPI, Header, HTTPException, Request, Response, status
 
-from integrations.gateway.replicas import Leadership
+from bot.clock import system_clock
+from bot.desk.conversations.deliveries import DeliveryClaims
+from integrations.gateway.replicas import Leadership, SharedRedis, no_shared_lock, redis_order_lock
 from integrations.telegram.bridge import TelegramBridge
 from integrations.telegram.config import WEBHOOK_PATH, TelegramSettings
 
 log = logging.getLogger(__name__)
+
+# How long one replica may hold a chat's send lock (a turn's replies, or one message with its retries)
+# before another goes on without it.
+SEND_LOCK_SECONDS = 60.0
 
 
 @asynccontextmanager
@@ -38,7 +46,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         async with _polling_in_one_replica(app, settings):
             yield
         return
-    bridge = TelegramBridge(app.state.chat, app.state.hub, app.state.metrics, settings)
+    bridge = _bridge(app, settings)
     await bridge.start()
     app.state.telegram = bridge
     try:
@@ -48,13 +56,20 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         await bridge.stop()
 
 
+def _bridge(app: FastAPI, settings: TelegramSettings) -> TelegramBridge:
+    deliveries = DeliveryClaims(app.state.session_factory, system_clock)
+    shared: SharedRedis | None = app.state.shared_redis
+    send_lock = redis_order_lock(shared, "telegram-chat", SEND_LOCK_SECONDS) if shared else no_shared_lock
+    return TelegramBridge(app.state.chat, app.state.hub, app.state.metrics, settings, deliveries, send_lock)
+
+
 @asynccontextmanager
 async def _polling_in_one_replica(app: FastAPI, settings: TelegramSettings) -> AsyncIterator[None]:
     """A bridge (polling, and the hub follower that delivers agents' replies) runs while this replica
     leads ``telegram-polling``; a fresh one each time it takes the lead."""
 
     async def poll() -> None:
-        bridge = TelegramBridge(app.state.chat, app.state.hub, app.state.metrics, settings)
+        bridge = _bridge(app, settings)
         await bridge.start()
         app.state.telegram = bridge
         try:
