@@ -132,8 +132,7 @@ generate_training_data() {
 
 # The NLU pipeline's sentence encoder (integrations/rasa_engine/nlu/sentence_encoder.py): the retrieval's MiniLM
 # model exported to ONNX by the app's environment (the Rasa engine's has no torch) into var/nlu-encoder,
-# where config.yml's SentenceEncodingAhead and NearestExampleOutOfScope read it while training. Copied again
-# only for a new model.
+# where config.yml's NearestExampleSearch reads it while training. Copied again only for a new model.
 export_nlu_encoder() {
   local app; app=$(app_env)
   (cd "$SHOPDESK_ROOT" && HF_HUB_OFFLINE=1 PYTHONPATH="$SHOPDESK_ROOT" "$app/bin/python" -m knowledge.onnx_export \

@@ -138,7 +138,7 @@ def test_the_nlu_encoder_files_give_nearly_the_retrievals_vectors_without_torch(
 
 
 def test_the_nlu_encoder_reads_texts_with_the_same_example_key_alike(tmp_path: Path) -> None:
-    """SentenceEncodingAhead skips encoding a message whose key is an in-scope example's."""
+    """NearestExampleSearch skips encoding a message whose key is an in-scope example's."""
     from integrations.rasa_engine.nlu.neighbours import example_key
     from integrations.rasa_engine.nlu.sentence_encoder import SentenceEncoder
     from knowledge.onnx_export import export_encoder

@@ -1,5 +1,4 @@
-"""The MiniLM NLU components' cache key (``SentenceEncodingAhead`` and ``NearestExampleOutOfScope``'s
-``fingerprint_addon``).
+"""The MiniLM NLU component's cache key (``NearestExampleSearch.fingerprint_addon``).
 
 Rasa asks a component for the extra part of its cache key with whatever config it holds for the node, which
 need not carry the component's defaults; the key must then be the one the defaults give. Runs in the Rasa
@@ -22,16 +21,14 @@ ROOT = Path(__file__).resolve().parents[2]
 
 SCRIPT = """
 import json, sys
-from integrations.rasa_engine.nlu.components import NearestExampleOutOfScope as C, SentenceEncodingAhead as A
+from integrations.rasa_engine.nlu.components import NearestExampleSearch as C
 
 folder = sys.argv[1]
 print(json.dumps({
     "bare": C.fingerprint_addon({}),
-    "partial": C.fingerprint_addon({"threshold": 0.5}),
+    "partial": C.fingerprint_addon({"threads": 2}),
     "defaults": C.fingerprint_addon(C.get_default_config()),
     "folder": C.fingerprint_addon({"encoder": folder}),
-    "ahead_bare": A.fingerprint_addon({"threads": 2}),
-    "ahead_folder": A.fingerprint_addon({"encoder": folder}),
 }))
 """
 
@@ -62,5 +59,5 @@ def fingerprints(encoder_folder: Path) -> dict[str, str | None]:
 def test_the_cache_key_of_a_config_without_defaults_is_the_defaults_one(tmp_path: Path) -> None:
     (tmp_path / "encoder.json").write_text('{"model": "one"}', encoding="utf-8")
     keys = fingerprints(tmp_path)
-    assert keys["bare"] == keys["partial"] == keys["defaults"] == keys["ahead_bare"]
-    assert keys["folder"] == keys["ahead_folder"] == hashlib.sha256(b'{"model": "one"}').hexdigest()
+    assert keys["bare"] == keys["partial"] == keys["defaults"]
+    assert keys["folder"] == hashlib.sha256(b'{"model": "one"}').hexdigest()

@@ -13,11 +13,19 @@ training pool's unused part; see bench/nlu/README figures), not on the noisy sho
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import numpy as np
 import numpy.typing as npt
 
 Vectors = npt.NDArray[np.float32]
+
+
+class Nearness(NamedTuple):
+    """How near one message is to the training examples: the best cosine with each kind."""
+
+    in_scope: float
+    out_of_scope: float
 
 
 @dataclass(frozen=True)

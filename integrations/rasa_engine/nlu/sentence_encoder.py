@@ -6,17 +6,12 @@ exported by the app's environment (``python -m knowledge.onnx_export FOLDER``, r
 retrieval runs it), ``tokenizer.json`` (the model's own Hugging Face tokenizer) and ``encoder.json`` (its
 dimension and token limit). ``SentenceEncoder`` runs them with ``knowledge.onnx_runner``, the retrieval's own
 runner, so the NLU gets the same unit vectors the retrieval computes.
-
-``EncodingAhead`` encodes on a background thread: the pipeline starts a message's encoding as soon as its
-text is plain and takes the vector after DIET, which reads the message meanwhile (ONNX Runtime and the
-tokenizer release the GIL while they run).
 """
 
 from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 
 from knowledge.onnx_runner import OnnxSentenceModel, Vectors
@@ -53,18 +48,3 @@ class SentenceEncoder:
     def encode(self, texts: Sequence[str], batch_size: int = 64) -> Vectors:
         """One row per text."""
         return self._model.encode(texts, batch_size)
-
-
-class EncodingAhead:
-    """One background thread that encodes texts while the caller goes on; ``start`` returns at once."""
-
-    def __init__(self, encoder: SentenceEncoder) -> None:
-        self._encoder = encoder
-        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sentence-encoder")
-
-    def start(self, text: str) -> Future[Vectors]:
-        """The text's vector (one row), being computed."""
-        return self._pool.submit(self._encoder.encode, [text])
-
-    def close(self) -> None:
-        self._pool.shutdown(wait=False, cancel_futures=True)
