@@ -193,8 +193,12 @@ serverurl=unix://{layout.run_dir / "supervisor.sock"}
         command = f"{commands.python} -m actions.server --host 127.0.0.1 --port {port}"
         sections.append(_program(f"actions-{i}", command, logs))
     for i, port in enumerate(layout.ports("rasa")):
+        # with SANIC_WORKERS > 1 (inherited), the replica's workers sum their metrics in a directory of its
+        # own, emptied whenever supervisord starts it (scripts/rasa_metrics_dir.sh)
+        metrics_dir = layout.run_dir / "rasa-metrics" / f"rasa-{i}"
         command = (
-            f"{commands.rasa} run --enable-api --auth-token %(ENV_SHOPDESK_RASA_TOKEN)s"
+            f"{ROOT / 'scripts' / 'rasa_metrics_dir.sh'} {metrics_dir}"
+            f" {commands.rasa} run --enable-api --auth-token %(ENV_SHOPDESK_RASA_TOKEN)s"
             f" -i 127.0.0.1 -p {port} -m {commands.model}"
             " --endpoints endpoints.production.yml --credentials credentials.yml"
         )
@@ -202,7 +206,10 @@ serverurl=unix://{layout.run_dir / "supervisor.sock"}
         sections.append(_program(f"rasa-{i}", command, logs, stop_seconds=40))
     for i, port in enumerate(layout.ports("gateway")):
         command = (
-            f"{commands.python} -m uvicorn integrations.gateway.app:create_app --factory --host 127.0.0.1"
+            # one process per replica (uvicorn would fork WEB_CONCURRENCY workers when set): each replica's
+            # metrics are its own, scraped at its own port
+            f"{commands.python} -m uvicorn integrations.gateway.app:create_app --factory --workers 1"
+            " --host 127.0.0.1"
             f" --port {port} --proxy-headers --forwarded-allow-ips 127.0.0.1 --no-access-log"
         )
         sections.append(_program(f"gateway-{i}", command, logs))

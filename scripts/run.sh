@@ -49,6 +49,9 @@ default_rasa_workers() {
   fi
 }
 export SANIC_WORKERS=${SHOPDESK_RASA_WORKERS:-$(default_rasa_workers)}
+# With several workers Rasa's per-step metrics are summed over them from files here, emptied on every start
+# (scripts/rasa_metrics_dir.sh).
+RASA_METRICS_DIR="$SHOPDESK_ROOT/var/rasa-metrics"
 # Rasa's HTTP API and the action server's webhook answer only with these (random per run unless set).
 export SHOPDESK_RASA_TOKEN=${SHOPDESK_RASA_TOKEN:-$("$APP/bin/python" -c 'import secrets; print(secrets.token_hex(24))')}
 export SHOPDESK_ACTION_SERVER_TOKEN=${SHOPDESK_ACTION_SERVER_TOKEN:-$("$APP/bin/python" -c 'import secrets; print(secrets.token_hex(24))')}
@@ -75,12 +78,14 @@ trap stop_all EXIT
 step "starting the action server, Rasa ($SANIC_WORKERS worker(s)) and the gateway; Rasa takes the longest (logs: var/logs/)"
 "$APP/bin/python" -m actions.server --host 127.0.0.1 --port "$ACTIONS_PORT" > var/logs/actions.log 2>&1 &
 pids+=($!)
-"$RASA/bin/rasa" run --enable-api --auth-token "$SHOPDESK_RASA_TOKEN" -i 127.0.0.1 -p "$RASA_PORT" -m "$MODEL" \
+scripts/rasa_metrics_dir.sh "$RASA_METRICS_DIR" \
+  "$RASA/bin/rasa" run --enable-api --auth-token "$SHOPDESK_RASA_TOKEN" -i 127.0.0.1 -p "$RASA_PORT" -m "$MODEL" \
   --endpoints endpoints.yml --credentials credentials.yml --logging-config-file rasa-logging.yml > var/logs/rasa.log 2>&1 &
 pids+=($!)
-# The gateway needs neither to start (it calls Rasa per message), so it loads alongside them.
+# The gateway needs neither to start (it calls Rasa per message), so it loads alongside them. One process
+# (uvicorn would fork WEB_CONCURRENCY workers when set): its live hub and metrics are the process's own.
 if [ -d integrations/gateway ]; then
-  "$APP/bin/python" -m uvicorn integrations.gateway.app:create_app --factory \
+  "$APP/bin/python" -m uvicorn integrations.gateway.app:create_app --factory --workers 1 \
     --host 127.0.0.1 --port "$GATEWAY_PORT" --ws-max-size 16384 > var/logs/gateway.log 2>&1 &
   pids+=($!)
 fi

@@ -78,10 +78,14 @@ def unavailable(reason: str) -> NoReturn:
     pytest.skip(reason)
 
 
-def rasa_command(rasa_bin: str, model: str, port: int, token: str) -> list[str]:
+def rasa_command(rasa_bin: str, model: str, port: int, token: str, metrics_dir: Path) -> list[str]:
     """``rasa run`` as scripts/run.sh starts it: the REST channel and the HTTP API (token required) on
-    loopback, with the project's endpoints (SHOPDESK_* variables) and credentials."""
+    loopback, with the project's endpoints (SHOPDESK_* variables) and credentials; through
+    ``scripts/rasa_metrics_dir.sh``, so that with ``SANIC_WORKERS`` > 1 its metrics are summed over the
+    workers in ``metrics_dir`` (emptied first)."""
     return [
+        str(ROOT / "scripts" / "rasa_metrics_dir.sh"),
+        str(metrics_dir),
         rasa_bin,
         "run",
         "--enable-api",
@@ -250,6 +254,7 @@ class Stack:
     client: httpx.Client = field(default_factory=lambda: httpx.Client(timeout=30))
     # every Rasa process on the stack's tracker store (``rasa_processes``); the first is ``rasa_url``
     rasa_urls: tuple[str, ...] = ()
+    rasa_pids: tuple[int, ...] = ()  # their main processes, in the same order
 
     def say(self, sender: str, text: str) -> list[dict[str, Any]]:
         response = self.client.post(
@@ -300,11 +305,16 @@ def new_sender() -> str:
     return f"test-{uuid.uuid4().hex[:10]}"
 
 
-def run_stack(tmp_path_factory: pytest.TempPathFactory, rasa_processes: int = 1) -> Iterator[Stack]:
+def run_stack(
+    tmp_path_factory: pytest.TempPathFactory, rasa_processes: int = 1, rasa_workers: int = 1
+) -> Iterator[Stack]:
     """Seed a demo shop, then run Rasa and the action server on it. Rasa reaches the action server through a
     ``SlowProxy`` (``stack.proxy``), so a test can make it slow, and may stop and start the action server
     (``stack.action_server``). ``rasa_processes`` > 1 runs that many ``rasa run`` on ports of their own
-    (``stack.rasa_urls``), sharing the tracker store and the conversation locks, as Sanic workers do."""
+    (``stack.rasa_urls``), sharing the tracker store and the conversation locks, as Sanic workers do.
+    ``rasa_workers`` > 1 gives each ``rasa run`` that many Sanic workers on its one port
+    (``SANIC_WORKERS``, as scripts/run.sh sets it); each process's metrics directory is
+    ``stack.logs.parent / "rasa-metrics-N"``."""
     rasa_bin, model = rasa_or_skip()
     work = tmp_path_factory.mktemp("stack")
     logs = work / "logs"
@@ -342,8 +352,9 @@ def run_stack(tmp_path_factory: pytest.TempPathFactory, rasa_processes: int = 1)
                 rasa_out,
                 proxy,
                 # several models loading at once on two busy cores can take minutes
-                rasa_start_timeout=240 if rasa_processes == 1 else 600,
+                rasa_start_timeout=240 if rasa_processes * rasa_workers == 1 else 600,
                 rasa_processes=rasa_processes,
+                rasa_workers=rasa_workers,
             )
     finally:
         proxy.close()
@@ -360,8 +371,10 @@ def _run_stack(
     proxy: SlowProxy,
     rasa_start_timeout: float = 240,
     rasa_processes: int = 1,
+    rasa_workers: int = 1,
 ) -> Iterator[Stack]:
     actions.start()
+    rasa_env = {**env, "SANIC_WORKERS": str(rasa_workers)}  # Rasa's alone: Sanic reads SANIC_* settings
     ports = [rasa_port, *(free_port() for _ in range(rasa_processes - 1))]
     rasas: list[tuple[subprocess.Popen[bytes], int, Path]] = []
     try:
@@ -370,8 +383,14 @@ def _run_stack(
             with contextlib.ExitStack() as files:
                 out = rasa_out if number == 0 else files.enter_context(log.open("wb"))
                 process = subprocess.Popen(
-                    rasa_command(rasa_bin, model, port, env["SHOPDESK_RASA_TOKEN"]),
-                    env=env,
+                    rasa_command(
+                        rasa_bin,
+                        model,
+                        port,
+                        env["SHOPDESK_RASA_TOKEN"],
+                        logs.parent / f"rasa-metrics-{number}",
+                    ),
+                    env=rasa_env,
                     cwd=ROOT,
                     stdout=out,
                     stderr=subprocess.STDOUT,
@@ -390,6 +409,7 @@ def _run_stack(
         stack = Stack(
             rasa_url=f"http://127.0.0.1:{rasa_port}",
             rasa_urls=tuple(f"http://127.0.0.1:{port}" for port in ports),
+            rasa_pids=tuple(process.pid for process, _port, _log in rasas),
             actions_url=actions.url,
             database_url=env["SHOPDESK_DATABASE_URL"],
             env=env,

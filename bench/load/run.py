@@ -30,8 +30,9 @@ lines naming ``database is locked`` in each process's log.
 
 ``--rasa-workers 1,2`` runs the whole measurement on a stack with Rasa's Sanic workers set to each value
 in turn (``SANIC_WORKERS``, as ``scripts/run.sh`` sets it from ``SHOPDESK_RASA_WORKERS``) and ends with a
-table comparing them. With several workers Rasa's per-step metrics are not read: each worker keeps its
-own and any of them may answer a scrape.
+table comparing them. With several workers Rasa runs in prometheus-client's multiprocess mode
+(``scripts/rasa_metrics_dir.sh``), so its per-step metrics are summed over the workers; its scrape then has
+no ``process_*``, and Rasa's CPU comes from /proc (all its processes) as it does for the levels.
 
 In the same run, before the load, it measures a bare Rasa REST turn that calls no custom action ("hello"
 on a fresh sender, straight to Rasa's REST channel, one at a time) and prints each figure also as a ratio
@@ -72,7 +73,7 @@ REPO = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO))
 
 from bench.load import procs  # noqa: E402
-from bench.load.steps import cpu_seconds, delta, print_steps, scrape  # noqa: E402
+from bench.load.steps import Samples, cpu_seconds, delta, print_steps, scrape  # noqa: E402
 from bot.ops.demo_data import DEMO_NOW, SHOWCASE  # noqa: E402
 from tests.stack import free_port, rasa_command, stop, wait_until_up  # noqa: E402
 
@@ -450,7 +451,8 @@ def started_stack(database_url: str | None, work: Path, rasa_workers: int = 1) -
         # Rasa's HTTP API and the action server's webhook want their tokens (as scripts/run.sh sets them)
         "SHOPDESK_RASA_TOKEN": secrets.token_hex(16),
         "SHOPDESK_ACTION_SERVER_TOKEN": secrets.token_hex(16),
-        # Rasa's Sanic workers (as scripts/run.sh sets them from SHOPDESK_RASA_WORKERS)
+        # Rasa's Sanic workers (as scripts/run.sh sets them from SHOPDESK_RASA_WORKERS); with several, their
+        # metrics are summed in work/rasa-metrics (scripts/rasa_metrics_dir.sh)
         "SANIC_WORKERS": str(rasa_workers),
     }
     cli = [sys.executable, "-m", "bot.ops.cli"]
@@ -460,13 +462,17 @@ def started_stack(database_url: str | None, work: Path, rasa_workers: int = 1) -
     t1 = time.perf_counter()
     commands = {
         "actions": [sys.executable, "-m", "actions.server", "--port", str(actions_port)],
-        "rasa": rasa_command(rasa_bin, model, rasa_port, env["SHOPDESK_RASA_TOKEN"]),
+        "rasa": rasa_command(
+            rasa_bin, model, rasa_port, env["SHOPDESK_RASA_TOKEN"], metrics_dir=work / "rasa-metrics"
+        ),
         "gateway": [
             sys.executable,
             "-m",
             "uvicorn",
             "integrations.gateway.app:create_app",
             "--factory",
+            "--workers",
+            "1",
             "--host",
             "127.0.0.1",
             "--port",
@@ -493,9 +499,7 @@ def started_stack(database_url: str | None, work: Path, rasa_workers: int = 1) -
             rasa=f"http://127.0.0.1:{rasa_port}",
             pids={name: p.pid for name, p in processes.items()},
             logs=logs,
-            metrics=metrics_urls(
-                f"http://127.0.0.1:{rasa_port}", f"http://127.0.0.1:{actions_port}", rasa_workers
-            )
+            metrics=metrics_urls(f"http://127.0.0.1:{rasa_port}", f"http://127.0.0.1:{actions_port}")
             | {"gateway": f"http://127.0.0.1:{gateway_port}/metrics"},
             setup=setup,
             start=time.perf_counter() - t1,
@@ -505,14 +509,21 @@ def started_stack(database_url: str | None, work: Path, rasa_workers: int = 1) -
             stop(process)
 
 
-def metrics_urls(rasa: str, actions: str | None, rasa_workers: int = 1) -> dict[str, str]:
-    """Where Rasa (its StepTimings channel) and the action server serve their Prometheus metrics. Each
-    Sanic worker of Rasa keeps its own metrics and any of them may answer a scrape, so with several
-    workers Rasa's steps are not read (its CPU per turn still is, from /proc)."""
-    urls = {"rasa": f"{rasa}/webhooks/metrics/"} if rasa_workers == 1 else {}
+def metrics_urls(rasa: str, actions: str | None) -> dict[str, str]:
+    """Where Rasa (its StepTimings channel, summed over its Sanic workers) and the action server serve their
+    Prometheus metrics."""
+    urls = {"rasa": f"{rasa}/webhooks/metrics/"}
     if actions:
         urls["actions"] = f"{actions}/metrics"
     return urls
+
+
+def rasa_cpu(cost: dict[str, Samples], cpu: dict[str, float]) -> float | None:
+    """Rasa's CPU seconds over a run: from /proc when its process is known (every worker), else from its
+    scrape (``process_cpu_seconds_total``: one process; absent with several workers)."""
+    if "rasa" in cpu:
+        return cpu["rasa"]
+    return cpu_seconds(cost.get("rasa", {}))
 
 
 # -- main ---------------------------------------------------------------------------------------------------
@@ -584,12 +595,14 @@ async def measure(stack: RunningStack, args: argparse.Namespace, workers: int = 
             print(f"{name}: {ms(seconds)}")
     async with httpx.AsyncClient(timeout=TURN_TIMEOUT) as http:
         before = await scrape(http, stack.metrics)
+        cpu_before = cpu_now(stack.pids)
         bare = await bare_rasa(stack.rasa, args.baseline_seconds)
+        cpu_after = cpu_now(stack.pids)
         bare_cost = delta(before, await scrape(http, stack.metrics))
         base = print_baseline(bare)
         bare_turns = len(bare.latencies["bare_rasa"])
         print_steps(bare_cost, bare_turns, "bare Rasa turns")
-        bare_cpu = cpu_seconds(bare_cost.get("rasa", {}))
+        bare_cpu = rasa_cpu(bare_cost, {n: cpu_after[n] - cpu_before[n] for n in cpu_after})
         for chats in args.chats:
             before = await scrape(http, stack.metrics)
             cpu_before = cpu_now(stack.pids)
@@ -601,7 +614,7 @@ async def measure(stack: RunningStack, args: argparse.Namespace, workers: int = 
             results.append(level_result(workers, chats, tally, peaks, cpu))
             answered = sum(len(v) for k, v in tally.latencies.items() if k != "open")
             print_steps(cost, answered, f"{chats} chat(s)")
-            level_cpu = cpu_seconds(cost.get("rasa", {}))
+            level_cpu = rasa_cpu(cost, cpu)
             if bare_cpu and level_cpu is not None and answered:
                 print(
                     f"    Rasa CPU per shopper turn / per bare turn: "
@@ -646,9 +659,7 @@ def main() -> None:
             rasa=loopback(args.rasa),
             pids={k: int(v) for k, v in (p.split("=", 1) for p in args.pid)},
             logs={k: Path(v) for k, v in (p.split("=", 1) for p in args.log)},
-            metrics=metrics_urls(
-                loopback(args.rasa), args.actions and loopback(args.actions), args.rasa_workers[0]
-            )
+            metrics=metrics_urls(loopback(args.rasa), args.actions and loopback(args.actions))
             | {"gateway": f"{loopback(args.gateway)}/metrics"},
         )
         print_comparison(asyncio.run(measure(attached, args, args.rasa_workers[0])))

@@ -15,17 +15,33 @@ processor and remote action with a timer, and the channel serves their histogram
 A timer is a ``perf_counter`` pair and a histogram update (~2 µs per step). The wrapped names are Rasa
 3.6's internals (pinned in requirements/rasa.lock.txt); the end-to-end test that reads this endpoint fails
 if an upgrade renames them. This module runs in Rasa's environment: it imports nothing of ``bot/``.
+
+Several Sanic workers (``SANIC_WORKERS`` > 1) are forked processes, each with its own histograms, and any
+of them may answer a scrape. ``scripts/rasa_metrics_dir.sh`` then starts Rasa in prometheus-client's
+multiprocess mode (``PROMETHEUS_MULTIPROC_DIR``, a directory emptied on every start): each worker writes
+its samples to files there, and a scrape returns the histograms summed over every worker of this server
+since it started. prometheus-client's process collector does not work in that mode, so the scrape then has
+no ``process_*`` (read CPU and memory per process from ``/proc``). With one worker it serves the process's
+own registry, ``process_*`` included.
 """
 
 from __future__ import annotations
 
 import functools
 import logging
+import os
 import time
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from prometheus_client import CONTENT_TYPE_LATEST, Histogram, generate_latest
+from prometheus_client import (
+    CONTENT_TYPE_LATEST,
+    REGISTRY,
+    CollectorRegistry,
+    Histogram,
+    generate_latest,
+    multiprocess,
+)
 from rasa.core.actions.action import RemoteAction
 from rasa.core.processor import MessageProcessor
 from sanic import Blueprint, response
@@ -104,7 +120,30 @@ def install() -> None:
     log.info("Shopdesk step timings installed; served at /webhooks/metrics/")
 
 
-class StepTimings(EngineExtension, name="metrics", install=install):
+def _multiprocess_dir() -> str | None:
+    """The directory of prometheus-client's multiprocess mode, when Rasa runs in it (the module's doc)."""
+    return os.environ.get("PROMETHEUS_MULTIPROC_DIR")  # scripts/rasa_metrics_dir.sh sets it, or clears it
+
+
+def scraped_registry() -> CollectorRegistry:
+    """What a scrape reads: every worker's samples, summed, in multiprocess mode (a registry of its own for
+    each scrape, as prometheus-client prescribes); else this process's default registry."""
+    if _multiprocess_dir() is None:
+        return REGISTRY
+    registry = CollectorRegistry()
+    multiprocess.MultiProcessCollector(registry)  # type: ignore[no-untyped-call]
+    return registry
+
+
+async def mark_worker_dead() -> None:
+    """A worker that stops tells prometheus-client (``mark_process_dead``), which deletes the files of the
+    worker's live gauges (``multiprocess_mode="live..."``; none here yet, so that a gauge added later is
+    right). Its histograms stay in the sum, as a counter's must: the turns it served happened."""
+    if _multiprocess_dir() is not None:
+        multiprocess.mark_process_dead(os.getpid())  # type: ignore[no-untyped-call]
+
+
+class StepTimings(EngineExtension, name="metrics", install=install, after_server_stop=mark_worker_dead):
     """Not a chat channel: installs the timers and serves them (``GET /webhooks/metrics/``)."""
 
     def blueprint(self, on_new_message: Callable[..., Awaitable[Any]]) -> Blueprint:
@@ -112,6 +151,6 @@ class StepTimings(EngineExtension, name="metrics", install=install):
 
         @metrics.route("/", methods=["GET"])  # type: ignore[untyped-decorator]
         async def exposition(_request: Request) -> response.HTTPResponse:
-            return response.raw(generate_latest(), content_type=CONTENT_TYPE_LATEST)
+            return response.raw(generate_latest(scraped_registry()), content_type=CONTENT_TYPE_LATEST)
 
         return metrics
