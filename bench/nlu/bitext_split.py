@@ -7,7 +7,7 @@ shuffled with ``random.Random(SEED)`` and cut in two: the first half is the trai
 half is what ``run.py`` scores (it never scores the training pool). ``--per-intent`` takes that many
 utterances from the start of each intent's training pool (the same ones every time), so training stays
 within its time budget; the file is written with its source, licence (CDLA-Sharing-1.0, Bitext) and the
-command. The examples are marked ``neighbours: false``: DIET learns from them, but NearestExampleOutOfScope
+command. The examples are marked ``neighbours: false``: DIET learns from them, but NearestExampleSearch
 does not keep them as neighbours (Bitext's templated requests about payments and accounts sat near
 shoppers' out-of-scope questions: with them, noisy out-of-scope recall fell from 0.894 to 0.846).
 ``delivery_period`` mixes three of our intents, so it is neither trained on nor split.
@@ -61,7 +61,7 @@ def training_yaml(csv_path: Path, mapping: dict[str, str], per_intent: int) -> s
         "# (CDLA-Sharing-1.0, Bitext; see ../shared/eval/SOURCES.md): the training half of its seeded split",
         f"# (seed {SEED}), {per_intent} utterances per Bitext intent, labelled with our intents as",
         "# bench/nlu/run.py maps them. The bench scores Bitext only on the other half. `neighbours: false`:",
-        "# trained on by DIET, not kept as neighbours by NearestExampleOutOfScope (see bitext_split.py).",
+        "# trained on by DIET, not kept as neighbours by NearestExampleSearch (see bitext_split.py).",
         'version: "3.1"',
         "nlu:",
     ]

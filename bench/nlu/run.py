@@ -27,7 +27,7 @@ Goals (issue "Understanding"): Bitext accuracy >= 0.90, OOS recall >= 0.70 at <=
 in-scope accuracy, training < 5 minutes on 2 cores. Issue 13 (real shoppers' language): noisy set
 in-scope accuracy >= 0.90 and OOS recall >= 0.80, CLINC150 OOS recall >= 0.85, parse p95 <= 1.3x.
 
-The pipeline's NearestExampleOutOfScope reads the MiniLM model exported to var/nlu-encoder; training here
+The pipeline's NearestExampleSearch reads the MiniLM model exported to var/nlu-encoder; training here
 exports it first (as scripts/lib.sh does). `rasa_latency.py` compares two models' parse times interleaved
 (the p50/p95 printed here drift with the machine's load).
 
