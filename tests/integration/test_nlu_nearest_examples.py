@@ -68,7 +68,20 @@ try:
     error = ""
 except RuntimeError as exc:
     error = str(exc)
+# a worker forked after the first search (Sanic's workers fork) starts its own thread
+import os
+child = os.fork()
+if child == 0:
+    forked = Message(data={"text": "tell me a joke about dogs"})
+    search.process([forked])
+    try:
+        forked.get(NEAREST).result(timeout=60)
+        os._exit(0)
+    except BaseException:
+        os._exit(1)
+forked_ok = os.waitstatus_to_exitcode(os.waitpid(child, 0)[1]) == 0
 print(json.dumps({
+    "forked_ok": forked_ok,
     "started": started, "known": known, "found": list(found),
     "by_hand": by_hand,
     "intents": [m.get("intent")["name"] for m in messages], "error": error,
@@ -101,3 +114,4 @@ def test_the_search_started_early_decides_out_of_scope_after_the_classifiers(tmp
     assert result["found"][1] == pytest.approx(result["by_hand"][1], abs=1e-5)
     assert result["intents"] == ["order_status", "order_status", "out_of_scope", "order_status"]
     assert "NearestExampleSearch" in result["error"]  # a pipeline without it says what is missing
+    assert result["forked_ok"]  # a forked process searches on a thread of its own

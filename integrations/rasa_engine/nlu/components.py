@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import shutil
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
@@ -163,6 +164,7 @@ class NearestExampleSearch(GraphComponent):  # type: ignore[misc]
         self._neighbours = neighbours
         self._known = known
         self._pool: ThreadPoolExecutor | None = None  # started by the first message
+        self._pool_pid = 0  # the process that started it: a forked worker starts its own
 
     @classmethod
     def create(
@@ -220,8 +222,11 @@ class NearestExampleSearch(GraphComponent):  # type: ignore[misc]
     def process(self, messages: list[Message]) -> list[Message]:
         if self._encoder is None or self._neighbours is None:
             raise RuntimeError("NearestExampleSearch used before it was trained or loaded")
-        if self._pool is None:  # one thread per process: Rasa reads one message at a time
+        if self._pool is None or self._pool_pid != os.getpid():
+            # One thread per process (Rasa reads one message at a time). A pool inherited through fork has
+            # no thread in this process and would never finish a search: each process starts its own.
             self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="nearest-examples")
+            self._pool_pid = os.getpid()
         for message in messages:
             text = message.get(TEXT)
             if not isinstance(text, str) or not text:
