@@ -80,8 +80,10 @@ if child == 0:
     except BaseException:
         os._exit(1)
 forked_ok = os.waitstatus_to_exitcode(os.waitpid(child, 0)[1]) == 0
+from threadpoolctl import threadpool_info
+blas_threads = [i["num_threads"] for i in threadpool_info() if i["user_api"] == "blas"]
 print(json.dumps({
-    "forked_ok": forked_ok,
+    "forked_ok": forked_ok, "blas_threads": blas_threads,
     "started": started, "known": known, "found": list(found),
     "by_hand": by_hand,
     "intents": [m.get("intent")["name"] for m in messages], "error": error,
@@ -115,3 +117,5 @@ def test_the_search_started_early_decides_out_of_scope_after_the_classifiers(tmp
     assert result["intents"] == ["order_status", "order_status", "out_of_scope", "order_status"]
     assert "NearestExampleSearch" in result["error"]  # a pipeline without it says what is missing
     assert result["forked_ok"]  # a forked process searches on a thread of its own
+    # the loaded search keeps numpy's BLAS on one thread (an idle OpenBLAS worker spun on a core)
+    assert result["blas_threads"] and set(result["blas_threads"]) == {1}
