@@ -11,10 +11,11 @@ from typing import Any
 from tests.stack import ROOT, rasa_or_skip
 
 
-def run_in_rasa_env(script: str, timeout: float = 300) -> dict[str, Any]:
+def run_in_rasa_env(script: str, *args: str, timeout: float = 300) -> dict[str, Any]:
+    """``args`` are the script's ``sys.argv[1:]``."""
     rasa_bin, _model = rasa_or_skip()
     done = subprocess.run(
-        [str(Path(rasa_bin).parent / "python"), "-c", script],
+        [str(Path(rasa_bin).parent / "python"), "-c", script, *args],
         cwd=ROOT,
         env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin", "TF_CPP_MIN_LOG_LEVEL": "2"},
         capture_output=True,

@@ -8,16 +8,11 @@ engine's own environment (``SHOPDESK_TEST_RASA_BIN``).
 from __future__ import annotations
 
 import hashlib
-import json
-import os
-import subprocess
 from pathlib import Path
 
 import pytest
 
-from tests.stack import unavailable
-
-ROOT = Path(__file__).resolve().parents[2]
+from tests.e2e.rasa_env import run_in_rasa_env
 
 SCRIPT = """
 import json, sys
@@ -33,26 +28,8 @@ print(json.dumps({
 """
 
 
-def rasa_python() -> Path:
-    rasa_bin = os.environ.get("SHOPDESK_TEST_RASA_BIN", "")
-    if not (rasa_bin and Path(rasa_bin).exists()):
-        unavailable("no Rasa engine (SHOPDESK_TEST_RASA_BIN)")
-    return Path(rasa_bin).parent / "python"
-
-
 def fingerprints(encoder_folder: Path) -> dict[str, str | None]:
-    done = subprocess.run(
-        [str(rasa_python()), "-c", SCRIPT, str(encoder_folder)],
-        env=os.environ | {"PYTHONPATH": str(ROOT)},
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
-    assert done.returncode == 0, done.stderr[-3000:]
-    result: dict[str, str | None] = json.loads(done.stdout.strip().splitlines()[-1])
-    return result
+    return run_in_rasa_env(SCRIPT, str(encoder_folder))
 
 
 @pytest.mark.rasa

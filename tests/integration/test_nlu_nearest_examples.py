@@ -6,16 +6,11 @@ encoder, trained and loaded through Rasa's model storage as ``rasa train`` and `
 
 from __future__ import annotations
 
-import json
-import os
-import subprocess
 from pathlib import Path
 
 import pytest
 
-from tests.integration.test_nlu_component_fingerprint import rasa_python
-
-ROOT = Path(__file__).resolve().parents[2]
+from tests.e2e.rasa_env import run_in_rasa_env
 
 SCRIPT = """
 import json, sys
@@ -97,17 +92,7 @@ def test_the_search_started_early_decides_out_of_scope_after_the_classifiers(tmp
 
     encoder = export_encoder(tmp_path / "nlu-encoder", tmp_path / "onnx")
     (tmp_path / "storage").mkdir()
-    done = subprocess.run(
-        [str(rasa_python()), "-c", SCRIPT, str(encoder), str(tmp_path / "storage")],
-        env=os.environ | {"PYTHONPATH": str(ROOT)},
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=600,
-        check=False,
-    )
-    assert done.returncode == 0, done.stderr[-3000:]
-    result = json.loads(done.stdout.strip().splitlines()[-1])
+    result = run_in_rasa_env(SCRIPT, str(encoder), str(tmp_path / "storage"), timeout=600)
     # an in-scope example word for word is marked, not encoded; every other message is started
     assert result["known"] == [True, False, False, False]
     assert result["started"] == [False, True, True, True]
